@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both build .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export HOST PORT
+
+.PHONY: run test venv translations messages migrate clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+translations: venv
+	$(BIN)/pybabel compile --use-fuzzy -q -d coalition/translations
+
+# Extract strings and merge them into the catalogues (run after adding strings).
+messages: venv
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k ngettext -o coalition/translations/messages.pot .
+	$(BIN)/pybabel update -q -i coalition/translations/messages.pot -d coalition/translations --no-fuzzy-matching
+
+migrate: translations
+	$(BIN)/coalition db upgrade
+
+run: migrate
+	$(BIN)/coalition seed-demo --if-empty
+	@echo ""
+	@echo "  Coalition is starting on http://$(HOST):$(PORT)"
+	@echo "  Demo logins (password: $${DEMO_PASSWORD:-coalition-demo}):"
+	@echo "    admin@example.org  coordinator@example.org  lead@example.org  member@example.org"
+	@echo "  Mail is written to instance/mail/ unless SMTP_HOST is set. Ctrl-C stops everything."
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+test: translations
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

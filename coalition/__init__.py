@@ -1,0 +1,100 @@
+"""Coalition: the web application a national, multi-stakeholder AI coalition runs on."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import get_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the Flask application for `config_name` (default: COALITION_ENV)."""
+    config = get_config(config_name)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=config.INSTANCE_PATH,
+    )
+    app.config.from_object(config)
+    app.config.from_prefixed_env("COALITION")
+    if overrides:
+        app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.setdefault("CELERY", _celery_settings(app))
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from coalition.errors import register_error_handlers
+    from coalition import cli, i18n, templating
+
+    register_error_handlers(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _celery_settings(app: Flask) -> dict:
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url:
+        broker = {"broker_url": redis_url, "result_backend": redis_url}
+    else:
+        folder = Path(app.instance_path) / "broker"
+        for sub in ("out", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        broker = {
+            "broker_url": "filesystem://",
+            "broker_transport_options": {
+                "data_folder_in": str(folder / "out"),
+                "data_folder_out": str(folder / "out"),
+                "processed_folder": str(folder / "processed"),
+            },
+            "result_backend": None,
+        }
+    return {
+        **broker,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "timezone": "UTC",
+    }
+
+
+def _init_extensions(app: Flask) -> None:
+    from coalition.extensions import babel, celery_init_app, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    celery_init_app(app)
+    from coalition.i18n import select_locale, select_timezone
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+
+    # Import every model so metadata is complete for migrations.
+    from coalition import models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from coalition.auth.views import bp as auth_bp
+    from coalition.dashboards.views import bp as dashboards_bp
+    from coalition.deliverables.views import bp as deliverables_bp
+    from coalition.groups.views import bp as groups_bp
+    from coalition.home.views import bp as home_bp
+    from coalition.institutions.views import bp as institutions_bp
+    from coalition.meetings.views import bp as meetings_bp
+
+    for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp):
+        app.register_blueprint(bp)

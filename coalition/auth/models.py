@@ -1,0 +1,120 @@
+"""People: accounts, roles and their preferences."""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coalition.database import UTCDateTime, utcnow
+from coalition.extensions import db
+
+ROLES = ("admin", "coordinator", "member")
+LANGUAGES = ("es", "en")
+DIGEST_FREQUENCIES = ("off", "daily", "weekly")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('admin', 'coordinator', 'member')", name="role"),
+        sa.CheckConstraint("language IN ('es', 'en')", name="language"),
+        sa.CheckConstraint("digest_frequency IN ('off', 'daily', 'weekly')", name="digest_frequency"),
+        sa.CheckConstraint("digest_weekday BETWEEN 0 AND 6", name="digest_weekday"),
+        sa.CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique index is case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    institution_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("institutions.id", ondelete="SET NULL"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(20), default="member")
+    language: Mapped[str] = mapped_column(sa.String(2), default="es")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="America/Mexico_City")
+    digest_frequency: Mapped[str] = mapped_column(sa.String(10), default="weekly")
+    digest_weekday: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    digest_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=8)
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # Flask-Login's id: a new one on every password change ends every other session.
+    session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    institution = relationship("Institution", lazy="joined", innerjoin=False)
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Coordinators and admins see and run the whole coalition."""
+        return self.role in ("admin", "coordinator")
+
+    def group_roles(self) -> dict[int, str]:
+        """Map each of this person's group ids to their role there (one query, cached)."""
+        cached = self.__dict__.get("_group_roles")
+        if cached is None:
+            from coalition.groups.models import GroupMembership
+
+            rows = db.session.execute(
+                sa.select(GroupMembership.group_id, GroupMembership.role)
+                .where(GroupMembership.user_id == self.id)
+            ).all()
+            cached = {group_id: role for group_id, role in rows}
+            self.__dict__["_group_roles"] = cached
+        return cached
+
+    def forget_group_roles(self) -> None:
+        self.__dict__.pop("_group_roles", None)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class Invitation(db.Model):
+    """A single-use, expiring invitation for a new person to join the coalition."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20), default="member")
+    institution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("institutions.id", ondelete="SET NULL"))
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    institution = relationship("Institution")
+    group = relationship("WorkingGroup")
+    invited_by = relationship("User", foreign_keys=[invited_by_id])

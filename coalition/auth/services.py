@@ -1,0 +1,282 @@
+"""Accounts: passwords, login, settings, people management and invitations."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from coalition.audit import services as audit
+from coalition.auth import permissions
+from coalition.auth.models import DIGEST_FREQUENCIES, LANGUAGES, ROLES, Invitation, User, new_session_token
+from coalition.auth.permissions import require, require_actor
+from coalition.database import utcnow
+from coalition.errors import NotFound, ValidationError
+from coalition.extensions import db
+from coalition.i18n import is_valid_timezone
+from coalition.institutions.models import Institution
+from coalition.pagination import Page, paginate
+
+_hasher = PasswordHasher()  # argon2id, memory-hard
+# Verified against when no account matches, so a missing email costs the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256
+NAME_MAX = 200
+INVITATION_DAYS = 7
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(value) -> str:
+    """Return the address lower-cased and checked, or raise ValidationError on `email`."""
+    if not isinstance(value, str) or len(value) > 254:
+        raise ValidationError(fields={"email": [_l("Enter a valid email address.")]})
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationError(fields={"email": [_l("Enter a valid email address.")]}) from None
+    return result.normalized.lower()
+
+
+def check_password_policy(password) -> None:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise ValidationError(fields={"password": [_l("Use at least %(n)s characters.", n=PASSWORD_MIN)]})
+    if len(password) > PASSWORD_MAX:
+        raise ValidationError(fields={"password": [_l("Use at most %(n)s characters.", n=PASSWORD_MAX)]})
+
+
+def load_user(session_token: str) -> User | None:
+    """Find the active person a session belongs to (Flask-Login's user loader)."""
+    if not session_token or len(session_token) > 64:
+        return None
+    return db.session.execute(
+        sa.select(User).where(User.session_token == session_token, User.active.is_(True))
+    ).scalar_one_or_none()
+
+
+def authenticate(email, password) -> User | None:
+    """Return the active person with these credentials, or None; same work either way."""
+    try:
+        email = normalise_email(email)
+    except ValidationError:
+        verify_password(None, "x")
+        return None
+    user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password if isinstance(password, str) else "")
+    if not ok or user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(actor, current_password: str, new_password: str) -> User:
+    """Set a new password; every other session of the person ends."""
+    require_actor(actor)
+    if not verify_password(actor.password_hash, current_password or ""):
+        raise ValidationError(fields={"current_password": [_l("Your current password is not right.")]})
+    check_password_policy(new_password)
+    actor.password_hash = hash_password(new_password)
+    actor.session_token = new_session_token()
+    audit.record(actor, "user.password_change", actor)
+    db.session.flush()
+    return actor
+
+
+def update_settings(actor, **values) -> User:
+    """Change the person's own name, language, timezone and digest settings."""
+    require_actor(actor)
+    allowed = {"name", "language", "timezone", "digest_frequency", "digest_weekday", "digest_hour"}
+    errors: dict = {}
+    for key in set(values) - allowed:
+        errors[key] = [_l("Unknown field.")]
+    if "name" in values:
+        name = values["name"]
+        if not isinstance(name, str) or not name.strip():
+            errors["name"] = [_l("This field is required.")]
+        elif len(name) > NAME_MAX:
+            errors["name"] = [_l("At most %(n)s characters.", n=NAME_MAX)]
+    if "language" in values and values["language"] not in LANGUAGES:
+        errors["language"] = [_l("Choose Spanish or English.")]
+    if "timezone" in values and not (isinstance(values["timezone"], str) and is_valid_timezone(values["timezone"])):
+        errors["timezone"] = [_l("Choose a timezone from the list.")]
+    if "digest_frequency" in values and values["digest_frequency"] not in DIGEST_FREQUENCIES:
+        errors["digest_frequency"] = [_l("Choose off, daily or weekly.")]
+    for key, top in (("digest_weekday", 6), ("digest_hour", 23)):
+        value = values.get(key, 0)
+        if key in values and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top):
+            errors[key] = [_l("Choose a value from 0 to %(n)s.", n=top)]
+    if errors:
+        raise ValidationError(fields=errors)
+    if "name" in values:
+        values["name"] = values["name"].strip()
+    audit.diff(actor, values)
+    db.session.flush()
+    return actor
+
+
+def _institution_or_error(institution_id) -> Institution | None:
+    if institution_id is None:
+        return None
+    institution = db.session.get(Institution, institution_id) if isinstance(institution_id, int) else None
+    if institution is None:
+        raise ValidationError(fields={"institution_id": [_l("Unknown institution.")]})
+    return institution
+
+
+def create_user(actor, *, email: str, name: str, role: str = "member", institution_id: int | None = None,
+                password: str | None = None, language: str = "es") -> User:
+    """Create an account (admins only; `actor=None` is the command line)."""
+    if actor is not None:
+        require_actor(actor)
+        require(permissions.can_manage_users(actor))
+    email = normalise_email(email)
+    errors: dict = {}
+    if role not in ROLES:
+        errors["role"] = [_l("Choose admin, coordinator or member.")]
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+        errors["name"] = [_l("Give a name of at most %(n)s characters.", n=NAME_MAX)]
+    if language not in LANGUAGES:
+        errors["language"] = [_l("Choose Spanish or English.")]
+    if errors:
+        raise ValidationError(fields=errors)
+    if password is not None:
+        check_password_policy(password)
+    institution = _institution_or_error(institution_id)
+    if db.session.execute(sa.select(User.id).where(User.email == email)).first():
+        raise ValidationError(fields={"email": [_l("Someone already uses this email address.")]})
+    user = User(email=email, name=name.strip(), role=role, institution_id=institution.id if institution else None,
+                language=language, password_hash=hash_password(password) if password else None)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", user, {"email": email, "role": role})
+    return user
+
+
+def list_users(actor, q: str | None, role: str | None, page: int, per_page: int) -> Page:
+    require_actor(actor)
+    require(permissions.can_manage_users(actor))
+    stmt = sa.select(User).options(joinedload(User.institution)).order_by(User.name, User.id)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(User.name.ilike(like) | User.email.ilike(like))
+    if role in ROLES:
+        stmt = stmt.where(User.role == role)
+    return paginate(stmt, page, per_page)
+
+
+def get_user(actor, user_id: int) -> User:
+    require_actor(actor)
+    user = db.session.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def manage_user(actor, user_id: int, *, role: str, active: bool, institution_id: int | None) -> User:
+    """Change a person's coalition role, active flag or institution (admins only)."""
+    require_actor(actor)
+    require(permissions.can_manage_users(actor))
+    user = get_user(actor, user_id)
+    if role not in ROLES:
+        raise ValidationError(fields={"role": [_l("Choose admin, coordinator or member.")]})
+    if user.id == actor.id and (role != "admin" or not active):
+        raise ValidationError(fields={"role": [_l("You cannot remove your own administrator access.")]})
+    _institution_or_error(institution_id)
+    changes = audit.diff(user, {"role": role, "active": active, "institution_id": institution_id})
+    if "active" in changes and not active:
+        # A deactivated person's sessions end at once.
+        user.session_token = new_session_token()
+    if changes:
+        audit.record(actor, "user.manage", user, changes)
+    db.session.flush()
+    return user
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(actor, *, email: str, name: str, role: str = "member", institution_id: int | None = None,
+           group=None) -> tuple[Invitation, str]:
+    """Create an invitation and return it with its one-time token (only its hash is stored)."""
+    require_actor(actor)
+    require(permissions.can_invite(actor))
+    if group is not None and not actor.is_coordinator:
+        from coalition.groups.permissions import can_manage_memberships
+        require(can_manage_memberships(actor, group.id))
+    if group is None and not actor.is_coordinator:
+        raise ValidationError(fields={"group": [_l("Choose the group you lead.")]})
+    if role != "member" and not permissions.can_manage_users(actor):
+        raise ValidationError(fields={"role": [_l("Only administrators can invite coordinators.")]})
+    email = normalise_email(email)
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+        raise ValidationError(fields={"name": [_l("Give a name of at most %(n)s characters.", n=NAME_MAX)]})
+    if role not in ROLES:
+        raise ValidationError(fields={"role": [_l("Choose admin, coordinator or member.")]})
+    _institution_or_error(institution_id)
+    if db.session.execute(sa.select(User.id).where(User.email == email)).first():
+        raise ValidationError(fields={"email": [_l("Someone already uses this email address.")]})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(email=email, name=name.strip(), role=role, institution_id=institution_id,
+                            group_id=group.id if group is not None else None, token_hash=_token_hash(token),
+                            invited_by_id=actor.id, expires_at=utcnow() + timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(actor, "invitation.create", invitation, {"email": email, "role": role})
+    return invitation, token
+
+
+def find_invitation(token: str) -> Invitation:
+    """Return the open invitation for this token, or raise NotFound (used, expired or unknown)."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        raise NotFound()
+    invitation = db.session.execute(
+        sa.select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    ).scalar_one_or_none()
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
+        raise NotFound()
+    return invitation
+
+
+def accept_invitation(token: str, *, name: str, password: str) -> User:
+    """Turn an invitation into an account; the token works once."""
+    from coalition.groups.models import GroupMembership
+
+    invitation = find_invitation(token)
+    check_password_policy(password)
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
+        raise ValidationError(fields={"name": [_l("Give a name of at most %(n)s characters.", n=NAME_MAX)]})
+    if db.session.execute(sa.select(User.id).where(User.email == invitation.email)).first():
+        raise ValidationError(fields={"email": [_l("Someone already uses this email address.")]})
+    user = User(email=invitation.email, name=name.strip(), role=invitation.role,
+                institution_id=invitation.institution_id, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    if invitation.group_id:
+        db.session.add(GroupMembership(group_id=invitation.group_id, user_id=user.id, role="member"))
+    invitation.accepted_at = utcnow()
+    invitation.accepted_user_id = user.id
+    audit.record(user, "invitation.accept", invitation, {"user_id": user.id})
+    db.session.flush()
+    return user

@@ -1,0 +1,220 @@
+"""Login, logout, personal settings, people administration and invitations."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from coalition.auth import permissions, services
+from coalition.auth.forms import (
+    AcceptInvitationForm, InvitationForm, LanguageForm, LoginForm, PasswordForm, SettingsForm, UserForm)
+from coalition.errors import ValidationError
+from coalition.extensions import db, login_manager
+from coalition.i18n import common_timezones
+from coalition.pagination import clamp
+from coalition.web import apply_errors, current_actor, int_arg, safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def _load_user(session_token: str):
+    return services.load_user(session_token)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_actor() is not None:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors = [_("The email or password is not right.")]
+        else:
+            db.session.commit()
+            language = session.get("lang")
+            # A fresh session at login: nothing from before carries over but the language.
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            session.permanent = True
+            if language and not user.language:
+                session["lang"] = language
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    if request.method == "POST":
+        logout_user()
+        session.clear()
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("auth.login"))
+    if current_actor() is None:
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html")
+
+
+def _settings_form(actor, formdata=None) -> SettingsForm:
+    form = SettingsForm(formdata=formdata, obj=None if formdata else actor)
+    form.timezone.choices = [(z, z.replace("_", " ")) for z in common_timezones()]
+    return form
+
+
+def _render_settings(actor, settings_form=None, password_form=None, status=200):
+    return render_template(
+        "auth/settings.html",
+        form=settings_form or _settings_form(actor),
+        password_form=password_form or PasswordForm(formdata=None),
+    ), status
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    actor = permissions.require_actor(current_actor())
+    if request.method == "GET":
+        return _render_settings(actor)
+    form = _settings_form(actor, request.form)
+    if form.validate():
+        try:
+            services.update_settings(actor, name=form.name.data, language=form.language.data,
+                                     timezone=form.timezone.data, digest_frequency=form.digest_frequency.data,
+                                     digest_weekday=form.digest_weekday.data, digest_hour=form.digest_hour.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your settings are saved."), "success")
+            return redirect(url_for("auth.settings"))
+    return _render_settings(actor, settings_form=form, status=422)
+
+
+@bp.route("/settings/password", methods=["POST"])
+def change_password():
+    actor = permissions.require_actor(current_actor())
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(actor, form.current_password.data, form.new_password.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            # The session token changed: log in again under the new one, others are out.
+            login_user(actor)
+            flash(_("Your password is changed. Your other sessions have ended."), "success")
+            return redirect(url_for("auth.settings"))
+    return _render_settings(actor, password_form=form, status=422)
+
+
+@bp.route("/settings/language", methods=["POST"])
+def change_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    actor = current_actor()
+    if actor is None:
+        session["lang"] = form.language.data
+    else:
+        services.update_settings(actor, language=form.language.data)
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("home.index")))
+
+
+# --- people (admins) -------------------------------------------------------------------------
+
+def _institution_choices():
+    from coalition.institutions.services import institution_choices
+
+    return [(0, "—")] + institution_choices()
+
+
+@bp.route("/admin/users")
+def users():
+    actor = permissions.require_actor(current_actor())
+    page, per_page = clamp(request.args.get("page"), request.args.get("per_page"))
+    q = (request.args.get("q") or "").strip()[:100]
+    role = request.args.get("role") or None
+    result = services.list_users(actor, q, role, page, per_page)
+    return render_template("auth/users.html", page=result, q=q, role=role)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+def user_detail(user_id: int):
+    actor = permissions.require_actor(current_actor())
+    permissions.require(permissions.can_manage_users(actor))
+    user = services.get_user(actor, user_id)
+    form = UserForm(obj=user if request.method == "GET" else None)
+    form.institution_id.choices = _institution_choices()
+    if request.method == "GET":
+        form.institution_id.data = user.institution_id or 0
+    if form.validate_on_submit():
+        try:
+            services.manage_user(actor, user.id, role=form.role.data, active=form.active.data,
+                                 institution_id=form.institution_id.data or None)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("auth.user_detail", user_id=user.id))
+    return render_template("auth/user.html", user=user, form=form), 422 if form.errors else 200
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+@bp.route("/invitations/new", methods=["GET", "POST"])
+def invite():
+    from coalition.groups.models import WorkingGroup
+    from coalition.groups.permissions import can_manage_memberships
+    from coalition.templating import group_name
+
+    actor = permissions.require_actor(current_actor())
+    permissions.require(permissions.can_invite(actor))
+    form = InvitationForm()
+    form.institution_id.choices = _institution_choices()
+    groups = db.session.execute(db.select(WorkingGroup).order_by(WorkingGroup.position)).scalars()
+    form.group_id.choices = ([(0, "—")] if actor.is_coordinator else []) + [
+        (g.id, group_name(g)) for g in groups if can_manage_memberships(actor, g.id)]
+    if not permissions.can_manage_users(actor):
+        form.role.choices = [c for c in form.role.choices if c[0] == "member"]
+    link = None
+    if form.validate_on_submit():
+        group = db.session.get(WorkingGroup, form.group_id.data) if form.group_id.data else None
+        try:
+            invitation, token = services.invite(actor, email=form.email.data, name=form.name.data,
+                                                role=form.role.data, institution_id=form.institution_id.data or None,
+                                                group=group)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            link = url_for("auth.accept_invitation", token=token, _external=True)
+            flash(_("Invitation created for %(email)s.", email=invitation.email), "success")
+            form = None
+    return render_template("auth/invite.html", form=form, link=link), 422 if form and form.errors else 200
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = services.find_invitation(token)
+    form = AcceptInvitationForm(obj=invitation if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, name=form.name.data, password=form.password.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Welcome to the coalition, %(name)s.", name=user.name), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/accept.html", form=form, invitation=invitation), 422 if form.errors else 200

@@ -1,0 +1,105 @@
+"""The `coalition` command: Flask's CLI group plus the coalition's own commands."""
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from coalition.errors import ValidationError
+from coalition.extensions import db
+
+
+def _create_app():
+    from coalition import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main():
+    """Coalition: manage the database, the demo coalition, people, reminders and mail."""
+
+
+class _Progress:
+    """Draw one click progress bar per seeding step."""
+
+    def __init__(self):
+        self.bar = None
+        self.step = None
+        self.done = 0
+
+    def __call__(self, step: str, done: int, total: int):
+        if step != self.step:
+            self.close()
+            self.step = step
+            self.done = 0
+            self.bar = click.progressbar(length=max(total, 1), label=step.ljust(14), show_pos=True,
+                                         file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@click.command("seed-demo")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="Multiply the demo's size, for benchmarks.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has data.")
+@with_appcontext
+def seed_demo_command(scale: int, if_empty: bool):
+    """Create the demo coalition in an empty database."""
+    from coalition.demo.seed import database_has_data, seed_demo
+
+    if database_has_data():
+        if if_empty:
+            click.echo("The database already has data; not seeding the demo.")
+            return
+        raise click.ClickException("The database already holds data; seed-demo only fills an empty one.")
+    started = time.monotonic()
+    progress = _Progress()
+    try:
+        counts = seed_demo(scale=scale, password=current_app.config["DEMO_PASSWORD"], progress=progress)
+    finally:
+        progress.close()
+    db.session.commit()
+    summary = ", ".join(f"{n} {name}" for name, n in counts.items())
+    click.echo(f"Demo coalition ready in {time.monotonic() - started:.1f}s: {summary}.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--role", type=click.Choice(["admin", "coordinator", "member"]), default="member", show_default=True)
+@click.option("--institution", "institution_id", type=int, help="The id of the person's institution.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--language", type=click.Choice(["es", "en"]), default="es", show_default=True)
+@with_appcontext
+def create_user_command(email, name, role, institution_id, password_stdin, language):
+    """Create an account (prompts for the password unless --password-stdin)."""
+    from coalition.auth.services import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(None, email=email, name=name, role=role, institution_id=institution_id,
+                           password=password, language=language)
+    except ValidationError as error:
+        db.session.rollback()
+        messages = "; ".join(f"{field}: {' '.join(str(m) for m in msgs)}" for field, msgs in error.fields.items())
+        raise click.ClickException(messages or str(error.message)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role}) with id {user.id}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)

@@ -1,0 +1,59 @@
+"""Forms for progress updates, deliverables and milestones."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from coalition.deliverables.models import STATUSES
+
+
+class UpdateForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=[])
+    progress = IntegerField(_l("Progress (%)"), validators=[
+        InputRequired(message=_l("Give the progress from 0 to 100.")),
+        NumberRange(min=0, max=100, message=_l("Progress must be a whole number from 0 to 100."))],
+        render_kw={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"})
+    note = TextAreaField(_l("What changed?"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    version = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [(k, str(v)) for k, v in STATUSES.items()]
+
+    def version_number(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class DeliverableForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
+                                render_kw={"rows": 6})
+    owner_id = SelectField(_l("Owner"), coerce=int, validators=[DataRequired(message=_l("Choose an owner."))])
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Give a due date."))])
+    institution_ids = SelectMultipleField(_l("Contributing institutions"), coerce=int, validators=[Optional()],
+                                          render_kw={"size": 8})
+    version = HiddenField()
+
+    def validate_due_date(self, field):
+        if self.start_date.data and field.data and field.data < self.start_date.data:
+            raise ValidationError(_l("The due date must come after the start date."))
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField(_l("Milestone"), validators=[DataRequired(), Length(max=200)])
+    weight = IntegerField(_l("Weight"), validators=[Optional(), NumberRange(min=1, max=1000)],
+                          render_kw={"min": 1, "max": 1000})
+    progress = IntegerField(_l("Progress (%)"), default=0,
+                            validators=[InputRequired(), NumberRange(min=0, max=100)],
+                            render_kw={"min": 0, "max": 100})
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+
+
+class DeleteForm(FlaskForm):
+    """Only a CSRF token: confirms a destructive POST."""

@@ -1,0 +1,117 @@
+"""Deliverables, their append-only update history and their milestones."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coalition.database import UTCDateTime, utcnow
+from coalition.extensions import db
+
+STATUSES = {
+    "not_started": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "in_review": _l("In review"),
+    "done": _l("Done"),
+    "blocked": _l("Blocked"),
+}
+HEALTHS = {
+    "on_track": _l("On track"),
+    "at_risk": _l("At risk"),
+    "off_track": _l("Off track"),
+}
+
+deliverable_institutions = sa.Table(
+    "deliverable_institutions",
+    db.metadata,
+    sa.Column("deliverable_id", sa.ForeignKey("deliverables.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("institution_id", sa.ForeignKey("institutions.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+)
+
+
+class Deliverable(db.Model):
+    __tablename__ = "deliverables"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('not_started', 'in_progress', 'in_review', 'done', 'blocked')", name="status"),
+        sa.CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        sa.Index("ix_deliverables_group_status", "group_id", "status"),
+        sa.Index("ix_deliverables_owner_due", "owner_id", "due_date"),
+        sa.Index("ix_deliverables_due_date", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    start_date: Mapped[date] = mapped_column(sa.Date, default=date.today)
+    due_date: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(20), default="not_started")
+    progress: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    # When someone last recorded progress; staleness is measured from here.
+    last_update_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # The database refuses an UPDATE whose version changed under it: a second line of defence.
+    __mapper_args__ = {"version_id_col": version}
+
+    group = relationship("WorkingGroup")
+    owner = relationship("User", foreign_keys=[owner_id])
+    institutions = relationship("Institution", secondary=deliverable_institutions, order_by="Institution.name")
+    milestones = relationship("Milestone", back_populates="deliverable", order_by="Milestone.position",
+                              cascade="all, delete-orphan")
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUSES.get(self.status, self.status))
+
+    def __repr__(self) -> str:
+        return f"<Deliverable {self.id} {self.title!r}>"
+
+
+class DeliverableUpdate(db.Model):
+    """One recorded change of a deliverable's status or progress; never edited or deleted."""
+
+    __tablename__ = "deliverable_updates"
+    __table_args__ = (
+        sa.Index("ix_deliverable_updates_deliverable_created", "deliverable_id", "created_at"),
+        sa.Index("ix_deliverable_updates_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(sa.ForeignKey("deliverables.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_before: Mapped[str] = mapped_column(sa.String(20))
+    status_after: Mapped[str] = mapped_column(sa.String(20))
+    progress_before: Mapped[int] = mapped_column(sa.SmallInteger)
+    progress_after: Mapped[int] = mapped_column(sa.SmallInteger)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    author = relationship("User")
+
+
+class Milestone(db.Model):
+    __tablename__ = "milestones"
+    __table_args__ = (
+        sa.CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        sa.CheckConstraint("weight IS NULL OR weight > 0", name="weight"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliverable_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("deliverables.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    weight: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    progress: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    due_date: Mapped[date | None] = mapped_column(sa.Date)
+    position: Mapped[int] = mapped_column(default=0)
+
+    deliverable = relationship("Deliverable", back_populates="milestones")

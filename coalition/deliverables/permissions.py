@@ -1,0 +1,13 @@
+"""Who may update and manage a group's deliverables."""
+from __future__ import annotations
+
+from coalition.groups.permissions import is_lead, is_member
+
+
+def can_post_update(actor, group_id: int) -> bool:
+    return actor.is_coordinator or is_member(actor, group_id)
+
+
+def can_manage(actor, group_id: int) -> bool:
+    """Create, edit and delete deliverables (and their milestones) of the group."""
+    return actor.is_coordinator or is_lead(actor, group_id)

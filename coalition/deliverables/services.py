@@ -1,0 +1,376 @@
+"""Deliverables: read, create, edit, delete, record progress, and roll milestones up."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from coalition.audit import services as audit
+from coalition.auth.models import User
+from coalition.auth.permissions import require, require_actor
+from coalition.database import utcnow
+from coalition.deliverables import permissions
+from coalition.deliverables.health import (
+    coalition_clock, health_of, health_sql, is_overdue, is_stale, overdue_sql, rolled_up_progress, stale_sql)
+from coalition.deliverables.models import STATUSES, Deliverable, DeliverableUpdate, Milestone
+from coalition.errors import Conflict, NotFound, ValidationError
+from coalition.extensions import db
+from coalition.groups.models import GroupMembership, WorkingGroup
+from coalition.institutions.models import Institution
+from coalition.pagination import Page, paginate
+
+TITLE_MAX = 200
+NOTE_MAX = 5000
+DESCRIPTION_MAX = 20000
+
+
+@dataclass
+class DeliverableView:
+    """A deliverable with what the pages show beside it."""
+
+    deliverable: Deliverable
+    health: str
+    overdue: bool
+    stale: bool
+
+
+def describe(deliverable: Deliverable, clock=None) -> DeliverableView:
+    clock = clock or coalition_clock()
+    d = deliverable
+    return DeliverableView(
+        deliverable=d,
+        health=health_of(d.status, d.progress, d.due_date, d.last_update_at, clock),
+        overdue=is_overdue(d.status, d.due_date, clock),
+        stale=is_stale(d.status, d.last_update_at, clock),
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def get_deliverable(actor, deliverable_id: int, *, for_update: bool = False) -> Deliverable:
+    """Return the deliverable if the actor may see it."""
+    require_actor(actor)
+    if not isinstance(deliverable_id, int) or not 0 < deliverable_id < 2**31:
+        raise NotFound()
+    stmt = (sa.select(Deliverable).where(Deliverable.id == deliverable_id)
+            .options(joinedload(Deliverable.group), joinedload(Deliverable.owner),
+                     selectinload(Deliverable.institutions), selectinload(Deliverable.milestones)))
+    if for_update:
+        stmt = stmt.with_for_update(of=Deliverable)
+    deliverable = db.session.execute(stmt).unique().scalar_one_or_none()
+    if deliverable is None:
+        raise NotFound()
+    return deliverable
+
+
+def history(actor, deliverable: Deliverable) -> list[DeliverableUpdate]:
+    require_actor(actor)
+    return list(db.session.execute(
+        sa.select(DeliverableUpdate).where(DeliverableUpdate.deliverable_id == deliverable.id)
+        .options(joinedload(DeliverableUpdate.author))
+        .order_by(DeliverableUpdate.created_at.desc(), DeliverableUpdate.id.desc())
+    ).scalars())
+
+
+@dataclass
+class DeliverableFilters:
+    group: str | None = None
+    status: str | None = None
+    health: str | None = None
+    owner_id: int | None = None
+    member_id: int | None = None  # deliverables of the groups this person belongs to
+    overdue: bool = False
+    stale: bool = False
+    q: str | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+
+
+def filtered_select(filters: DeliverableFilters, clock=None) -> sa.Select:
+    clock = clock or coalition_clock()
+    stmt = sa.select(Deliverable).options(joinedload(Deliverable.group), joinedload(Deliverable.owner))
+    if filters.group:
+        stmt = stmt.join(WorkingGroup, WorkingGroup.id == Deliverable.group_id).where(
+            WorkingGroup.slug == filters.group)
+    if filters.status:
+        stmt = stmt.where(Deliverable.status == filters.status)
+    if filters.health:
+        stmt = stmt.where(health_sql(Deliverable, clock) == filters.health)
+    if filters.owner_id:
+        stmt = stmt.where(Deliverable.owner_id == filters.owner_id)
+    if filters.member_id:
+        stmt = stmt.where(Deliverable.group_id.in_(
+            sa.select(GroupMembership.group_id).where(GroupMembership.user_id == filters.member_id)))
+    if filters.overdue:
+        stmt = stmt.where(overdue_sql(Deliverable, clock))
+    if filters.stale:
+        stmt = stmt.where(stale_sql(Deliverable, clock))
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(Deliverable.title.ilike(pattern, escape="\\"))
+    if filters.due_from:
+        stmt = stmt.where(Deliverable.due_date >= filters.due_from)
+    if filters.due_to:
+        stmt = stmt.where(Deliverable.due_date <= filters.due_to)
+    return stmt.order_by(Deliverable.due_date, Deliverable.id)
+
+
+def list_deliverables(actor, filters: DeliverableFilters, page: int, per_page: int) -> Page:
+    """Every deliverable the filters select (all members may read every group)."""
+    require_actor(actor)
+    return paginate(filtered_select(filters), page, per_page)
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def _check_status_progress(status, progress, errors: dict) -> None:
+    if status not in STATUSES:
+        errors["status"] = [f"Choose one of: {', '.join(STATUSES)}."]
+    if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
+        errors["progress"] = ["Progress must be a whole number from 0 to 100."]
+
+
+def _check_text(value, field: str, max_length: int, errors: dict, required: bool = False) -> None:
+    if value is None or not isinstance(value, str):
+        if required or value is not None:
+            errors[field] = ["This field is required." if value is None else "Must be text."]
+        return
+    if required and not value.strip():
+        errors[field] = ["This field is required."]
+    elif len(value) > max_length:
+        errors[field] = [f"At most {max_length} characters."]
+
+
+def _check_version(deliverable: Deliverable, version) -> None:
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValidationError(fields={"version": ["The version you edited is required."]})
+    if version != deliverable.version:
+        raise Conflict(current=deliverable)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def post_update(actor, deliverable_id: int, *, status: str, progress: int, note: str = "",
+                version: int | None = None) -> DeliverableUpdate:
+    """Record a progress update; refuse it if someone else saved since `version` was read."""
+    require_actor(actor)
+    deliverable = get_deliverable(actor, deliverable_id, for_update=True)
+    require(permissions.can_post_update(actor, deliverable.group_id))
+    errors: dict = {}
+    _check_status_progress(status, progress, errors)
+    _check_text(note, "note", NOTE_MAX, errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    if version is not None:
+        _check_version(deliverable, version)
+    update = DeliverableUpdate(
+        deliverable_id=deliverable.id, author_id=actor.id,
+        status_before=deliverable.status, status_after=status,
+        progress_before=deliverable.progress, progress_after=progress,
+        note=(note or "").strip(),
+    )
+    deliverable.status = status
+    deliverable.progress = progress
+    deliverable.last_update_at = utcnow()
+    db.session.add(update)
+    db.session.flush()
+    return update
+
+
+def _resolve_owner(owner_id, errors: dict) -> User | None:
+    if isinstance(owner_id, bool) or not isinstance(owner_id, int) or not 0 < owner_id < 2**31:
+        errors["owner_id"] = ["Choose the person who owns this deliverable."]
+        return None
+    owner = db.session.get(User, owner_id)
+    if owner is None or not owner.active:
+        errors["owner_id"] = ["No active person has that id."]
+    return owner
+
+
+def _resolve_institutions(ids, errors: dict) -> list[Institution]:
+    ids = list(ids or [])
+    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids):
+        errors["institution_ids"] = ["Unknown institution."]
+        return []
+    found = list(db.session.execute(sa.select(Institution).where(Institution.id.in_(ids))).scalars()) if ids else []
+    if len(found) != len(set(ids)):
+        errors["institution_ids"] = ["Unknown institution."]
+    return found
+
+
+def _validate_fields(data: dict, errors: dict) -> None:
+    _check_text(data.get("title"), "title", TITLE_MAX, errors, required=True)
+    _check_text(data.get("description", ""), "description", DESCRIPTION_MAX, errors)
+    due = data.get("due_date")
+    if not isinstance(due, date):
+        errors["due_date"] = ["Give a due date as YYYY-MM-DD."]
+    start = data.get("start_date")
+    if start is not None and not isinstance(start, date):
+        errors["start_date"] = ["Give a start date as YYYY-MM-DD."]
+    elif isinstance(start, date) and isinstance(due, date) and start > due:
+        errors["start_date"] = ["The start date must come before the due date."]
+
+
+def create_deliverable(actor, group: WorkingGroup, *, title: str, owner_id: int, due_date: date,
+                       description: str = "", start_date: date | None = None,
+                       status: str = "not_started", progress: int = 0,
+                       institution_ids=()) -> Deliverable:
+    require_actor(actor)
+    require(permissions.can_manage(actor, group.id))
+    errors: dict = {}
+    data = {"title": title, "description": description, "due_date": due_date, "start_date": start_date}
+    _validate_fields(data, errors)
+    _check_status_progress(status, progress, errors)
+    owner = _resolve_owner(owner_id, errors)
+    institutions = _resolve_institutions(institution_ids, errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    now = utcnow()
+    deliverable = Deliverable(
+        group_id=group.id, title=title.strip(), description=description or "", owner_id=owner.id,
+        start_date=start_date or coalition_clock(now).today, due_date=due_date, status=status,
+        progress=progress, created_by_id=actor.id, last_update_at=now, institutions=institutions,
+    )
+    db.session.add(deliverable)
+    db.session.flush()
+    audit.record(actor, "deliverable.create", deliverable, {
+        "group": group.slug, "title": deliverable.title, "owner_id": owner.id, "due_date": due_date})
+    return deliverable
+
+
+def edit_deliverable(actor, deliverable_id: int, *, version: int, **values) -> Deliverable:
+    """Change a deliverable's fields (not its progress: that goes through updates)."""
+    require_actor(actor)
+    deliverable = get_deliverable(actor, deliverable_id, for_update=True)
+    require(permissions.can_manage(actor, deliverable.group_id))
+    allowed = {"title", "description", "owner_id", "due_date", "start_date", "institution_ids"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError(fields={name: ["Unknown field."] for name in sorted(unknown)})
+    errors: dict = {}
+    merged = {"title": deliverable.title, "description": deliverable.description,
+              "due_date": deliverable.due_date, "start_date": deliverable.start_date}
+    merged.update({k: v for k, v in values.items() if k in merged})
+    _validate_fields(merged, errors)
+    owner = _resolve_owner(values["owner_id"], errors) if "owner_id" in values else deliverable.owner
+    institutions = (_resolve_institutions(values["institution_ids"], errors)
+                    if "institution_ids" in values else None)
+    if errors:
+        raise ValidationError(fields=errors)
+    _check_version(deliverable, version)
+    changes = audit.diff(deliverable, {
+        "title": merged["title"].strip(), "description": merged["description"] or "",
+        "due_date": merged["due_date"], "start_date": merged["start_date"], "owner_id": owner.id,
+    })
+    if institutions is not None:
+        before = sorted(i.id for i in deliverable.institutions)
+        after = sorted(i.id for i in institutions)
+        if before != after:
+            deliverable.institutions = institutions
+            changes["institution_ids"] = [before, after]
+    if changes:
+        # Bump the version even when only the association changed.
+        deliverable.updated_at = utcnow()
+        audit.record(actor, "deliverable.edit", deliverable, changes)
+    db.session.flush()
+    return deliverable
+
+
+def delete_deliverable(actor, deliverable_id: int) -> None:
+    require_actor(actor)
+    deliverable = get_deliverable(actor, deliverable_id)
+    require(permissions.can_manage(actor, deliverable.group_id))
+    audit.record(actor, "deliverable.delete", deliverable, {
+        "group": deliverable.group.slug, "title": deliverable.title, "status": deliverable.status,
+        "progress": deliverable.progress, "due_date": deliverable.due_date, "owner_id": deliverable.owner_id})
+    db.session.delete(deliverable)
+    db.session.flush()
+
+
+# --- milestones ------------------------------------------------------------------------------
+
+def _check_milestone(title, weight, progress, due_date, errors: dict) -> None:
+    _check_text(title, "title", TITLE_MAX, errors, required=True)
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 1000):
+        errors["weight"] = ["The weight must be a whole number from 1 to 1000, or empty."]
+    if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
+        errors["progress"] = ["Progress must be a whole number from 0 to 100."]
+    if due_date is not None and not isinstance(due_date, date):
+        errors["due_date"] = ["Give a date as YYYY-MM-DD."]
+
+
+def _roll_up(actor, deliverable: Deliverable, note: str) -> None:
+    """Record the milestones' roll-up as an update when it moves the deliverable's progress."""
+    db.session.flush()
+    db.session.refresh(deliverable, ["milestones"])
+    progress = rolled_up_progress(deliverable.milestones)
+    if progress is None or progress == deliverable.progress:
+        return
+    db.session.add(DeliverableUpdate(
+        deliverable_id=deliverable.id, author_id=actor.id,
+        status_before=deliverable.status, status_after=deliverable.status,
+        progress_before=deliverable.progress, progress_after=progress, note=note,
+    ))
+    deliverable.progress = progress
+    deliverable.last_update_at = utcnow()
+
+
+def add_milestone(actor, deliverable_id: int, *, title: str, weight: int | None = None,
+                  progress: int = 0, due_date: date | None = None) -> Milestone:
+    require_actor(actor)
+    deliverable = get_deliverable(actor, deliverable_id, for_update=True)
+    require(permissions.can_manage(actor, deliverable.group_id))
+    errors: dict = {}
+    _check_milestone(title, weight, progress, due_date, errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    milestone = Milestone(deliverable_id=deliverable.id, title=title.strip(), weight=weight,
+                          progress=progress, due_date=due_date, position=len(deliverable.milestones))
+    db.session.add(milestone)
+    audit.record(actor, "deliverable.milestone_add", deliverable, {"milestone": title.strip()})
+    _roll_up(actor, deliverable, f"Milestone added: {title.strip()}")
+    db.session.flush()
+    return milestone
+
+
+def _get_milestone(actor, deliverable_id: int, milestone_id: int) -> tuple[Deliverable, Milestone]:
+    deliverable = get_deliverable(actor, deliverable_id, for_update=True)
+    milestone = next((m for m in deliverable.milestones if m.id == milestone_id), None)
+    if milestone is None:
+        raise NotFound()
+    return deliverable, milestone
+
+
+def update_milestone(actor, deliverable_id: int, milestone_id: int, *, title: str, weight: int | None,
+                     progress: int, due_date: date | None = None) -> Milestone:
+    """Members record milestone progress; leads may also rename and reweigh."""
+    require_actor(actor)
+    deliverable, milestone = _get_milestone(actor, deliverable_id, milestone_id)
+    require(permissions.can_post_update(actor, deliverable.group_id))
+    errors: dict = {}
+    _check_milestone(title, weight, progress, due_date, errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    structural = {"title": title.strip(), "weight": weight, "due_date": due_date}
+    if any(getattr(milestone, k) != v for k, v in structural.items()):
+        require(permissions.can_manage(actor, deliverable.group_id))
+    before = milestone.progress
+    changes = audit.diff(milestone, {**structural, "progress": progress})
+    if changes:
+        audit.record(actor, "deliverable.milestone_edit", deliverable,
+                     {"milestone_id": milestone.id, **changes})
+    _roll_up(actor, deliverable, f"Milestone {milestone.title}: {before}% → {progress}%")
+    db.session.flush()
+    return milestone
+
+
+def delete_milestone(actor, deliverable_id: int, milestone_id: int) -> None:
+    require_actor(actor)
+    deliverable, milestone = _get_milestone(actor, deliverable_id, milestone_id)
+    require(permissions.can_manage(actor, deliverable.group_id))
+    audit.record(actor, "deliverable.milestone_delete", deliverable, {"milestone": milestone.title})
+    deliverable.milestones.remove(milestone)
+    _roll_up(actor, deliverable, f"Milestone removed: {milestone.title}")
+    db.session.flush()

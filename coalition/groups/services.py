@@ -1,0 +1,163 @@
+"""Working groups: read them with their progress, and manage memberships and lead institutions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from coalition.audit import services as audit
+from coalition.auth.models import User
+from coalition.auth.permissions import require, require_actor
+from coalition.deliverables.models import Deliverable
+from coalition.errors import NotFound, ValidationError
+from coalition.extensions import db
+from coalition.groups import permissions
+from coalition.groups.models import MEMBERSHIP_ROLES, GroupMembership, WorkingGroup
+from coalition.institutions.models import Institution
+
+
+@dataclass
+class GroupSummary:
+    group: WorkingGroup
+    progress: int
+    deliverables: int
+    members: int
+    my_role: str | None = None
+    status_counts: dict = field(default_factory=dict)
+
+
+def progress_by_group() -> dict[int, tuple[int, int]]:
+    """Map group id to (average deliverable progress, number of deliverables), in one query."""
+    rows = db.session.execute(
+        sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress), sa.func.count())
+        .group_by(Deliverable.group_id)
+    ).all()
+    return {group_id: (round(float(avg or 0)), count) for group_id, avg, count in rows}
+
+
+def list_groups(actor) -> list[GroupSummary]:
+    require_actor(actor)
+    groups = list(db.session.execute(
+        sa.select(WorkingGroup).options(selectinload(WorkingGroup.lead_institutions))
+        .order_by(WorkingGroup.position, WorkingGroup.id)
+    ).scalars())
+    progress = progress_by_group()
+    members = dict(db.session.execute(
+        sa.select(GroupMembership.group_id, sa.func.count()).group_by(GroupMembership.group_id)
+    ).all())
+    roles = actor.group_roles()
+    return [GroupSummary(group=g, progress=progress.get(g.id, (0, 0))[0],
+                         deliverables=progress.get(g.id, (0, 0))[1], members=members.get(g.id, 0),
+                         my_role=roles.get(g.id)) for g in groups]
+
+
+def get_group(actor, slug: str) -> WorkingGroup:
+    require_actor(actor)
+    if not isinstance(slug, str) or len(slug) > 40:
+        raise NotFound()
+    group = db.session.execute(
+        sa.select(WorkingGroup).where(WorkingGroup.slug == slug)
+        .options(selectinload(WorkingGroup.lead_institutions))
+    ).scalar_one_or_none()
+    if group is None:
+        raise NotFound()
+    require(permissions.can_view_group(actor, group.id))
+    return group
+
+
+def memberships(group: WorkingGroup) -> list[GroupMembership]:
+    """The group's members with their people and institutions, leads first."""
+    return list(db.session.execute(
+        sa.select(GroupMembership).where(GroupMembership.group_id == group.id)
+        .join(User, User.id == GroupMembership.user_id)
+        .options(joinedload(GroupMembership.user).joinedload(User.institution))
+        .order_by(sa.case((GroupMembership.role == "lead", 0), else_=1), User.name)
+    ).scalars())
+
+
+def member_institutions(group: WorkingGroup) -> list[tuple[Institution, int]]:
+    """Institutions whose people belong to the group, with how many of them."""
+    return [(inst, count) for inst, count in db.session.execute(
+        sa.select(Institution, sa.func.count(GroupMembership.id))
+        .join(User, User.institution_id == Institution.id)
+        .join(GroupMembership, GroupMembership.user_id == User.id)
+        .where(GroupMembership.group_id == group.id)
+        .group_by(Institution.id)
+        .order_by(Institution.name)
+    ).all()]
+
+
+def _get_user(user_id) -> User:
+    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id < 2**31:
+        raise ValidationError(fields={"user_id": [_l("Choose a person.")]})
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        raise ValidationError(fields={"user_id": [_l("No active person has that id.")]})
+    return user
+
+
+def add_member(actor, group: WorkingGroup, user_id: int, role: str = "member",
+               since: date | None = None) -> GroupMembership:
+    """Add a person to the group, or change their role if they are already in it."""
+    require_actor(actor)
+    require(permissions.can_manage_memberships(actor, group.id))
+    if role not in MEMBERSHIP_ROLES:
+        raise ValidationError(fields={"role": [_l("Choose lead or member.")]})
+    user = _get_user(user_id)
+    membership = db.session.execute(
+        sa.select(GroupMembership).where(GroupMembership.group_id == group.id,
+                                         GroupMembership.user_id == user.id)
+    ).scalar_one_or_none()
+    if membership is None:
+        membership = GroupMembership(group_id=group.id, user_id=user.id, role=role,
+                                     since=since or date.today())
+        db.session.add(membership)
+        db.session.flush()
+        audit.record(actor, "membership.add", membership, {"group": group.slug, "user_id": user.id, "role": role})
+    elif membership.role != role:
+        audit.record(actor, "membership.role", membership,
+                     {"group": group.slug, "user_id": user.id, "role": [membership.role, role]})
+        membership.role = role
+    user.forget_group_roles()
+    db.session.flush()
+    return membership
+
+
+def remove_member(actor, group: WorkingGroup, membership_id: int) -> None:
+    require_actor(actor)
+    require(permissions.can_manage_memberships(actor, group.id))
+    membership = db.session.get(GroupMembership, membership_id) if isinstance(membership_id, int) else None
+    if membership is None or membership.group_id != group.id:
+        raise NotFound()
+    audit.record(actor, "membership.remove", membership,
+                 {"group": group.slug, "user_id": membership.user_id, "role": membership.role})
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def set_lead_institutions(actor, group: WorkingGroup, institution_ids) -> None:
+    require_actor(actor)
+    require(permissions.can_manage_lead_institutions(actor))
+    ids = sorted(set(institution_ids or []))
+    institutions = list(db.session.execute(
+        sa.select(Institution).where(Institution.id.in_(ids))).scalars()) if ids else []
+    if len(institutions) != len(ids):
+        raise ValidationError(fields={"institution_ids": [_l("Unknown institution.")]})
+    before = sorted(i.id for i in group.lead_institutions)
+    if before != ids:
+        group.lead_institutions = institutions
+        audit.record(actor, "group.lead_institutions", group, {"institution_ids": [before, ids]})
+    db.session.flush()
+
+
+def candidates_for(group: WorkingGroup, q: str | None = None, limit: int = 200) -> list[User]:
+    """Active people not yet in the group, for the add-member picker."""
+    stmt = (sa.select(User).where(User.active.is_(True))
+            .where(~User.id.in_(sa.select(GroupMembership.user_id).where(GroupMembership.group_id == group.id)))
+            .options(joinedload(User.institution)).order_by(User.name).limit(limit))
+    if q:
+        stmt = stmt.where(User.name.ilike(f"%{q}%") | User.email.ilike(f"%{q}%"))
+    return list(db.session.execute(stmt).scalars())

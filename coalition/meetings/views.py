@@ -1,0 +1,390 @@
+"""Meeting pages: the list, one meeting with its minutes and attendance, scheduling and editing."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from coalition.auth.permissions import require, require_actor
+from coalition.database import utcnow
+from coalition.errors import Conflict, ValidationError
+from coalition.extensions import db
+from coalition.groups import services as groups
+from coalition.i18n import DEFAULT_TIMEZONE
+from coalition.meetings import ics, permissions, services
+from coalition.meetings.forms import (
+    ActionForm, ActionItemForm, ActionItemToggleForm, DecisionForm, InviteForm, MeetingForm, MinutesForm)
+from coalition.meetings.models import MEETING_STATUSES
+from coalition.pagination import clamp
+from coalition.web import apply_errors, current_actor, int_arg
+
+bp = Blueprint("meetings", __name__)
+
+WHEN_CHOICES = ("upcoming", "past", "all")
+
+
+# --- time in the viewer's zone ---------------------------------------------------------------
+
+def _zone(actor) -> ZoneInfo:
+    try:
+        return ZoneInfo(getattr(actor, "timezone", None) or DEFAULT_TIMEZONE)
+    except (ValueError, KeyError, OSError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def _to_utc(local: datetime, zone: ZoneInfo) -> datetime | None:
+    """Read a wall-clock time from a datetime-local input in the viewer's zone; None if out of range."""
+    if not services.FIRST_YEAR <= local.year <= services.LAST_YEAR:
+        return None
+    return local.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def _to_local(value: datetime, zone: ZoneInfo) -> datetime:
+    return value.astimezone(zone).replace(tzinfo=None)
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+# --- the list --------------------------------------------------------------------------------
+
+@bp.route("/meetings")
+def index():
+    actor = current_actor()
+    zone = _zone(actor)
+    args = request.args
+    group = args.get("group") or None
+    status = args.get("status") if args.get("status") in MEETING_STATUSES else None
+    q = (args.get("q") or "").strip()[:services.QUERY_MAX]
+    day_from, day_to = _parse_day(args.get("from")), _parse_day(args.get("to"))
+    bad_dates = bool((args.get("from") and not day_from) or (args.get("to") and not day_to))
+    default_when = "all" if (day_from or day_to) else "upcoming"
+    when = args.get("when") if args.get("when") in WHEN_CHOICES else default_when
+
+    filters = services.MeetingFilters(group=group, status=status, q=q or None)
+    today = datetime.combine(datetime.now(zone).date(), time.min, tzinfo=zone)
+    if when == "upcoming":
+        filters.starts_from = today
+    elif when == "past":
+        filters.starts_to = today - timedelta(microseconds=1)
+        filters.newest_first = True
+    if day_from:
+        start = datetime.combine(day_from, time.min, tzinfo=zone)
+        filters.starts_from = max(start, filters.starts_from) if filters.starts_from else start
+    if day_to:
+        end = datetime.combine(day_to + timedelta(days=1), time.min, tzinfo=zone) - timedelta(microseconds=1)
+        filters.starts_to = min(end, filters.starts_to) if filters.starts_to else end
+
+    page, per_page = clamp(args.get("page"), args.get("per_page"))
+    try:
+        result = services.list_meetings(actor, filters, page, per_page)
+    except ValidationError:
+        # An unknown group slug or similar from a hand-edited URL: show the list unfiltered by it.
+        filters.group = None
+        group = None
+        result = services.list_meetings(actor, filters, page, per_page)
+    all_groups = services.all_groups()
+    manageable = [g for g in all_groups if permissions.can_manage(actor, g.id)]
+    return render_template(
+        "meetings/index.html", page=result, groups=all_groups, manageable=manageable, group=group, status=status,
+        q=q, when=when, day_from=day_from, day_to=day_to, bad_dates=bad_dates,
+        filtered=bool(group or status or q or day_from or day_to or when != "upcoming"))
+
+
+# --- one meeting -----------------------------------------------------------------------------
+
+def _action_item_form(meeting, formdata=None) -> ActionItemForm:
+    form = ActionItemForm(formdata=formdata)
+    form.assignee_id.choices = [(0, "—")] + [(u.id, u.name) for u in services.assignee_candidates(meeting)]
+    return form
+
+
+def _invite_form(meeting, formdata=None) -> InviteForm:
+    form = InviteForm(formdata=formdata)
+    form.user_id.choices = [(u.id, u.name + (f" ({u.institution.short_name})" if u.institution else ""))
+                            for u in services.invite_candidates(meeting)]
+    return form
+
+
+def _render_detail(meeting, status: int = 200, errors=(), **forms):
+    """Render a meeting's page; a failed sub-form passes itself in to show its errors."""
+    actor = current_actor()
+    manage = services.can_manage(actor, meeting)
+    rows = services.attendance_of(meeting)
+    context = {
+        "meeting": meeting,
+        "manage": manage,
+        "minutes": services.current_minutes(meeting),
+        "revisions": services.minutes_revisions(meeting),
+        "attendance": rows,
+        "summary": services.attendance_summary(rows),
+        "errors": [str(e) for e in errors],
+        "action_form": ActionForm(formdata=None),
+        "now": utcnow(),
+    }
+    if manage:
+        minutes_form = forms.get("minutes_form") or MinutesForm(formdata=None)
+        if "minutes_form" not in forms and context["minutes"] is not None:
+            minutes_form.body.data = context["minutes"].body
+        context.update(
+            minutes_form=minutes_form,
+            decision_form=forms.get("decision_form") or DecisionForm(formdata=None),
+            item_form=forms.get("item_form") or _action_item_form(meeting),
+            invite_form=forms.get("invite_form") or _invite_form(meeting),
+        )
+    return render_template("meetings/detail.html", **context), status
+
+
+@bp.route("/meetings/<int:meeting_id>")
+def detail(meeting_id: int):
+    meeting = services.get_meeting(current_actor(), meeting_id)
+    return _render_detail(meeting)
+
+
+@bp.route("/meetings/<int:meeting_id>.ics")
+def calendar_file(meeting_id: int):
+    meeting = services.get_meeting(current_actor(), meeting_id)
+    response = make_response(ics.meeting_calendar(meeting))
+    response.headers["Content-Type"] = ics.CONTENT_TYPE
+    response.headers["Content-Disposition"] = f"attachment; filename=meeting-{meeting.id}.ics"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# --- scheduling and editing ------------------------------------------------------------------
+
+def _meeting_values(form: MeetingForm, zone: ZoneInfo) -> dict | None:
+    starts_at = _to_utc(form.starts_at.data, zone)
+    if starts_at is None:
+        form.starts_at.errors = list(form.starts_at.errors) + [
+            _("Give a date between the years %(first)s and %(last)s.",
+              first=services.FIRST_YEAR, last=services.LAST_YEAR)]
+        return None
+    return {"title": form.title.data, "starts_at": starts_at, "duration_minutes": form.duration_minutes.data,
+            "location": form.location.data or "", "agenda": form.agenda.data or ""}
+
+
+@bp.route("/groups/<slug>/meetings/new", methods=["GET", "POST"])
+def new(slug: str):
+    actor = current_actor()
+    group = groups.get_group(actor, slug)
+    require(permissions.can_manage(actor, group.id))
+    zone = _zone(actor)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        values = _meeting_values(form, zone)
+        if values is not None:
+            try:
+                meeting = services.create_meeting(actor, group, **values)
+            except ValidationError as error:
+                db.session.rollback()
+                apply_errors(form, error)
+            else:
+                db.session.commit()
+                flash(_("The meeting is scheduled and the group's members are invited."), "success")
+                return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, group=group, meeting=None,
+                           zone=zone.key), 422 if form.errors else 200
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+def edit(meeting_id: int):
+    actor = require_actor(current_actor())
+    meeting = services.get_meeting(actor, meeting_id)
+    require(permissions.can_manage(actor, meeting.group_id))
+    zone = _zone(actor)
+    if meeting.status == "cancelled":
+        flash(_("A cancelled meeting cannot be edited."), "warning")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    if request.method == "GET":
+        form = MeetingForm(obj=meeting)
+        form.starts_at.data = _to_local(meeting.starts_at, zone)
+        form.version.data = meeting.version
+    else:
+        form = MeetingForm()
+    conflict = None
+    status = 200
+    if form.validate_on_submit():
+        values = _meeting_values(form, zone)
+        if values is not None:
+            try:
+                services.edit_meeting(actor, meeting.id, version=int_arg(form.version.data), **values)
+            except Conflict as error:
+                db.session.rollback()
+                conflict = error.current or services.get_meeting(actor, meeting_id)
+                # Saving again now overwrites their change knowingly.
+                form.version.data = conflict.version
+                status = 409
+            except ValidationError as error:
+                db.session.rollback()
+                apply_errors(form, error)
+                if not error.fields:
+                    form.form_errors = list(form.form_errors) + [error.message]
+            else:
+                db.session.commit()
+                flash(_("The meeting is updated."), "success")
+                return redirect(url_for("meetings.detail", meeting_id=meeting_id))
+    if status == 200 and form.errors:
+        status = 422
+    return render_template("meetings/form.html", form=form, group=meeting.group, meeting=meeting,
+                           conflict=conflict, conflict_starts=conflict and _to_local(conflict.starts_at, zone),
+                           zone=zone.key), status
+
+
+# --- what managers do to a meeting -----------------------------------------------------------
+
+def _managed(meeting_id: int):
+    """The actor and the meeting, refusing early anyone who does not run its group."""
+    actor, meeting = _managed(meeting_id)
+    return actor, meeting
+
+
+def _simple_action(meeting_id: int, action, message: str):
+    """Run a one-button action; on a refusal show the meeting with the reason."""
+    actor, meeting = _managed(meeting_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            action(actor, meeting.id)
+        except ValidationError as error:
+            db.session.rollback()
+            messages = [error.message] + [m for ms in error.fields.values() for m in ms]
+            return _render_detail(services.get_meeting(actor, meeting_id), 422, errors=messages)
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.route("/meetings/<int:meeting_id>/cancel", methods=["POST"])
+def cancel(meeting_id: int):
+    return _simple_action(meeting_id, services.cancel_meeting,
+                          _("The meeting is cancelled. Calendars will show it as cancelled."))
+
+
+@bp.route("/meetings/<int:meeting_id>/held", methods=["POST"])
+def held(meeting_id: int):
+    return _simple_action(meeting_id, services.mark_held, _("The meeting is marked as held."))
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes/publish", methods=["POST"])
+def publish(meeting_id: int):
+    return _simple_action(meeting_id, services.publish_minutes,
+                          _("The minutes are published. They can no longer be changed."))
+
+
+@bp.route("/meetings/<int:meeting_id>/minutes", methods=["POST"])
+def minutes(meeting_id: int):
+    actor, meeting = _managed(meeting_id)
+    form = MinutesForm()
+    if form.validate_on_submit():
+        try:
+            before = services.current_minutes(meeting)
+            revision = services.save_minutes(actor, meeting.id, form.body.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            if before is not None and revision is not None and revision.id == before.id:
+                flash(_("The minutes did not change."), "info")
+            else:
+                flash(_("The minutes are saved. Earlier versions are kept."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="minutes"))
+    return _render_detail(services.get_meeting(actor, meeting_id), 422, minutes_form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>/attendance", methods=["POST"])
+def attendance(meeting_id: int):
+    actor, meeting = _managed(meeting_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        statuses = {}
+        for key, value in request.form.items():
+            if key.startswith("status-"):
+                raw = key.removeprefix("status-")
+                statuses[int_arg(raw, raw)] = value
+        try:
+            services.record_attendance(actor, meeting.id, statuses)
+        except ValidationError as error:
+            db.session.rollback()
+            messages = [m for ms in error.fields.values() for m in ms] or [error.message]
+            return _render_detail(services.get_meeting(actor, meeting_id), 422, errors=messages)
+        db.session.commit()
+        flash(_("Attendance is saved."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="attendance"))
+
+
+@bp.route("/meetings/<int:meeting_id>/invitees", methods=["POST"])
+def invite(meeting_id: int):
+    actor, meeting = _managed(meeting_id)
+    form = _invite_form(meeting, request.form)
+    if form.validate_on_submit():
+        try:
+            row = services.invite_person(actor, meeting.id, form.user_id.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            if not error.fields:
+                form.form_errors = list(form.form_errors) + [error.message]
+        else:
+            db.session.commit()
+            flash(_("%(name)s is invited.", name=row.user.name), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="attendance"))
+    return _render_detail(services.get_meeting(actor, meeting_id), 422, invite_form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>/decisions", methods=["POST"])
+def decisions(meeting_id: int):
+    actor, meeting = _managed(meeting_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_decision(actor, meeting.id, form.text.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            if not error.fields:
+                form.form_errors = list(form.form_errors) + [error.message]
+        else:
+            db.session.commit()
+            flash(_("The decision is recorded."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="decisions"))
+    return _render_detail(services.get_meeting(actor, meeting_id), 422, decision_form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>/actions", methods=["POST"])
+def actions(meeting_id: int):
+    actor, meeting = _managed(meeting_id)
+    form = _action_item_form(meeting, request.form)
+    if form.validate_on_submit():
+        try:
+            services.add_action_item(actor, meeting.id, form.text.data, assignee_id=form.assignee_id.data or None,
+                                     due_date=form.due_date.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            if not error.fields:
+                form.form_errors = list(form.form_errors) + [error.message]
+        else:
+            db.session.commit()
+            flash(_("The action item is added."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="actions"))
+    return _render_detail(services.get_meeting(actor, meeting_id), 422, item_form=form)
+
+
+@bp.route("/meetings/<int:meeting_id>/actions/<int:item_id>/done", methods=["POST"])
+def action_done(meeting_id: int, item_id: int):
+    actor, meeting = _managed(meeting_id)
+    form = ActionItemToggleForm()
+    if not form.validate_on_submit() or form.done.data not in ("0", "1"):
+        return _render_detail(meeting, 422, errors=[_("The action item could not be updated.")])
+    services.set_action_item_done(actor, meeting.id, item_id, form.done.data == "1")
+    db.session.commit()
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor=f"action-{item_id}"))
+

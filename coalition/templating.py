@@ -1,0 +1,66 @@
+"""Jinja filters and globals shared by every page: dates in the viewer's timezone, labels, Markdown."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+
+from coalition.deliverables.models import HEALTHS, STATUSES
+from coalition.institutions.models import SECTORS, STATES, state_label
+from coalition.markup import render_markdown
+from coalition.meetings.models import ATTENDANCE_STATUSES, MEETING_STATUSES
+
+
+def language() -> str:
+    return str(get_locale() or "es")
+
+
+def group_name(group) -> str:
+    return group.name_in(language()) if group is not None else ""
+
+
+def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    """Format an aware UTC datetime in the viewer's timezone and language."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def local_date(value: date | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, fmt)
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (None removes one), for filters and pages."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        localdt=local_datetime,
+        localdate=local_date,
+        group_name=group_name,
+        state_label=state_label,
+    )
+    app.jinja_env.globals.update(
+        url_with=url_with,
+        language=language,
+        STATUSES=STATUSES,
+        HEALTHS=HEALTHS,
+        SECTORS=SECTORS,
+        STATES=STATES,
+        MEETING_STATUSES=MEETING_STATUSES,
+        ATTENDANCE_STATUSES=ATTENDANCE_STATUSES,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

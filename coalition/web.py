@@ -1,0 +1,47 @@
+"""What every HTML view needs: the acting person, and service errors shown beside form fields."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import Form
+
+from coalition.errors import ValidationError
+
+
+def current_actor():
+    """The logged-in person, or None; views pass it to services explicitly."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def apply_errors(form: Form, error: ValidationError) -> None:
+    """Put a service's field errors beside the matching form fields (others at the top)."""
+    for name, messages in error.fields.items():
+        messages = list(messages) if isinstance(messages, (list, tuple)) else [messages]
+        field = getattr(form, name, None) or getattr(form, name.removesuffix("_id"), None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + messages
+        else:
+            form.form_errors = list(getattr(form, "form_errors", [])) + messages
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only follow local paths after login, never another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def int_arg(value, default=None):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if 0 < number < 2**31 else default
+
+
+NOT_FOUND = _l("We could not find that.")

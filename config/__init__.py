@@ -1,0 +1,100 @@
+"""Settings per environment, read from the environment (see README's Configuration)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("COALITION_INSTANCE", ROOT / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class BaseConfig:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'coalition.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    BASE_URL = os.environ.get("BASE_URL") or "http://127.0.0.1:5000"
+    INSTANCE_PATH = str(INSTANCE)
+
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "Coalition <no-reply@coalition.local>"
+    SMTP_HOST = os.environ.get("SMTP_HOST") or None
+    SMTP_PORT = int(os.environ.get("SMTP_PORT") or 25)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS")
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD") or "coalition-demo"
+
+    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_TIMEZONE = "America/Mexico_City"
+    LANGUAGES = ("es", "en")
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+    # A deliverable in progress with no update for this many days is stale.
+    STALE_AFTER_DAYS = 14
+    PER_PAGE = 25
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with unsafe settings."""
+        problems = []
+        if not os.environ.get("SECRET_KEY"):
+            problems.append("SECRET_KEY must be set")
+        url = os.environ.get("DATABASE_URL", "")
+        if not url or url.startswith("sqlite"):
+            problems.append("DATABASE_URL must point to PostgreSQL, not SQLite")
+        if not os.environ.get("REDIS_URL"):
+            problems.append("REDIS_URL must be set")
+        if problems:
+            raise RuntimeError("Unsafe production configuration: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> type[BaseConfig]:
+    name = name or os.environ.get("COALITION_ENV") or "development"
+    try:
+        config = CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"COALITION_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
+    if hasattr(config, "check"):
+        config.check()
+    return config

@@ -1,0 +1,91 @@
+"""The app built through its factory on a real database file per test (or PostgreSQL when given)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+
+from coalition import create_app
+from coalition.extensions import db
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A SQLite file with the schema and the six groups, copied for every test."""
+    path = tmp_path_factory.mktemp("template") / "coalition.db"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return path
+
+
+def _database_url(request, tmp_path, template_db) -> str:
+    if request.node.get_closest_marker("postgres") or os.environ.get("TEST_DATABASE") == "postgres":
+        if not POSTGRES_URL:
+            if IN_CI:
+                pytest.fail("TEST_POSTGRES_URL is not set but CI=true")
+            pytest.skip("TEST_POSTGRES_URL is not set")
+        return POSTGRES_URL
+    path = tmp_path / "coalition.db"
+    shutil.copy(template_db, path)
+    return f"sqlite:///{path}"
+
+
+def reset_postgres() -> None:
+    """Empty the PostgreSQL test database and migrate it from scratch."""
+    db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    db.session.commit()
+    flask_migrate.upgrade()
+
+
+@pytest.fixture
+def app(request, tmp_path, template_db):
+    url = _database_url(request, tmp_path, template_db)
+    app = create_app("testing", {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": True,
+        "SERVER_NAME": None,
+    })
+    app.instance_path = str(tmp_path / "instance")
+    with app.app_context():
+        if url.startswith("postgresql"):
+            reset_postgres()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """Read a CSRF token the way a browser gets one: from a rendered form."""
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, user, password: str = "correct horse battery") -> None:
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def post_form(client, path: str, data: dict, form_page: str | None = None):
+    """POST a form with a valid CSRF token taken from `form_page` (default: `path`)."""
+    token = csrf_token(client, form_page or path)
+    return client.post(path, data={**data, "csrf_token": token})
