@@ -1,6 +1,7 @@
 """The app built through its factory on a real database file per test (or PostgreSQL when given)."""
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
@@ -8,6 +9,8 @@ import shutil
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+
+from flask.testing import FlaskClient
 
 from coalition import create_app
 from coalition.extensions import db
@@ -46,6 +49,17 @@ def reset_postgres() -> None:
     flask_migrate.upgrade()
 
 
+class IsolatedClient(FlaskClient):
+    """Run each request in a clean context, as a real server would.
+
+    Without this, a request reuses the test's app context: `g` and the database session
+    would leak between requests and hide bugs (a stale identity map, a cached CSRF token).
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(request, tmp_path, template_db):
     url = _database_url(request, tmp_path, template_db)
@@ -55,6 +69,7 @@ def app(request, tmp_path, template_db):
         "SERVER_NAME": None,
     })
     app.instance_path = str(tmp_path / "instance")
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if url.startswith("postgresql"):
             reset_postgres()

@@ -262,7 +262,8 @@ def edit_deliverable(actor, deliverable_id: int, *, version: int, **values) -> D
     _check_version(deliverable, version)
     changes = audit.diff(deliverable, {
         "title": merged["title"].strip(), "description": merged["description"] or "",
-        "due_date": merged["due_date"], "start_date": merged["start_date"], "owner_id": owner.id,
+        "due_date": merged["due_date"], "start_date": merged["start_date"] or deliverable.start_date,
+        "owner_id": owner.id,
     })
     if institutions is not None:
         before = sorted(i.id for i in deliverable.institutions)

@@ -7,6 +7,7 @@ ids start after max(id)); children let the database number them.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import random
 import secrets
@@ -28,6 +29,7 @@ from coalition.meetings.models import ActionItem, Attendance, Decision, Meeting,
 
 HOME = ZoneInfo("America/Mexico_City")
 BATCH_SIZE = 5000
+SQLITE_CACHE_KIB = 256 * 1024
 # In progress with no update for longer than this: well past the 14-day stale threshold.
 STALE_AGE_DAYS = (22, 70)
 
@@ -102,6 +104,11 @@ class _DemoBuilder:
         self.next_ids: dict[str, int] = {}
 
     def run(self) -> dict:
+        sqlite = db.session.connection().dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's default 2 MiB page cache thrashes on large scales' indexes; widen it meanwhile.
+            cache_size = db.session.execute(sa.text("PRAGMA cache_size")).scalar()
+            db.session.execute(sa.text(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}"))
         self.groups = self._groups()
         self._institutions()
         self._people()
@@ -109,6 +116,8 @@ class _DemoBuilder:
         self._deliverables()
         self._meetings()
         self._sync_sequences()
+        if sqlite:
+            db.session.execute(sa.text(f"PRAGMA cache_size={int(cache_size)}"))
         counts = {"groups": len(self.groups)}
         counts.update({name: self.counts.get(table, 0) for table, name in COUNT_NAMES.items()})
         return counts
@@ -206,7 +215,8 @@ class _DemoBuilder:
         self.emails: set[str] = set()
         self.people: list[dict] = []
         self.fixed: dict[str, dict] = {}
-        self.totals["users"] = len(data.DEMO_ACCOUNTS) + int(3.5 * len(self.institutions))
+        sizes = [rng.randint(3, 4) for _ in self.institutions]
+        self.totals["users"] = len(data.DEMO_ACCOUNTS) + sum(sizes)
         founded = self._days_ago(2 * 365)
         for email, name, role, acronym in data.DEMO_ACCOUNTS:
             institution = self.by_acronym.get(acronym) if acronym else None
@@ -217,8 +227,8 @@ class _DemoBuilder:
                 "role": role, "language": "es", "timezone": "America/Mexico_City",
                 "digest_frequency": "weekly", "digest_weekday": 0, "digest_hour": 8, "active": True,
             })
-        for institution in self.institutions:
-            for _ in range(rng.randint(3, 4)):
+        for institution, size in zip(self.institutions, sizes):
+            for _ in range(size):
                 female = rng.random() < 0.5
                 first = rng.choice(data.FEMALE_NAMES if female else data.MALE_NAMES)
                 surname1, surname2 = rng.sample(data.SURNAMES, 2)
@@ -261,14 +271,13 @@ class _DemoBuilder:
 
     def _email(self, first: str, surname1: str, surname2: str, domain: str) -> str:
         local = f"{_ascii(first.split()[0])}.{_ascii(surname1)}"
-        candidates = [local, f"{local}.{_ascii(surname2)}"]
-        candidates += [f"{local}{n}" for n in range(2, 1000)]
+        candidates = itertools.chain((local, f"{local}.{_ascii(surname2)}"),
+                                     (f"{local}{n}" for n in itertools.count(2)))
         for candidate in candidates:
             email = f"{candidate}@{domain}"
             if email not in self.emails:
                 self.emails.add(email)
                 return email
-        raise RuntimeError("no free email address")  # pragma: no cover
 
     def _language(self, institution: dict) -> str:
         if institution["state"] == ABROAD:
@@ -305,31 +314,32 @@ class _DemoBuilder:
         self.leads: dict[str, list[dict]] = {}
         # Memberships grow with the square root of the scale: attendance is members x meetings.
         size = math.sqrt(self.scale)
-        self.totals["group_memberships"] = int(22.5 * size * len(self.groups))
         for slug, group in self.groups.items():
             plan = data.GROUP_PLANS[slug]
             lead_institutions = [self.by_acronym[acronym] for acronym in plan["leads"]]
             for institution in lead_institutions:
                 self._add(group_lead_institutions, {"group_id": group.id, "institution_id": institution["id"]})
             if slug == "ethics":
-                leads = [self.fixed["lead@example.org"], rng.choice(lead_institutions[1]["people"])]
+                colead = rng.choice([p for p in lead_institutions[1]["people"] if p["active"]])
+                leads = [self.fixed["lead@example.org"], colead]
                 chosen = leads + [self.fixed["member@example.org"]]
             else:
                 candidates = [p for inst in lead_institutions for p in inst["people"] if p["active"]]
                 leads = rng.sample(candidates, rng.randint(1, 2))
                 chosen = list(leads)
-            taken = {p["id"] for p in chosen}
-            weights = [
-                0 if p["id"] in taken else plan["weights"].get(p["sector"], 0)
-                * (plan.get("abroad_bonus", 1) if p["institution"]["state"] == ABROAD else 1)
-                for p in pool
-            ]
             target = max(len(chosen) + 5, round(rng.randint(15, 30) * size))
-            chosen += self._weighted_sample(pool, weights, target - len(chosen))
+            taken = {p["id"] for p in chosen}
+            bonus = plan.get("abroad_bonus", 1)
+            for sector, quota in self._quotas(plan["weights"], target, chosen).items():
+                candidates = [p for p in pool if p["sector"] == sector and p["id"] not in taken]
+                weights = [bonus if p["institution"]["state"] == ABROAD else 1 for p in candidates]
+                chosen += self._weighted_sample(candidates, weights, quota)
             self.leads[slug] = leads
             self.members[slug] = chosen
-            lead_ids = {p["id"] for p in leads}
-            for person in chosen:
+        self.totals["group_memberships"] = sum(len(chosen) for chosen in self.members.values())
+        for slug, group in self.groups.items():
+            lead_ids = {p["id"] for p in self.leads[slug]}
+            for person in self.members[slug]:
                 start = max(person["joined"], (person["institution"] or {}).get("joined", person["joined"]))
                 span = max(0, (self.today - start).days - 7)
                 since = start + timedelta(days=rng.randint(0, span))
@@ -339,6 +349,20 @@ class _DemoBuilder:
                     "since": since, "created_at": self._moment(since),
                 })
         self._flush()
+
+    @staticmethod
+    def _quotas(weights: dict[str, float], target: int, chosen: list[dict]) -> dict[str, int]:
+        """Split `target` members across sectors by weight (largest remainder), net of those already chosen."""
+        total = sum(weights.values())
+        shares = {sector: target * weight / total for sector, weight in weights.items()}
+        quotas = {sector: math.floor(share) for sector, share in shares.items()}
+        by_remainder = sorted(shares, key=lambda sector: (quotas[sector] - shares[sector], sector))
+        for sector in by_remainder[:target - sum(quotas.values())]:
+            quotas[sector] += 1
+        for person in chosen:
+            if quotas.get(person["sector"], 0) > 0:
+                quotas[person["sector"]] -= 1
+        return quotas
 
     def _weighted_sample(self, items: list, weights: list[float], k: int) -> list:
         """Draw k distinct items, each with probability proportional to its weight (Efraimidis–Spirakis)."""
@@ -396,10 +420,8 @@ class _DemoBuilder:
 
     def _group_context(self, slug: str) -> dict:
         members = self.members[slug]
-        institutions = []
-        for person in members:
-            if person["institution"] and person["institution"] not in institutions:
-                institutions.append(person["institution"])
+        by_id = {person["institution_id"]: person["institution"] for person in members if person["institution"]}
+        institutions = list(by_id.values())
         return {"members": members, "leads": self.leads[slug], "institutions": institutions,
                 "acronyms": [inst["acronym"] for inst in institutions],
                 "titles": [title for title, _ in data.DELIVERABLES[slug]]}
@@ -557,9 +579,18 @@ class _DemoBuilder:
         for plan in plans:
             self._add(table, plan["row"])
         self._flush()
+        # Minutes are written after attendance is drawn (they quote it), so meetings learn their
+        # publication time in one bulk UPDATE afterwards.
+        self.meeting_changes: list[dict] = []
         for plan in plans:
             self._meeting_children(plan)
         self._flush()
+        meetings = Meeting.__table__
+        statement = (sa.update(meetings).where(meetings.c.id == sa.bindparam("meeting_id"))
+                     .values(minutes_published_at=sa.bindparam("published_at"),
+                             updated_at=sa.bindparam("changed_at")))
+        for start in range(0, len(self.meeting_changes), BATCH_SIZE):
+            db.session.connection().execute(statement, self.meeting_changes[start:start + BATCH_SIZE])
 
     def _minutes_plan(self) -> str:
         r = self.rng.random()
@@ -659,9 +690,8 @@ class _DemoBuilder:
             self._add(ActionItem.__table__, {
                 "meeting_id": row["id"], "text": text, "assignee_id": assignee["id"], "due_date": due,
                 "done": due < self.today and rng.random() < 0.75, "created_at": done_at})
-        db.session.execute(
-            sa.update(Meeting.__table__).where(Meeting.__table__.c.id == row["id"])
-            .values(minutes_published_at=row["minutes_published_at"], updated_at=last_change))
+        self.meeting_changes.append({"meeting_id": row["id"], "published_at": row["minutes_published_at"],
+                                     "changed_at": last_change})
 
     def _outcomes(self, plan: dict) -> tuple[list[str], list[tuple[str, dict, date]]]:
         rng = self.rng

@@ -21,7 +21,7 @@ class MeetingForm(FlaskForm):
     duration_minutes = IntegerField(
         _l("Duration (minutes)"), default=60,
         validators=[InputRequired(), NumberRange(min=DURATION_MIN, max=DURATION_MAX)],
-        render_kw={"min": DURATION_MIN, "max": DURATION_MAX, "step": 5, "inputmode": "numeric"})
+        render_kw={"min": DURATION_MIN, "max": DURATION_MAX, "inputmode": "numeric"})
     location = StringField(_l("Place or online link"), validators=[Optional(), Length(max=LOCATION_MAX)])
     agenda = TextAreaField(_l("Agenda"), validators=[Optional(), Length(max=TEXT_MAX)], render_kw={"rows": 8})
     # The version the person started from; a stale one is a conflict, not a silent overwrite.

@@ -227,6 +227,10 @@ class GroupMeetings:
     upcoming: list[Meeting]
     past: list[Meeting]
 
+    def __iter__(self):
+        # So callers may unpack it: `upcoming, past = meetings_of_group(group)`.
+        return iter((self.upcoming, self.past))
+
 
 def meetings_of_group(group: WorkingGroup, upcoming_limit: int = 5, past_limit: int = 5,
                       now: datetime | None = None) -> GroupMeetings:

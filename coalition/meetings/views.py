@@ -92,8 +92,9 @@ def index():
     all_groups = services.all_groups()
     manageable = [g for g in all_groups if permissions.can_manage(actor, g.id)]
     return render_template(
-        "meetings/index.html", page=result, groups=all_groups, manageable=manageable, group=group, status=status,
-        q=q, when=when, day_from=day_from, day_to=day_to, bad_dates=bad_dates,
+        "meetings/index.html", page=result, groups=all_groups, manageable=manageable,
+        group=group, status=status, q=q, when=when, when_chosen=args.get("when") in WHEN_CHOICES,
+        day_from=day_from, day_to=day_to, bad_dates=bad_dates,
         filtered=bool(group or status or q or day_from or day_to or when != "upcoming"))
 
 
@@ -212,6 +213,9 @@ def edit(meeting_id: int):
     status = 200
     if form.validate_on_submit():
         values = _meeting_values(form, zone)
+        if values is not None and values["starts_at"] == meeting.starts_at.replace(second=0, microsecond=0):
+            # The form shows minutes only: an untouched time must not count as a move.
+            values["starts_at"] = meeting.starts_at
         if values is not None:
             try:
                 services.edit_meeting(actor, meeting.id, version=int_arg(form.version.data), **values)
@@ -241,7 +245,9 @@ def edit(meeting_id: int):
 
 def _managed(meeting_id: int):
     """The actor and the meeting, refusing early anyone who does not run its group."""
-    actor, meeting = _managed(meeting_id)
+    actor = current_actor()
+    meeting = services.get_meeting(actor, meeting_id)
+    require(permissions.can_manage(actor, meeting.group_id))
     return actor, meeting
 
 

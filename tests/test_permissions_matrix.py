@@ -1,0 +1,234 @@
+"""Every route × every role gets exactly what SPEC's Roles table says.
+
+The matrix is built from the app's URL map: a route without a rule here fails the suite.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+
+from coalition import create_app
+from coalition.deliverables.models import Milestone
+from coalition.extensions import db
+from coalition.groups.models import GroupMembership
+from coalition.meetings.models import ActionItem
+from tests import factories
+from tests.conftest import csrf_token
+
+ROLES = ("anonymous", "member", "other", "lead", "coordinator", "admin")
+OK = "ok"
+
+# Who may do what (SPEC's Roles table); "ok" means 200 or a redirect after success.
+EVERYONE = {role: OK for role in ROLES}
+READ = {**EVERYONE, "anonymous": "login"}
+SELF = READ
+UPDATE_G = {"anonymous": "login", "member": OK, "other": 403, "lead": OK, "coordinator": OK, "admin": OK}
+MANAGE_G = {"anonymous": "login", "member": 403, "other": 403, "lead": OK, "coordinator": OK, "admin": OK}
+MEMBERSHIPS_G = MANAGE_G
+INVITE = MANAGE_G
+COORDINATORS = {"anonymous": "login", "member": 403, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
+GROUP_DASHBOARD = MANAGE_G
+ADMINS = {"anonymous": "login", "member": 403, "other": 403, "lead": 403, "coordinator": 403, "admin": OK}
+NOT_FOUND = {role: 404 for role in ROLES}
+
+
+@dataclass
+class World:
+    ids: dict = field(default_factory=dict)
+
+
+def build_world() -> dict:
+    ethics_inst = factories.institution(name="Universidad de Prueba", sector="academia")
+    people = {
+        "member": factories.user(groups={"ethics": "member"}, institution_id=ethics_inst.id),
+        "other": factories.user(groups={"governance": "member"}),
+        "lead": factories.user(groups={"ethics": "lead"}),
+        "coordinator": factories.user(role="coordinator"),
+        "admin": factories.user(role="admin"),
+    }
+    outsider = factories.user()
+    filler = factories.user(groups={"ethics": "member"})
+    deliverable = factories.deliverable("ethics", owner=people["member"])
+    milestone = Milestone(deliverable_id=deliverable.id, title="Hito", progress=10)
+    db.session.add(milestone)
+    meeting = factories.meeting("ethics", invitees=[people["member"]])
+    item = ActionItem(meeting_id=meeting.id, text="Enviar la minuta")
+    db.session.add(item)
+    db.session.flush()
+    filler_membership = db.session.query(GroupMembership).filter_by(user_id=filler.id).one()
+    db.session.commit()
+    return {
+        "people": people, "deliverable": deliverable.id, "version": deliverable.version,
+        "milestone": milestone.id, "meeting": meeting.id, "meeting_version": meeting.version,
+        "item": item.id, "institution": ethics_inst.id, "outsider": outsider.id,
+        "filler_membership": filler_membership.id, "ethics": factories.group("ethics").id,
+    }
+
+
+def institution_form(w):
+    return {"name": "Centro Nuevo de IA", "sector": "industry", "state": "NLE", "joined_on": "2024-02-01",
+            "active": "y"}
+
+
+def meeting_form(w):
+    return {"title": "Sesión", "starts_at": "2031-03-04T10:00", "duration_minutes": "60", "location": "CDMX",
+            "agenda": "1. Bienvenida"}
+
+
+# endpoint -> {method: (path builder, form builder or None, expectations)}
+RULES = {
+    "static": {"GET": (lambda w: "/static/css/app.css", None, EVERYONE)},
+    "home.index": {"GET": (lambda w: "/", None, READ)},
+    "home.healthz": {"GET": (lambda w: "/healthz", None, EVERYONE)},
+    "auth.login": {
+        "GET": (lambda w: "/login", None, EVERYONE),
+        # A wrong password re-shows the form; someone logged in is sent home.
+        "POST": (lambda w: "/login", lambda w: {"email": "nobody@example.org", "password": "wrong password"},
+                 {**EVERYONE, "anonymous": 422})},
+    "auth.logout": {"GET": (lambda w: "/logout", None, EVERYONE), "POST": (lambda w: "/logout", {}, EVERYONE)},
+    "auth.settings": {
+        "GET": (lambda w: "/settings", None, SELF),
+        "POST": (lambda w: "/settings", lambda w: {
+            "name": "Nombre Nuevo", "language": "en", "timezone": "America/Tijuana", "digest_frequency": "daily",
+            "digest_weekday": "2", "digest_hour": "9"}, SELF)},
+    "auth.change_password": {"POST": (lambda w: "/settings/password", lambda w: {
+        "current_password": factories.PASSWORD, "new_password": "una frase larga y nueva",
+        "confirm": "una frase larga y nueva"}, SELF)},
+    "auth.change_language": {"POST": (lambda w: "/settings/language", lambda w: {"language": "en"}, EVERYONE)},
+    "auth.users": {"GET": (lambda w: "/admin/users", None, ADMINS)},
+    "auth.user_detail": {
+        "GET": (lambda w: f"/admin/users/{w['outsider']}", None, ADMINS),
+        "POST": (lambda w: f"/admin/users/{w['outsider']}", lambda w: {
+            "role": "coordinator", "institution_id": "0", "active": "y"}, ADMINS)},
+    "auth.invite": {
+        "GET": (lambda w: "/invitations/new", None, INVITE),
+        "POST": (lambda w: "/invitations/new", lambda w: {
+            "email": "nueva@example.org", "name": "Persona Nueva", "role": "member", "institution_id": "0",
+            "group_id": str(w["ethics"])}, INVITE)},
+    "auth.accept_invitation": {
+        "GET": (lambda w: "/invitations/" + "x" * 43, None, NOT_FOUND),
+        "POST": (lambda w: "/invitations/" + "x" * 43, lambda w: {"name": "X", "password": "p" * 12,
+                                                                  "confirm": "p" * 12}, NOT_FOUND)},
+    "groups.index": {"GET": (lambda w: "/groups", None, READ)},
+    "groups.detail": {"GET": (lambda w: "/groups/ethics", None, READ)},
+    "groups.add_member": {"POST": (lambda w: "/groups/ethics/members", lambda w: {
+        "user_id": str(w["outsider"]), "role": "member"}, MEMBERSHIPS_G)},
+    "groups.remove_member": {"POST": (
+        lambda w: f"/groups/ethics/members/{w['filler_membership']}/remove", lambda w: {}, MEMBERSHIPS_G)},
+    "groups.set_leads": {"POST": (lambda w: "/groups/ethics/leads", lambda w: {
+        "institution_ids": str(w["institution"])}, COORDINATORS)},
+    "dashboards.coalition": {"GET": (lambda w: "/dashboard", None, COORDINATORS)},
+    "dashboards.group": {"GET": (lambda w: "/groups/ethics/dashboard", None, GROUP_DASHBOARD)},
+    "institutions.index": {"GET": (lambda w: "/institutions", None, READ)},
+    "institutions.detail": {"GET": (lambda w: f"/institutions/{w['institution']}", None, READ)},
+    "institutions.create": {
+        "GET": (lambda w: "/institutions/new", None, COORDINATORS),
+        "POST": (lambda w: "/institutions/new", institution_form, COORDINATORS)},
+    "institutions.edit": {
+        "GET": (lambda w: f"/institutions/{w['institution']}/edit", None, COORDINATORS),
+        "POST": (lambda w: f"/institutions/{w['institution']}/edit", institution_form, COORDINATORS)},
+    "deliverables.index": {"GET": (lambda w: "/deliverables?group=ethics", None, READ)},
+    "deliverables.detail": {
+        "GET": (lambda w: f"/deliverables/{w['deliverable']}", None, READ),
+        "POST": (lambda w: f"/deliverables/{w['deliverable']}", lambda w: {
+            "status": "in_review", "progress": "70", "note": "Avance", "version": str(w["version"])}, UPDATE_G)},
+    "deliverables.create": {
+        "GET": (lambda w: "/groups/ethics/deliverables/new", None, MANAGE_G),
+        "POST": (lambda w: "/groups/ethics/deliverables/new", lambda w: {
+            "title": "Nuevo entregable", "owner_id": str(w["people"]["member"].id),
+            "due_date": (date.today() + timedelta(days=40)).isoformat()}, MANAGE_G)},
+    "deliverables.edit": {
+        "GET": (lambda w: f"/deliverables/{w['deliverable']}/edit", None, MANAGE_G),
+        "POST": (lambda w: f"/deliverables/{w['deliverable']}/edit", lambda w: {
+            "title": "Título editado", "owner_id": str(w["people"]["member"].id),
+            "due_date": (date.today() + timedelta(days=50)).isoformat(), "version": str(w["version"])}, MANAGE_G)},
+    "deliverables.delete": {"POST": (lambda w: f"/deliverables/{w['deliverable']}/delete", lambda w: {}, MANAGE_G)},
+    "deliverables.add_milestone": {"POST": (lambda w: f"/deliverables/{w['deliverable']}/milestones", lambda w: {
+        "title": "Otro hito", "progress": "0"}, MANAGE_G)},
+    "deliverables.update_milestone": {"POST": (
+        lambda w: f"/deliverables/{w['deliverable']}/milestones/{w['milestone']}",
+        lambda w: {"title": "Hito", "weight": "", "progress": "40"}, UPDATE_G)},
+    "deliverables.delete_milestone": {"POST": (
+        lambda w: f"/deliverables/{w['deliverable']}/milestones/{w['milestone']}/delete", lambda w: {}, MANAGE_G)},
+    "meetings.index": {"GET": (lambda w: "/meetings", None, READ)},
+    "meetings.detail": {"GET": (lambda w: f"/meetings/{w['meeting']}", None, READ)},
+    "meetings.calendar_file": {"GET": (lambda w: f"/meetings/{w['meeting']}.ics", None, READ)},
+    "meetings.new": {
+        "GET": (lambda w: "/groups/ethics/meetings/new", None, MANAGE_G),
+        "POST": (lambda w: "/groups/ethics/meetings/new", meeting_form, MANAGE_G)},
+    "meetings.edit": {
+        "GET": (lambda w: f"/meetings/{w['meeting']}/edit", None, MANAGE_G),
+        "POST": (lambda w: f"/meetings/{w['meeting']}/edit",
+                 lambda w: {**meeting_form(w), "version": str(w["meeting_version"])}, MANAGE_G)},
+    "meetings.cancel": {"POST": (lambda w: f"/meetings/{w['meeting']}/cancel", lambda w: {}, MANAGE_G)},
+    "meetings.held": {"POST": (lambda w: f"/meetings/{w['meeting']}/held", lambda w: {}, MANAGE_G)},
+    "meetings.minutes": {"POST": (lambda w: f"/meetings/{w['meeting']}/minutes", lambda w: {
+        "body": "## Acuerdos\n\n- Uno"}, MANAGE_G)},
+    "meetings.publish": {"POST": (lambda w: f"/meetings/{w['meeting']}/minutes/publish", lambda w: {}, MANAGE_G)},
+    "meetings.attendance": {"POST": (lambda w: f"/meetings/{w['meeting']}/attendance", lambda w: {
+        f"status-{w['people']['member'].id}": "attended"}, MANAGE_G)},
+    "meetings.invite": {"POST": (lambda w: f"/meetings/{w['meeting']}/invitees", lambda w: {
+        "user_id": str(w["people"]["lead"].id)}, MANAGE_G)},
+    "meetings.decisions": {"POST": (lambda w: f"/meetings/{w['meeting']}/decisions", lambda w: {
+        "text": "Se aprueba la guía"}, MANAGE_G)},
+    "meetings.actions": {"POST": (lambda w: f"/meetings/{w['meeting']}/actions", lambda w: {
+        "text": "Circular el borrador", "assignee_id": "0"}, MANAGE_G)},
+    "meetings.action_done": {"POST": (lambda w: f"/meetings/{w['meeting']}/actions/{w['item']}/done", lambda w: {
+        "done": "1"}, MANAGE_G)},
+}
+
+
+def _routes():
+    app = create_app("testing")
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method
+
+
+ROUTES = sorted(set(_routes()))
+
+
+def test_every_route_has_a_rule():
+    missing = [f"{method} {endpoint}" for endpoint, method in ROUTES
+               if method not in RULES.get(endpoint, {})]
+    assert not missing, f"routes without a permission rule in this matrix: {missing}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint,method", [r for r in ROUTES if r[1] in RULES.get(r[0], {})])
+def test_route_role_matrix(app, client, endpoint, method, role):
+    world = build_world()
+    path_for, data_for, expected = RULES[endpoint][method]
+    expectation = expected[role]
+    if role != "anonymous":
+        from tests.conftest import login
+        login(client, world["people"][role])
+    path = path_for(world)
+    if method == "GET":
+        response = client.get(path)
+    else:
+        token = csrf_token(client, "/login" if role == "anonymous" else "/settings")
+        response = client.post(path, data={**(data_for(world) if data_for else {}), "csrf_token": token})
+    status = response.status_code
+    body = response.get_data(as_text=True)[:800]
+    if expectation == OK:
+        assert status in (200, 302, 303), f"{role} {method} {path} → {status}: {body}"
+        if status in (302, 303):
+            assert "/login" not in response.headers["Location"] or endpoint.startswith("auth.")
+    elif expectation == "login":
+        if method == "GET":
+            assert status == 302 and "/login" in response.headers["Location"], f"{role} {method} {path} → {status}"
+        else:
+            assert status == 401, f"{role} {method} {path} → {status}: {body}"
+    else:
+        assert status == expectation, f"{role} {method} {path} → {status}: {body}"
+
+
+def test_post_without_csrf_token_is_refused(app, client):
+    world = build_world()
+    from tests.conftest import login
+    login(client, world["people"]["member"])
+    response = client.post(f"/deliverables/{world['deliverable']}", data={"status": "done", "progress": "100"})
+    assert response.status_code == 400
