@@ -60,6 +60,9 @@ class TestingConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or "sqlite://"
+    # Still argon2id, at a cost that keeps hundreds of test logins fast.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 8192
 
 
 class ProductionConfig(BaseConfig):

@@ -74,3 +74,7 @@ def meeting(group_slug: str = "ethics", invitees=(), **values) -> Meeting:
         db.session.add(Attendance(meeting_id=item.id, user_id=person.id, institution_id=person.institution_id))
     db.session.flush()
     return item
+
+
+def days_ago(days: int) -> datetime:
+    return datetime.now(timezone.utc) - timedelta(days=days)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
@@ -23,9 +24,24 @@ from coalition.i18n import is_valid_timezone
 from coalition.institutions.models import Institution
 from coalition.pagination import Page, paginate
 
-_hasher = PasswordHasher()  # argon2id, memory-hard
-# Verified against when no account matches, so a missing email costs the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+_HASHERS: dict[tuple[int, int], PasswordHasher] = {}
+_DUMMY_HASHES: dict[tuple[int, int], str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id (memory-hard) with the configured cost; tests use a smaller one to stay fast."""
+    key = (current_app.config.get("ARGON2_TIME_COST", 3), current_app.config.get("ARGON2_MEMORY_KIB", 65536))
+    if key not in _HASHERS:
+        _HASHERS[key] = PasswordHasher(time_cost=key[0], memory_cost=key[1])
+        # Verified against when no account matches, so a missing email costs the same time.
+        _DUMMY_HASHES[key] = _HASHERS[key].hash("not-a-real-password")
+    return _HASHERS[key]
+
+
+def _dummy_hash() -> str:
+    _hasher()
+    return _DUMMY_HASHES[(current_app.config.get("ARGON2_TIME_COST", 3),
+                          current_app.config.get("ARGON2_MEMORY_KIB", 65536))]
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
@@ -34,12 +50,12 @@ INVITATION_DAYS = 7
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -82,7 +98,7 @@ def authenticate(email, password) -> User | None:
     ok = verify_password(user.password_hash if user else None, password if isinstance(password, str) else "")
     if not ok or user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user

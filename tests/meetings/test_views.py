@@ -3,8 +3,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from flask import g
-from flask.testing import FlaskClient
 
 from coalition.extensions import db
 from coalition.meetings import services
@@ -13,26 +11,6 @@ from tests import factories
 from tests.conftest import login, post_form
 
 LATER = datetime(2031, 5, 6, 16, 0, tzinfo=timezone.utc)  # 10:00 in Mexico City
-
-
-class _FreshGlobalsClient(FlaskClient):
-    """A test client whose requests start with an empty `g`, as in production.
-
-    The `app` fixture keeps one app context pushed for the whole test, and Flask reuses it for
-    every request, so `g` would carry the CSRF token, the logged-in user and the Babel locale and
-    timezone from one request into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        for name in list(vars(g)):
-            delattr(g, name)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def client(app):
-    app.test_client_class = _FreshGlobalsClient
-    return app.test_client()
 
 
 def _lead_client(client, **user_values):

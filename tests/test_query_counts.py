@@ -1,0 +1,87 @@
+"""Pages issue the same number of SQL queries whatever the data size (no N+1)."""
+from __future__ import annotations
+
+import contextvars
+import re
+import shutil
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from coalition import create_app
+from coalition.deliverables.models import DeliverableUpdate
+from coalition.extensions import db
+from tests import factories
+from tests.conftest import IsolatedClient, login
+
+
+@contextmanager
+def count_queries():
+    statements: list[str] = []
+
+    def before_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before_execute)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before_execute)
+
+
+def build(size: int):
+    """A coalition with `size` deliverables in ethics, their institutions, updates and meetings."""
+    member = factories.user(groups={"ethics": "member"}, institution_id=factories.institution().id)
+    coordinator = factories.user(role="coordinator")
+    for n in range(size):
+        inst = factories.institution(sector=("industry", "academia", "government")[n % 3])
+        owner = member if n % 2 == 0 else factories.user(groups={"ethics": "member"}, institution_id=inst.id)
+        item = factories.deliverable("ethics", owner=owner, due_date=date.today() + timedelta(days=n % 90 - 30),
+                                     last_update_at=factories.days_ago(n % 30))
+        item.institutions.append(inst)
+        db.session.add(DeliverableUpdate(deliverable_id=item.id, author_id=owner.id, status_before="not_started",
+                                         status_after="in_progress", progress_before=0, progress_after=10))
+        if n % 10 == 0:
+            factories.meeting("ethics", invitees={member, owner})
+    db.session.commit()
+    return member, coordinator, item
+
+
+def queries_per_page(app, size: int) -> dict[str, int]:
+    member, coordinator, last = build(size)
+    pages = ["/", "/groups", "/groups/ethics", "/institutions", "/deliverables", "/meetings",
+             f"/deliverables/{last.id}", f"/institutions/{last.institutions[0].id}"]
+    counts = {}
+    for who, extra in ((member, []), (coordinator, ["/dashboard", "/groups/ethics/dashboard"])):
+        client = app.test_client()
+        login(client, who)
+        for page in pages + extra:
+            with count_queries() as statements:
+                response = client.get(page)
+            assert response.status_code == 200, page
+            counts[f"{who.role} {re.sub(r'[0-9]+', 'N', page)}"] = len(statements)
+    return counts
+
+
+def counts_in_fresh_database(template_db, path, size: int) -> dict[str, int]:
+    shutil.copy(template_db, path)
+    other = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    other.test_client_class = IsolatedClient
+
+    def run():
+        with other.app_context():
+            try:
+                return queries_per_page(other, size)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    return contextvars.Context().run(run)
+
+
+def test_pages_issue_the_same_queries_with_10_and_500_deliverables(template_db, tmp_path):
+    small = counts_in_fresh_database(template_db, tmp_path / "small.db", 10)
+    large = counts_in_fresh_database(template_db, tmp_path / "large.db", 500)
+    assert small == large
+    assert max(small.values()) <= 20, small
