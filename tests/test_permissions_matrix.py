@@ -13,7 +13,7 @@ from coalition import create_app
 from coalition.deliverables.models import Milestone
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership
-from coalition.meetings.models import ActionItem
+from coalition.meetings.models import ActionItem, MinutesRevision
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -53,9 +53,10 @@ def build_world() -> dict:
     deliverable = factories.deliverable("ethics", owner=people["member"])
     milestone = Milestone(deliverable_id=deliverable.id, title="Hito", progress=10)
     db.session.add(milestone)
-    meeting = factories.meeting("ethics", invitees=[people["member"]])
+    # Started two hours ago, with draft minutes: it can be marked held and its minutes published.
+    meeting = factories.meeting("ethics", invitees=[people["member"]], starts_at=factories.days_ago(0.1))
     item = ActionItem(meeting_id=meeting.id, text="Enviar la minuta")
-    db.session.add(item)
+    db.session.add_all([item, MinutesRevision(meeting_id=meeting.id, body="Borrador", author_id=people["lead"].id)])
     db.session.flush()
     filler_membership = db.session.query(GroupMembership).filter_by(user_id=filler.id).one()
     db.session.commit()

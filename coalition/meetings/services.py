@@ -68,7 +68,7 @@ def _check_filters(filters: MeetingFilters) -> None:
         errors["status"] = [_l("Choose one of: %(choices)s.", choices=", ".join(MEETING_STATUSES))]
     for name in ("starts_from", "starts_to"):
         value = getattr(filters, name)
-        if value is not None and not _is_aware(value):
+        if value is not None and (not _is_aware(value) or not FIRST_YEAR - 1 <= value.year <= LAST_YEAR + 1):
             errors[name] = [_l("Give a date and time with its UTC offset.")]
     if filters.q is not None and (not isinstance(filters.q, str) or len(filters.q) > QUERY_MAX):
         errors["q"] = [_l("At most %(n)s characters.", n=QUERY_MAX)]

@@ -47,9 +47,10 @@ def _to_local(value: datetime, zone: ZoneInfo) -> datetime:
 
 def _parse_day(value: str | None) -> date | None:
     try:
-        return date.fromisoformat((value or "").strip()[:10])
+        day = date.fromisoformat((value or "").strip()[:10])
     except ValueError:
         return None
+    return day if services.FIRST_YEAR <= day.year <= services.LAST_YEAR else None
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -85,9 +86,10 @@ def index():
     try:
         result = services.list_meetings(actor, filters, page, per_page)
     except ValidationError:
-        # An unknown group slug or similar from a hand-edited URL: show the list unfiltered by it.
-        filters.group = None
-        group = None
+        # A hand-edited URL (an overlong group slug, say): show the upcoming meetings instead.
+        filters = services.MeetingFilters(starts_from=today)
+        group = status = day_from = day_to = None
+        q, when = "", "upcoming"
         result = services.list_meetings(actor, filters, page, per_page)
     all_groups = services.all_groups()
     manageable = [g for g in all_groups if permissions.can_manage(actor, g.id)]
@@ -126,7 +128,6 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
         "attendance": rows,
         "summary": services.attendance_summary(rows),
         "errors": [str(e) for e in errors],
-        "action_form": ActionForm(formdata=None),
         "now": utcnow(),
     }
     if manage:
@@ -237,8 +238,7 @@ def edit(meeting_id: int):
     if status == 200 and form.errors:
         status = 422
     return render_template("meetings/form.html", form=form, group=meeting.group, meeting=meeting,
-                           conflict=conflict, conflict_starts=conflict and _to_local(conflict.starts_at, zone),
-                           zone=zone.key), status
+                           conflict=conflict, zone=zone.key), status
 
 
 # --- what managers do to a meeting -----------------------------------------------------------

@@ -403,6 +403,8 @@ def test_list_filters_by_group_status_dates_and_title(app):
 @pytest.mark.parametrize("filters", [
     services.MeetingFilters(status="postponed"),
     services.MeetingFilters(starts_from=datetime(2031, 1, 1)),
+    services.MeetingFilters(starts_to=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))),
+    services.MeetingFilters(starts_from="2031-01-01"),
     services.MeetingFilters(q="x" * 500),
 ])
 def test_bad_filters_are_refused(app, filters):

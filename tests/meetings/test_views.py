@@ -113,7 +113,8 @@ def test_list_has_a_clear_empty_state_and_survives_odd_filters(client):
     assert response.status_code == 200
     assert "/groups/ethics/meetings/new" in _page(response)  # a lead is offered to schedule one
     for query in ("?q=nada", "?group=nope", "?status=bogus", "?from=ayer&to=2031-13-45", "?page=abc&per_page=-3",
-                  "?when=never", "?from=2031-01-01&to=2031-12-31", "?q=" + "x" * 5000):
+                  "?when=never", "?from=2031-01-01&to=2031-12-31", "?q=" + "x" * 5000,
+                  "?from=0001-01-01&to=9999-12-31", "?group=" + "g" * 100):
         response = client.get("/meetings" + query)
         assert response.status_code == 200, query
         assert "alert" in _page(response) or "card p-4 text-center" in _page(response), query
