@@ -17,12 +17,12 @@ $(BIN)/activate: pyproject.toml
 venv: $(BIN)/activate
 
 translations: venv
-	$(BIN)/pybabel compile --use-fuzzy -q -d coalition/translations
+	$(BIN)/pybabel -q compile -d coalition/translations
 
 # Extract strings and merge them into the catalogues (run after adding strings).
 messages: venv
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k ngettext -o coalition/translations/messages.pot .
-	$(BIN)/pybabel update -q -i coalition/translations/messages.pot -d coalition/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o coalition/translations/messages.pot .
+	$(BIN)/pybabel -q update -i coalition/translations/messages.pot -d coalition/translations --no-fuzzy-matching
 
 migrate: translations
 	$(BIN)/coalition db upgrade
