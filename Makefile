@@ -37,8 +37,13 @@ run: migrate
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
+# SQLite first; then, when TEST_POSTGRES_URL is given (CI gives it), the whole suite on PostgreSQL.
 test: translations
 	$(BIN)/pytest -q
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+	  echo "== the suite again, on PostgreSQL"; \
+	  TEST_DATABASE=postgres $(BIN)/pytest -q; \
+	fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
@@ -34,14 +35,20 @@ def local_date(value: date | None, fmt: str = "medium") -> str:
 
 
 def url_with(**changes) -> str:
-    """The current URL with some query arguments changed (None removes one), for filters and pages."""
+    """The current URL with some query arguments changed (None removes one), for filters and pages.
+
+    The query is encoded separately, so no query key can act as a `url_for` option.
+    """
     args = request.args.to_dict()
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
         else:
             args[key] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    base = request.path
+    if request.endpoint and request.url_rule is not None:
+        base = url_for(request.endpoint, **(request.view_args or {}))
+    return f"{base}?{urlencode(args)}" if args else base
 
 
 def init_app(app: Flask) -> None:

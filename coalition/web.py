@@ -30,6 +30,8 @@ def safe_next(target: str | None, default: str) -> str:
     """Only follow local paths after login, never another site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return default

@@ -42,11 +42,25 @@ def _database_url(request, tmp_path, template_db) -> str:
     return f"sqlite:///{path}"
 
 
+_postgres_state = {"migrated": False}
+
+
 def reset_postgres() -> None:
     """Empty the PostgreSQL test database and migrate it from scratch."""
     db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     db.session.commit()
     flask_migrate.upgrade()
+    _postgres_state["migrated"] = True
+
+
+def empty_postgres() -> None:
+    """Remove every row but the migrations' own (the six groups): much faster than migrating again."""
+    if not _postgres_state["migrated"]:
+        reset_postgres()
+        return
+    tables = [t.name for t in db.metadata.sorted_tables if t.name != "working_groups"]
+    db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    db.session.commit()
 
 
 class IsolatedClient(FlaskClient):
@@ -72,7 +86,7 @@ def app(request, tmp_path, template_db):
     app.test_client_class = IsolatedClient
     with app.app_context():
         if url.startswith("postgresql"):
-            reset_postgres()
+            empty_postgres()
         yield app
         db.session.remove()
         db.engine.dispose()

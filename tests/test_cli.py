@@ -14,6 +14,7 @@ from coalition.auth.models import User
 from coalition.auth.services import verify_password
 from coalition.deliverables.models import Deliverable
 from coalition.extensions import db
+from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.institutions.models import Institution
 
 PASSWORD = "una frase larga y secreta"
@@ -105,6 +106,14 @@ def test_seed_demo_fills_an_empty_database_then_refuses_a_second_run(app):
         assert person is not None, email
         assert person.role == role
         assert verify_password(person.password_hash, app.config["DEMO_PASSWORD"])
+    roles = dict(db.session.execute(
+        sa.select(WorkingGroup.slug, GroupMembership.role).join(GroupMembership.group)
+        .where(GroupMembership.user_id == _user("lead@example.org").id)).all())
+    assert roles.get("ethics") == "lead"
+    member_groups = db.session.scalars(
+        sa.select(WorkingGroup.slug).join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
+        .where(GroupMembership.user_id == _user("member@example.org").id)).all()
+    assert member_groups == ["ethics"]
     institutions, people, deliverables = _count(Institution), _count(User), _count(Deliverable)
     assert institutions >= 110
 

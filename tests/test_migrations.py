@@ -33,7 +33,7 @@ def test_migrations_upgrade_an_empty_sqlite_file_and_match_the_models(tmp_path):
 
 @pytest.mark.postgres
 def test_migrations_upgrade_an_empty_postgres_database_and_match_the_models(app):
-    # The `app` fixture already migrated an emptied PostgreSQL database.
+    reset_postgres()
     _assert_no_difference()
     _assert_six_groups()
 

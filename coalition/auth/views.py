@@ -48,8 +48,9 @@ def login():
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if request.method == "POST":
-        logout_user()
+        # Clear first: logout_user() leaves a mark that deletes the remember-me cookie.
         session.clear()
+        logout_user()
         flash(_("You have logged out."), "info")
         return redirect(url_for("auth.login"))
     if current_actor() is None:

@@ -67,7 +67,10 @@ def detail(deliverable_id: int):
         return _render_detail(actor, deliverable)
     require(permissions.can_post_update(actor, deliverable.group_id))
     form = UpdateForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or form.version_number() is None:
+        if form.version_number() is None:
+            # The page always sends the version it showed; without it a save could overwrite blindly.
+            form.version.errors = list(form.version.errors) + [_("Reload the page and try again.")]
         return _render_detail(actor, deliverable, form=form, status=422)
     try:
         services.post_update(actor, deliverable.id, status=form.status.data, progress=form.progress.data,

@@ -138,6 +138,23 @@ def test_login_next_never_leaves_the_site(app):
         assert _location_path(response) == "/", target
 
 
+def test_login_next_with_a_line_break_goes_home_without_an_error(client):
+    person = factories.user()
+    db.session.commit()
+    response = _post_login(client, person.email, factories.PASSWORD, "?next=/%0d%0aSet-Cookie:%20x=1")
+    assert response.status_code == 302
+    assert _location_path(response) == "/"
+    assert "x=1" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_login_without_csrf_token_is_refused(client):
+    person = factories.user()
+    db.session.commit()
+    response = client.post("/login", data={"email": person.email, "password": factories.PASSWORD})
+    assert response.status_code == 400
+    assert not _is_logged_in(client)
+
+
 def test_session_cookie_is_http_only(client):
     person = factories.user()
     db.session.commit()
@@ -153,6 +170,19 @@ def test_logout_by_post_ends_the_session(client):
     person = factories.user()
     db.session.commit()
     login(client, person)
+    response = post_form(client, "/logout", {}, form_page="/logout")
+    assert response.status_code == 302
+    assert not _is_logged_in(client)
+
+
+def test_logout_ends_a_remembered_session_too(client):
+    person = factories.user()
+    db.session.commit()
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": person.email, "password": factories.PASSWORD,
+                                           "remember": "y", "csrf_token": token})
+    assert response.status_code == 302
+    assert any(c.startswith("remember_token=") for c in response.headers.getlist("Set-Cookie"))
     response = post_form(client, "/logout", {}, form_page="/logout")
     assert response.status_code == 302
     assert not _is_logged_in(client)
@@ -182,6 +212,19 @@ def _change_password(client, current: str, new: str, confirm: str | None = None)
     return post_form(client, "/settings/password",
                      {"current_password": current, "new_password": new, "confirm": confirm or new},
                      form_page="/settings")
+
+
+def test_changing_the_password_also_ends_remembered_sessions_elsewhere(app):
+    person = factories.user()
+    db.session.commit()
+    here, elsewhere = app.test_client(), app.test_client()
+    login(here, person)
+    token = csrf_token(elsewhere, "/login")
+    elsewhere.post("/login", data={"email": person.email, "password": factories.PASSWORD, "remember": "y",
+                                   "csrf_token": token})
+    assert _is_logged_in(elsewhere)
+    assert _change_password(here, factories.PASSWORD, NEW_PASSWORD).status_code == 302
+    assert not _is_logged_in(elsewhere)
 
 
 def test_changing_the_password_ends_other_sessions_but_keeps_this_one(app):
@@ -383,3 +426,21 @@ def test_accepting_with_a_short_password_shows_an_error_and_keeps_the_token(app,
     assert response.status_code == 422
     assert _field_error(_page(response), "password")
     assert client.get(f"/invitations/{token}").status_code == 200
+
+
+def test_accepting_an_invitation_for_an_email_taken_meanwhile_says_why(app, client):
+    coordinator = factories.user(role="coordinator")
+    _, first = services.invite(coordinator, email="doble@example.org", name="Doble")
+    _, second = services.invite(coordinator, email="doble@example.org", name="Doble")
+    db.session.commit()
+    assert post_form(client, f"/invitations/{first}", {
+        "name": "Doble", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+
+    other = app.test_client()
+    response = post_form(other, f"/invitations/{second}?lang=en", {
+        "name": "Doble", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}, form_page=f"/invitations/{second}")
+    assert response.status_code == 422
+    # The reason is shown, not only "correct the fields marked below" with no field marked.
+    assert "Someone already uses this email address." in _page(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.email == "doble@example.org")) == 1

@@ -108,6 +108,27 @@ def test_list_per_page_is_capped_at_100(client):
     assert len(_listed(client, "?per_page=1000&page=2")) == 5
 
 
+def test_pagination_links_keep_the_filters(client):
+    for n in range(3):
+        factories.institution(name=f"Gobierno {n}", sector="government")
+    _viewer(client)
+    page = _page(client.get("/institutions?sector=government&per_page=1&page=2"))
+    links = re.findall(r'<a class="page-link" href="([^"]+)" rel="(?:next|prev)"', page)
+    assert len(links) == 2
+    for link in links:
+        assert "sector=government" in link and "per_page=1" in link
+
+
+def test_pagination_survives_odd_query_arguments(client):
+    for n in range(3):
+        factories.institution(name=f"Institución {n}")
+    _viewer(client)
+    for query in ("?per_page=1&endpoint=x", "?per_page=1&_anchor=x", "?per_page=1&values=1"):
+        response = client.get("/institutions" + query)
+        assert response.status_code == 200, query
+        assert len(ROW_RE.findall(_page(response))) == 1, query
+
+
 def test_page_beyond_the_end_shows_an_empty_state(client):
     factories.institution()
     _viewer(client)
