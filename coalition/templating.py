@@ -5,7 +5,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 
 from coalition.deliverables.models import HEALTHS, STATUSES
 from coalition.institutions.models import SECTORS, STATES, state_label
@@ -25,6 +25,9 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     """Format an aware UTC datetime in the viewer's timezone and language."""
     if value is None:
         return ""
+    if fmt == "medium":
+        # Minutes, not seconds: "3 dic 2026, 17:00" / "Dec 3, 2026, 5:00 PM".
+        return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
     return format_datetime(value, fmt)
 
 

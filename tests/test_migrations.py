@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from coalition import create_app
 from coalition.extensions import db
 from coalition.groups.models import GROUPS
-from tests.conftest import POSTGRES_URL, reset_postgres
+from tests.conftest import reset_postgres
 
 
 def _assert_no_difference():

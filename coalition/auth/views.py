@@ -12,7 +12,7 @@ from coalition.errors import ValidationError
 from coalition.extensions import db, login_manager
 from coalition.i18n import common_timezones
 from coalition.pagination import clamp
-from coalition.web import apply_errors, current_actor, int_arg, safe_next
+from coalition.web import apply_errors, current_actor, safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -1,7 +1,7 @@
 """Working group pages: the six groups, and one group with its people, deliverables and meetings."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from coalition.auth.permissions import require

@@ -236,7 +236,7 @@ def test_lead_invites_another_person(client):
 
 
 def test_cancel_and_mark_held(client):
-    lead = _lead_client(client)
+    _lead_client(client)
     past = factories.meeting("ethics", starts_at=datetime.now(timezone.utc) - timedelta(hours=2))
     future = factories.meeting("ethics")
     db.session.commit()
