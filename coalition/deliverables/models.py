@@ -76,11 +76,16 @@ class Deliverable(db.Model):
         return f"<Deliverable {self.id} {self.title!r}>"
 
 
+UPDATE_KINDS = ("update", "milestone_added", "milestone_progress", "milestone_removed")
+
+
 class DeliverableUpdate(db.Model):
     """One recorded change of a deliverable's status or progress; never edited or deleted."""
 
     __tablename__ = "deliverable_updates"
     __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('update', 'milestone_added', 'milestone_progress', 'milestone_removed')", name="kind"),
         sa.Index("ix_deliverable_updates_deliverable_created", "deliverable_id", "created_at"),
         sa.Index("ix_deliverable_updates_created_at", "created_at"),
     )
@@ -94,6 +99,9 @@ class DeliverableUpdate(db.Model):
     progress_before: Mapped[int] = mapped_column(sa.SmallInteger)
     progress_after: Mapped[int] = mapped_column(sa.SmallInteger)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # A person's update, or a milestone change the system recorded (its title in `subject`).
+    kind: Mapped[str] = mapped_column(sa.String(20), default="update", server_default="update")
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
 
     author = relationship("User")
 

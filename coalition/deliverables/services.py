@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from coalition.audit import services as audit
@@ -127,25 +128,25 @@ def list_deliverables(actor, filters: DeliverableFilters, page: int, per_page: i
 
 def _check_status_progress(status, progress, errors: dict) -> None:
     if status not in STATUSES:
-        errors["status"] = [f"Choose one of: {', '.join(STATUSES)}."]
+        errors["status"] = [_l("Choose one of: %(values)s.", values=", ".join(STATUSES))]
     if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
-        errors["progress"] = ["Progress must be a whole number from 0 to 100."]
+        errors["progress"] = [_l("Progress must be a whole number from 0 to 100.")]
 
 
 def _check_text(value, field: str, max_length: int, errors: dict, required: bool = False) -> None:
     if value is None or not isinstance(value, str):
         if required or value is not None:
-            errors[field] = ["This field is required." if value is None else "Must be text."]
+            errors[field] = [_l("This field is required.") if value is None else _l("Must be text.")]
         return
     if required and not value.strip():
-        errors[field] = ["This field is required."]
+        errors[field] = [_l("This field is required.")]
     elif len(value) > max_length:
-        errors[field] = [f"At most {max_length} characters."]
+        errors[field] = [_l("At most %(n)s characters.", n=max_length)]
 
 
 def _check_version(deliverable: Deliverable, version) -> None:
     if isinstance(version, bool) or not isinstance(version, int):
-        raise ValidationError(fields={"version": ["The version you edited is required."]})
+        raise ValidationError(fields={"version": [_l("The version you edited is required.")]})
     if version != deliverable.version:
         raise Conflict(current=deliverable)
 
@@ -181,22 +182,22 @@ def post_update(actor, deliverable_id: int, *, status: str, progress: int, note:
 
 def _resolve_owner(owner_id, errors: dict) -> User | None:
     if isinstance(owner_id, bool) or not isinstance(owner_id, int) or not 0 < owner_id < 2**31:
-        errors["owner_id"] = ["Choose the person who owns this deliverable."]
+        errors["owner_id"] = [_l("Choose the person who owns this deliverable.")]
         return None
     owner = db.session.get(User, owner_id)
     if owner is None or not owner.active:
-        errors["owner_id"] = ["No active person has that id."]
+        errors["owner_id"] = [_l("No active person has that id.")]
     return owner
 
 
 def _resolve_institutions(ids, errors: dict) -> list[Institution]:
     ids = list(ids or [])
     if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids):
-        errors["institution_ids"] = ["Unknown institution."]
+        errors["institution_ids"] = [_l("Unknown institution.")]
         return []
     found = list(db.session.execute(sa.select(Institution).where(Institution.id.in_(ids))).scalars()) if ids else []
     if len(found) != len(set(ids)):
-        errors["institution_ids"] = ["Unknown institution."]
+        errors["institution_ids"] = [_l("Unknown institution.")]
     return found
 
 
@@ -205,12 +206,12 @@ def _validate_fields(data: dict, errors: dict) -> None:
     _check_text(data.get("description", ""), "description", DESCRIPTION_MAX, errors)
     due = data.get("due_date")
     if not isinstance(due, date):
-        errors["due_date"] = ["Give a due date as YYYY-MM-DD."]
+        errors["due_date"] = [_l("Give a due date as YYYY-MM-DD.")]
     start = data.get("start_date")
     if start is not None and not isinstance(start, date):
-        errors["start_date"] = ["Give a start date as YYYY-MM-DD."]
+        errors["start_date"] = [_l("Give a start date as YYYY-MM-DD.")]
     elif isinstance(start, date) and isinstance(due, date) and start > due:
-        errors["start_date"] = ["The start date must come before the due date."]
+        errors["start_date"] = [_l("The start date must come before the due date.")]
 
 
 def create_deliverable(actor, group: WorkingGroup, *, title: str, owner_id: int, due_date: date,
@@ -248,7 +249,7 @@ def edit_deliverable(actor, deliverable_id: int, *, version: int, **values) -> D
     allowed = {"title", "description", "owner_id", "due_date", "start_date", "institution_ids"}
     unknown = set(values) - allowed
     if unknown:
-        raise ValidationError(fields={name: ["Unknown field."] for name in sorted(unknown)})
+        raise ValidationError(fields={name: [_l("Unknown field.")] for name in sorted(unknown)})
     errors: dict = {}
     merged = {"title": deliverable.title, "description": deliverable.description,
               "due_date": deliverable.due_date, "start_date": deliverable.start_date}
@@ -295,14 +296,14 @@ def delete_deliverable(actor, deliverable_id: int) -> None:
 def _check_milestone(title, weight, progress, due_date, errors: dict) -> None:
     _check_text(title, "title", TITLE_MAX, errors, required=True)
     if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 1000):
-        errors["weight"] = ["The weight must be a whole number from 1 to 1000, or empty."]
+        errors["weight"] = [_l("The weight must be a whole number from 1 to 1000, or empty.")]
     if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
-        errors["progress"] = ["Progress must be a whole number from 0 to 100."]
+        errors["progress"] = [_l("Progress must be a whole number from 0 to 100.")]
     if due_date is not None and not isinstance(due_date, date):
-        errors["due_date"] = ["Give a date as YYYY-MM-DD."]
+        errors["due_date"] = [_l("Give a date as YYYY-MM-DD.")]
 
 
-def _roll_up(actor, deliverable: Deliverable, note: str) -> None:
+def _roll_up(actor, deliverable: Deliverable, kind: str, milestone_title: str) -> None:
     """Record the milestones' roll-up as an update when it moves the deliverable's progress."""
     db.session.flush()
     db.session.refresh(deliverable, ["milestones"])
@@ -312,7 +313,7 @@ def _roll_up(actor, deliverable: Deliverable, note: str) -> None:
     db.session.add(DeliverableUpdate(
         deliverable_id=deliverable.id, author_id=actor.id,
         status_before=deliverable.status, status_after=deliverable.status,
-        progress_before=deliverable.progress, progress_after=progress, note=note,
+        progress_before=deliverable.progress, progress_after=progress, kind=kind, subject=milestone_title,
     ))
     deliverable.progress = progress
     deliverable.last_update_at = utcnow()
@@ -331,7 +332,7 @@ def add_milestone(actor, deliverable_id: int, *, title: str, weight: int | None 
                           progress=progress, due_date=due_date, position=len(deliverable.milestones))
     db.session.add(milestone)
     audit.record(actor, "deliverable.milestone_add", deliverable, {"milestone": title.strip()})
-    _roll_up(actor, deliverable, f"Milestone added: {title.strip()}")
+    _roll_up(actor, deliverable, "milestone_added", title.strip())
     db.session.flush()
     return milestone
 
@@ -357,12 +358,11 @@ def update_milestone(actor, deliverable_id: int, milestone_id: int, *, title: st
     structural = {"title": title.strip(), "weight": weight, "due_date": due_date}
     if any(getattr(milestone, k) != v for k, v in structural.items()):
         require(permissions.can_manage(actor, deliverable.group_id))
-    before = milestone.progress
     changes = audit.diff(milestone, {**structural, "progress": progress})
     if changes:
         audit.record(actor, "deliverable.milestone_edit", deliverable,
                      {"milestone_id": milestone.id, **changes})
-    _roll_up(actor, deliverable, f"Milestone {milestone.title}: {before}% → {progress}%")
+    _roll_up(actor, deliverable, "milestone_progress", milestone.title)
     db.session.flush()
     return milestone
 
@@ -373,5 +373,5 @@ def delete_milestone(actor, deliverable_id: int, milestone_id: int) -> None:
     require(permissions.can_manage(actor, deliverable.group_id))
     audit.record(actor, "deliverable.milestone_delete", deliverable, {"milestone": milestone.title})
     deliverable.milestones.remove(milestone)
-    _roll_up(actor, deliverable, f"Milestone removed: {milestone.title}")
+    _roll_up(actor, deliverable, "milestone_removed", milestone.title)
     db.session.flush()

@@ -113,8 +113,8 @@ def test_weighted_milestones_roll_up_into_progress(app):
     services.update_milestone(lead, item.id, milestone.id, title="Consulta", weight=1, progress=100)
     db.session.commit()
     assert item.progress == 100
-    notes = [u.note for u in services.history(lead, item)]
-    assert any("Consulta" in note for note in notes)
+    rolled = [(u.kind, u.subject) for u in services.history(lead, item)]
+    assert ("milestone_progress", "Consulta") in rolled and ("milestone_added", "Borrador") in rolled
 
 
 def test_unweighted_milestones_average(app):
