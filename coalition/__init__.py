@@ -99,3 +99,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp):
         app.register_blueprint(bp)
+
+    from coalition import api
+
+    api.init_app(app)

@@ -6,7 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from coalition.extensions import login_manager
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm.exc import StaleDataError
+
+from coalition.extensions import db, login_manager
 
 
 class DomainError(Exception):
@@ -78,12 +81,48 @@ def error_body(status: int, code: str, message: str, fields: dict | None = None)
                                  for k, v in (fields or {}).items()}}}
 
 
-def _render(status: int, code: str, message, fields=None):
+def _flatten(messages, prefix: str = "") -> dict:
+    """Webargs/marshmallow messages ({"json": {"a": {"b": [..]}}}) as {"a.b": [..]}."""
+    flat: dict = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(_flatten(value, name))
+            else:
+                flat[name] = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+    elif messages:
+        flat[prefix or "_schema"] = [str(m) for m in messages] if isinstance(messages, list) else [str(messages)]
+    return flat
+
+
+def _request_fields(error: HTTPException) -> dict:
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(messages, dict):
+        return {}
+    fields: dict = {}
+    for location_messages in messages.values():  # json, query, path…
+        fields.update(_flatten(location_messages))
+    return fields
+
+
+def _render(status: int, code: str, message, fields=None, current=None):
     if wants_json():
-        body = jsonify(error_body(status, code, str(message), fields))
+        payload = error_body(status, code, str(message), fields)
+        if current is not None:
+            payload["current"] = current
+        body = jsonify(payload)
     else:
         body = render_template("errors/error.html", status=status, message=message)
     return make_response(body, status)
+
+
+def _safe_rollback() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone; the error page matters more
+        db.session.remove()
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -91,7 +130,15 @@ def register_error_handlers(app: Flask) -> None:
     def handle_domain_error(error: DomainError):
         if isinstance(error, NotAuthenticated) and not wants_json() and request.method == "GET":
             return login_manager.unauthorized()
-        return _render(error.status, error.code, error.message, error.fields)
+        if isinstance(error, NotAuthenticated) and wants_json():
+            message = error.message if error.message is not NotAuthenticated.default_message else \
+                _l("Send a valid bearer token: Authorization: Bearer <token>.")
+            response = _render(401, error.code, message)
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        _safe_rollback()
+        current = error.current if isinstance(error.current, dict) else None
+        return _render(error.status, error.code, error.message, error.fields, current)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
@@ -111,12 +158,32 @@ def register_error_handlers(app: Flask) -> None:
             415: _l("That content type is not supported."),
             429: _l("Too many requests. Please wait and try again."),
         }
-        response = _render(status, code, messages.get(status, error.description or ""))
+        fields = _request_fields(error)
+        if status == 422 and fields:
+            message = _l("Some values are not valid.")
+        elif status == 400 and fields:
+            message = " ".join(m for ms in fields.values() for m in ms)
+        else:
+            message = messages.get(status, error.description or "")
+        response = _render(status, code, message, fields)
         if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
+    @app.errorhandler(StaleDataError)
+    def handle_stale(error: StaleDataError):
+        # The version check in SQL caught a concurrent save the service could not see.
+        _safe_rollback()
+        return _render(409, "conflict", Conflict.default_message)
+
+    @app.errorhandler(sa_exc.OperationalError)
+    def handle_database_down(error):
+        app.logger.error("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+        _safe_rollback()
+        return _render(503, "unavailable", _l("The service is briefly unavailable. Please try again in a minute."))
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        _safe_rollback()
         return _render(500, "server_error", _l("Something went wrong on our side. It has been logged."))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 DEFAULT_TIMEZONE = "America/Mexico_City"
@@ -19,6 +19,13 @@ def select_locale() -> str:
     chosen = _valid_language(request.args.get("lang"))
     if chosen:
         return chosen
+    api_user = g.get("api_user")
+    if api_user is not None:
+        return api_user.language
+    if request.path.startswith("/api/"):
+        # The API ignores cookies: only the token's owner or the request's own headers count.
+        return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or \
+            current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated:
         return current_user.language
     chosen = _valid_language(session.get("lang"))

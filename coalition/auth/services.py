@@ -15,10 +15,11 @@ from sqlalchemy.orm import joinedload
 
 from coalition.audit import services as audit
 from coalition.auth import permissions
-from coalition.auth.models import DIGEST_FREQUENCIES, LANGUAGES, ROLES, Invitation, User, new_session_token
+from coalition.auth.models import (
+    DIGEST_FREQUENCIES, LANGUAGES, ROLES, ApiToken, Invitation, User, new_session_token)
 from coalition.auth.permissions import require, require_actor
 from coalition.database import utcnow
-from coalition.errors import NotFound, ValidationError
+from coalition.errors import NotAuthenticated, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.i18n import is_valid_timezone
 from coalition.institutions.models import Institution
@@ -112,6 +113,7 @@ def change_password(actor, current_password: str, new_password: str) -> User:
     check_password_policy(new_password)
     actor.password_hash = hash_password(new_password)
     actor.session_token = new_session_token()
+    _revoke_all_tokens(actor)
     audit.record(actor, "user.password_change", actor)
     db.session.flush()
     return actor
@@ -219,8 +221,9 @@ def manage_user(actor, user_id: int, *, role: str, active: bool, institution_id:
     _institution_or_error(institution_id)
     changes = audit.diff(user, {"role": role, "active": active, "institution_id": institution_id})
     if "active" in changes and not active:
-        # A deactivated person's sessions end at once.
+        # A deactivated person's sessions end at once (their tokens stop at the active check too).
         user.session_token = new_session_token()
+        _revoke_all_tokens(user)
     if changes:
         audit.record(actor, "user.manage", user, changes)
     db.session.flush()
@@ -296,3 +299,70 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
     audit.record(user, "invitation.accept", invitation, {"user_id": user.id})
     db.session.flush()
     return user
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "coa_"
+
+
+def create_api_token(email, password, name: str = "") -> tuple[ApiToken, str]:
+    """Exchange credentials for a new bearer token; return the row and the token (shown once)."""
+    user = authenticate(email, password)
+    if user is None:
+        raise NotAuthenticated(_l("The email or password is not right."))
+    if not isinstance(name, str) or len(name) > 100:
+        raise ValidationError(fields={"name": [_l("At most %(n)s characters.", n=100)]})
+    raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    days = current_app.config.get("API_TOKEN_DAYS", 30)
+    token = ApiToken(user_id=user.id, token_hash=_token_hash(raw), name=name.strip(),
+                     expires_at=utcnow() + timedelta(days=days))
+    db.session.add(token)
+    db.session.flush()
+    audit.record(user, "token.create", token, {"name": token.name})
+    return token, raw
+
+
+def user_for_token(raw) -> User | None:
+    """The active person an unexpired, unrevoked token belongs to, or None."""
+    if not isinstance(raw, str) or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    row = db.session.execute(
+        sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _token_hash(raw))
+    ).first()
+    if row is None:
+        return None
+    token, user = row
+    now = utcnow()
+    if token.revoked_at is not None or token.expires_at <= now or not user.active:
+        return None
+    # Recording every use would make every read a write; once a minute is enough to show activity.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+        db.session.flush()
+    return user
+
+
+def list_api_tokens(actor) -> list[ApiToken]:
+    require_actor(actor)
+    return list(db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.created_at.desc())
+    ).scalars())
+
+
+def revoke_api_token(actor, token_id: int) -> ApiToken:
+    require_actor(actor)
+    token = db.session.get(ApiToken, token_id) if isinstance(token_id, int) and 0 < token_id < 2**31 else None
+    if token is None or token.user_id != actor.id:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(actor, "token.revoke", token, {"name": token.name})
+    db.session.flush()
+    return token
+
+
+def _revoke_all_tokens(user: User) -> None:
+    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))

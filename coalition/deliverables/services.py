@@ -66,13 +66,16 @@ def get_deliverable(actor, deliverable_id: int, *, for_update: bool = False) -> 
     return deliverable
 
 
+def history_select(deliverable: Deliverable) -> sa.Select:
+    """The deliverable's updates with their authors, newest first."""
+    return (sa.select(DeliverableUpdate).where(DeliverableUpdate.deliverable_id == deliverable.id)
+            .options(joinedload(DeliverableUpdate.author))
+            .order_by(DeliverableUpdate.created_at.desc(), DeliverableUpdate.id.desc()))
+
+
 def history(actor, deliverable: Deliverable) -> list[DeliverableUpdate]:
     require_actor(actor)
-    return list(db.session.execute(
-        sa.select(DeliverableUpdate).where(DeliverableUpdate.deliverable_id == deliverable.id)
-        .options(joinedload(DeliverableUpdate.author))
-        .order_by(DeliverableUpdate.created_at.desc(), DeliverableUpdate.id.desc())
-    ).scalars())
+    return list(db.session.execute(history_select(deliverable)).scalars())
 
 
 @dataclass

@@ -161,3 +161,13 @@ def candidates_for(group: WorkingGroup, q: str | None = None, limit: int = 200) 
     if q:
         stmt = stmt.where(User.name.ilike(f"%{q}%") | User.email.ilike(f"%{q}%"))
     return list(db.session.execute(stmt).scalars())
+
+
+def memberships_of(user: User) -> list[tuple[str, str]]:
+    """The person's groups as (slug, role), in the groups' order."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(WorkingGroup.slug, GroupMembership.role)
+        .join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
+        .where(GroupMembership.user_id == user.id)
+        .order_by(WorkingGroup.position)
+    ).all()]

@@ -1,0 +1,73 @@
+"""The JSON API under /api/v1, documented by a generated OpenAPI 3 document at /api/openapi.json."""
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from coalition.api.common import ErrorSchema
+from coalition.auth import services as auth_services
+from coalition.extensions import csrf, db
+
+API_PREFIX = "/api/"
+BODY_METHODS = ("POST", "PATCH", "PUT")
+
+
+class CoalitionApi(Api):
+    # flask-smorest documents its default error responses with this schema: make it SPEC's shape.
+    ERROR_SCHEMA = ErrorSchema
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def init_app(app: Flask) -> None:
+    from coalition.api import dashboard, deliverables, groups, institutions, me, meetings, people, tokens
+
+    app.config.update(
+        API_TITLE="Coalition API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": (
+                "The coalition's deliverables, meetings, institutions and working groups. "
+                "Get a token with `POST /api/v1/tokens`, then send `Authorization: Bearer <token>`. "
+                "Errors always have the shape `{\"error\": {\"status\", \"code\", \"message\", \"fields\"}}`."
+            )},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    api = CoalitionApi(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for module in (tokens, me, groups, institutions, people, deliverables, meetings, dashboard):
+        api.register_blueprint(module.blp)
+        # Bearer tokens only, never cookies: cross-site forgery has nothing to ride on.
+        csrf.exempt(module.blp)
+    app.extensions["coalition_api"] = api
+
+    @app.before_request
+    def authenticate_api_request():
+        if not request.path.startswith(API_PREFIX):
+            return None
+        g.api_user = None
+        token = _bearer_token()
+        if token:
+            g.api_user = auth_services.user_for_token(token)
+            db.session.commit()
+        return None
+
+    @app.before_request
+    def require_json_bodies():
+        if request.path.startswith(API_PREFIX) and request.method in BODY_METHODS:
+            has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
+            if has_body and not request.is_json:
+                from werkzeug.exceptions import UnsupportedMediaType
+
+                raise UnsupportedMediaType()
+        return None

@@ -1,0 +1,89 @@
+"""What every API module shares: the bearer actor, pagination, the error schema, JSON-only bodies."""
+from __future__ import annotations
+
+from flask import g
+from marshmallow import EXCLUDE, Schema, fields, post_load, validate
+
+from coalition.errors import NotAuthenticated
+from coalition.pagination import MAX_PER_PAGE, Page
+
+
+def api_actor():
+    """The person the request's bearer token belongs to; the API never reads cookies."""
+    user = g.get("api_user")
+    if user is None:
+        raise NotAuthenticated()
+    return user
+
+
+class ErrorDetailSchema(Schema):
+    status = fields.Integer(required=True, metadata={"example": 422})
+    code = fields.String(required=True, metadata={"example": "validation_error"})
+    message = fields.String(required=True, metadata={"example": "Some values are not valid."})
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                         metadata={"example": {"progress": ["Progress must be a whole number from 0 to 100."]}})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+    current = fields.Dict(metadata={"description": "On a 409: the resource as it is now."})
+
+
+class PageArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
+                          metadata={"description": "Page number, from 1."})
+    per_page = fields.Integer(load_default=25, validate=validate.Range(min=1),
+                              metadata={"description": f"Items per page; at most {MAX_PER_PAGE} are returned."})
+
+    @post_load
+    def clamp(self, data, **kwargs):
+        data["per_page"] = min(data["per_page"], MAX_PER_PAGE)
+        return data
+
+
+class PageSchema(Schema):
+    page = fields.Integer(required=True, metadata={"example": 1})
+    per_page = fields.Integer(required=True, metadata={"example": 25})
+    total = fields.Integer(required=True, metadata={"example": 70})
+
+
+_page_schemas: dict[str, type[Schema]] = {}
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """A list response schema: {"items": [...], "page", "per_page", "total"}."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    if name not in _page_schemas:
+        _page_schemas[name] = type(name, (PageSchema,), {
+            "items": fields.List(fields.Nested(item_schema), required=True)})
+    return _page_schemas[name]
+
+
+def page_body(page: Page) -> dict:
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total}
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request (for example invalid JSON).",
+    401: "Missing, expired or revoked bearer token.",
+    403: "The token's owner may not do this.",
+    404: "No such resource.",
+    409: "The resource changed since the version you sent; `current` holds it now.",
+    413: "The body is too large.",
+    415: "The body must be application/json.",
+    422: "Some values are not valid; `fields` names each one.",
+    429: "Too many requests.",
+}
+
+
+def documents_errors(blp, *codes):
+    """Declare the error responses an endpoint can give, all in SPEC's error shape."""
+    def decorator(func):
+        for code in codes:
+            func = blp.alt_response(code, schema=ErrorSchema, description=ERROR_DESCRIPTIONS[code])(func)
+        return func
+    return decorator
+

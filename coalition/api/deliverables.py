@@ -1,0 +1,305 @@
+"""Deliverables, their progress updates and milestones, through the same services as the pages."""
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from coalition.api.common import PageArgsSchema, api_actor, documents_errors, page_body, page_of
+from coalition.deliverables import services
+from coalition.deliverables.models import HEALTHS, STATUSES, UPDATE_KINDS
+from coalition.errors import Conflict, NotFound
+from coalition.extensions import db
+from coalition.groups import services as group_services
+from coalition.pagination import paginate
+
+blp = Blueprint("api_deliverables", __name__, url_prefix="/api/v1/deliverables",
+                description="Deliverables of the working groups, their updates and milestones.")
+
+STATUS = validate.OneOf(list(STATUSES))
+
+
+class DeliverableSchema(Schema):
+    id = fields.Integer(required=True, metadata={"example": 4})
+    group = fields.String(required=True, metadata={"example": "ethics"})
+    title = fields.String(required=True, metadata={"example": "Guía de evaluación de impacto algorítmico"})
+    description = fields.String(required=True)
+    status = fields.String(required=True, validate=STATUS, metadata={"example": "in_progress"})
+    progress = fields.Integer(required=True, metadata={"example": 40})
+    health = fields.String(required=True, validate=validate.OneOf(list(HEALTHS)), metadata={"example": "on_track"})
+    overdue = fields.Boolean(required=True)
+    stale = fields.Boolean(required=True)
+    start_date = fields.Date(required=True)
+    due_date = fields.Date(required=True, metadata={"example": "2027-03-31"})
+    owner_id = fields.Integer(required=True)
+    owner_name = fields.String(required=True)
+    institution_ids = fields.List(fields.Integer(), required=True)
+    version = fields.Integer(required=True, metadata={"example": 3})
+    last_update_at = fields.AwareDateTime(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    url = fields.String(required=True, metadata={"description": "The deliverable's page."})
+
+
+class DeliverableListArgsSchema(PageArgsSchema):
+    group = fields.String(validate=validate.Length(max=40), metadata={"example": "ethics"})
+    status = fields.String(validate=STATUS)
+    health = fields.String(validate=validate.OneOf(list(HEALTHS)))
+    owner = fields.String(validate=validate.OneOf(["me"]), metadata={"description": "`me`: only yours."})
+    overdue = fields.Boolean(metadata={"description": "`true`: past their due date and not done."})
+    stale = fields.Boolean(metadata={"description": "`true`: in progress with no update for 14 days."})
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "Words in the title."})
+    due_from = fields.Date(metadata={"description": "Due on or after this date."})
+    due_to = fields.Date(metadata={"description": "Due on or before this date."})
+
+
+class DeliverableCreateSchema(Schema):
+    group = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "ethics"})
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"example": "Recomendaciones sobre IA en salud"})
+    description = fields.String(load_default="", validate=validate.Length(max=20000))
+    owner_id = fields.Integer(required=True, strict=True, metadata={"example": 4})
+    due_date = fields.Date(required=True, metadata={"example": "2027-06-30"})
+    start_date = fields.Date(load_default=None, allow_none=True)
+    institution_ids = fields.List(fields.Integer(strict=True), load_default=list,
+                                  validate=validate.Length(max=200))
+
+
+class DeliverablePatchSchema(Schema):
+    version = fields.Integer(required=True, strict=True, metadata={
+        "description": "The version you read; a stale one is answered 409 with the current deliverable."})
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    description = fields.String(validate=validate.Length(max=20000))
+    owner_id = fields.Integer(strict=True)
+    due_date = fields.Date()
+    start_date = fields.Date(allow_none=True)
+    institution_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=200))
+    status = fields.String(validate=STATUS, metadata={"description": "Recorded as an update, like the page's form."})
+    progress = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    note = fields.String(validate=validate.Length(max=5000), metadata={"description": "With status or progress."})
+
+
+class UpdateSchema(Schema):
+    id = fields.Integer(required=True)
+    deliverable_id = fields.Integer(required=True)
+    author_id = fields.Integer(allow_none=True)
+    author_name = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(UPDATE_KINDS))
+    subject = fields.String(allow_none=True, metadata={"description": "The milestone, for milestone kinds."})
+    status_before = fields.String(required=True, validate=STATUS)
+    status_after = fields.String(required=True, validate=STATUS)
+    progress_before = fields.Integer(required=True)
+    progress_after = fields.Integer(required=True)
+    note = fields.String(required=True)
+
+
+class UpdateCreateSchema(Schema):
+    status = fields.String(required=True, validate=STATUS, metadata={"example": "in_review"})
+    progress = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100),
+                              metadata={"example": 80})
+    note = fields.String(load_default="", validate=validate.Length(max=5000),
+                         metadata={"example": "Borrador listo para revisión"})
+    version = fields.Integer(strict=True, metadata={
+        "description": "Optional: the version you read; if someone saved since, the update is refused with 409."})
+
+
+class MilestoneSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    weight = fields.Integer(allow_none=True)
+    progress = fields.Integer(required=True)
+    due_date = fields.Date(allow_none=True)
+
+
+class MilestoneCreateSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Borrador"})
+    weight = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1, max=1000))
+    progress = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=100))
+    due_date = fields.Date(allow_none=True, load_default=None)
+
+
+class MilestonePatchSchema(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    weight = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=1000))
+    progress = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    due_date = fields.Date(allow_none=True)
+
+
+class UpdateListArgsSchema(PageArgsSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+def deliverable_body(deliverable, view=None) -> dict:
+    view = view or services.describe(deliverable)
+    d = deliverable
+    return {
+        "id": d.id, "group": d.group.slug, "title": d.title, "description": d.description, "status": d.status,
+        "progress": d.progress, "health": view.health, "overdue": view.overdue, "stale": view.stale,
+        "start_date": d.start_date, "due_date": d.due_date, "owner_id": d.owner_id, "owner_name": d.owner.name,
+        "institution_ids": [i.id for i in d.institutions], "version": d.version,
+        "last_update_at": d.last_update_at, "created_at": d.created_at,
+        "url": url_for("deliverables.detail", deliverable_id=d.id, _external=True),
+    }
+
+
+def update_body(update) -> dict:
+    return {
+        "id": update.id, "deliverable_id": update.deliverable_id, "author_id": update.author_id,
+        "author_name": update.author.name if update.author else None, "created_at": update.created_at,
+        "kind": update.kind, "subject": update.subject, "status_before": update.status_before,
+        "status_after": update.status_after, "progress_before": update.progress_before,
+        "progress_after": update.progress_after, "note": update.note,
+    }
+
+
+def _with_current(actor, deliverable_id: int):
+    """Re-raise a conflict carrying the deliverable as it is now."""
+    db.session.rollback()
+    return Conflict(current=DeliverableSchema().dump(deliverable_body(services.get_deliverable(actor, deliverable_id))))
+
+
+@blp.route("")
+class Deliverables(MethodView):
+    @blp.arguments(DeliverableListArgsSchema, location="query")
+    @blp.response(200, page_of(DeliverableSchema))
+    @documents_errors(blp, 401, 422)
+    def get(self, args):
+        """List deliverables (every group's: all members may read), ordered by due date."""
+        actor = api_actor()
+        filters = services.DeliverableFilters(
+            group=args.get("group"), status=args.get("status"), health=args.get("health"),
+            owner_id=actor.id if args.get("owner") == "me" else None, overdue=bool(args.get("overdue")),
+            stale=bool(args.get("stale")), q=args.get("q"), due_from=args.get("due_from"), due_to=args.get("due_to"))
+        page = services.list_deliverables(actor, filters, args["page"], args["per_page"])
+        body = page_body(page)
+        body["items"] = [deliverable_body(d) for d in page.items]
+        return body
+
+    @blp.arguments(DeliverableCreateSchema)
+    @blp.response(201, DeliverableSchema)
+    @documents_errors(blp, 400, 401, 403, 404, 415, 422)
+    def post(self, body):
+        """Create a deliverable in a group you lead (or any group, for coordinators)."""
+        actor = api_actor()
+        group = group_services.get_group(actor, body.pop("group"))
+        deliverable = services.create_deliverable(actor, group, **body)
+        db.session.commit()
+        return deliverable_body(services.get_deliverable(actor, deliverable.id))
+
+
+@blp.route("/<int:deliverable_id>")
+class DeliverableById(MethodView):
+    @blp.response(200, DeliverableSchema)
+    @documents_errors(blp, 401, 404)
+    def get(self, deliverable_id):
+        """One deliverable, with its health and version."""
+        return deliverable_body(services.get_deliverable(api_actor(), deliverable_id))
+
+    @blp.arguments(DeliverablePatchSchema)
+    @blp.response(200, DeliverableSchema)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 415, 422)
+    def patch(self, body, deliverable_id):
+        """Change fields (leads) and/or record status and progress (members); `version` is required."""
+        actor = api_actor()
+        version = body.pop("version")
+        progress_fields = {k: body.pop(k) for k in ("status", "progress", "note") if k in body}
+        try:
+            if progress_fields:
+                current = services.get_deliverable(actor, deliverable_id)
+                services.post_update(actor, deliverable_id, status=progress_fields.get("status", current.status),
+                                     progress=progress_fields.get("progress", current.progress),
+                                     note=progress_fields.get("note", ""), version=version)
+                # The update bumped the version; an edit in the same request builds on it.
+                version = current.version
+            if body:
+                services.edit_deliverable(actor, deliverable_id, version=version, **body)
+            elif not progress_fields:
+                services.edit_deliverable(actor, deliverable_id, version=version)
+        except Conflict:
+            raise _with_current(actor, deliverable_id) from None
+        db.session.commit()
+        return deliverable_body(services.get_deliverable(actor, deliverable_id))
+
+    @blp.response(204)
+    @documents_errors(blp, 401, 403, 404)
+    def delete(self, deliverable_id):
+        """Delete a deliverable (leads and coordinators); the audit log keeps a record."""
+        services.delete_deliverable(api_actor(), deliverable_id)
+        db.session.commit()
+        return None
+
+
+@blp.route("/<int:deliverable_id>/updates")
+class Updates(MethodView):
+    @blp.arguments(UpdateListArgsSchema, location="query")
+    @blp.response(200, page_of(UpdateSchema))
+    @documents_errors(blp, 401, 404, 422)
+    def get(self, args, deliverable_id):
+        """The deliverable's update history, newest first."""
+        actor = api_actor()
+        deliverable = services.get_deliverable(actor, deliverable_id)
+        page = paginate(services.history_select(deliverable), args["page"], args["per_page"])
+        body = page_body(page)
+        body["items"] = [update_body(u) for u in page.items]
+        return body
+
+    @blp.arguments(UpdateCreateSchema)
+    @blp.response(201, UpdateSchema)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 415, 422)
+    def post(self, body, deliverable_id):
+        """Record progress on a deliverable of a group you belong to."""
+        actor = api_actor()
+        try:
+            update = services.post_update(actor, deliverable_id, status=body["status"], progress=body["progress"],
+                                          note=body.get("note", ""), version=body.get("version"))
+        except Conflict:
+            raise _with_current(actor, deliverable_id) from None
+        db.session.commit()
+        return update_body(update)
+
+
+@blp.route("/<int:deliverable_id>/milestones")
+class Milestones(MethodView):
+    @blp.response(200, MilestoneSchema(many=True))
+    @documents_errors(blp, 401, 404)
+    def get(self, deliverable_id):
+        """The deliverable's milestones, in order."""
+        return services.get_deliverable(api_actor(), deliverable_id).milestones
+
+    @blp.arguments(MilestoneCreateSchema)
+    @blp.response(201, MilestoneSchema)
+    @documents_errors(blp, 400, 401, 403, 404, 415, 422)
+    def post(self, body, deliverable_id):
+        """Add a milestone (leads); its progress rolls up into the deliverable's."""
+        milestone = services.add_milestone(api_actor(), deliverable_id, **body)
+        db.session.commit()
+        return milestone
+
+
+@blp.route("/<int:deliverable_id>/milestones/<int:milestone_id>")
+class MilestoneById(MethodView):
+    @blp.arguments(MilestonePatchSchema)
+    @blp.response(200, MilestoneSchema)
+    @documents_errors(blp, 400, 401, 403, 404, 415, 422)
+    def patch(self, body, deliverable_id, milestone_id):
+        """Record a milestone's progress (members) or rename and reweigh it (leads)."""
+        actor = api_actor()
+        deliverable = services.get_deliverable(actor, deliverable_id)
+        milestone = next((m for m in deliverable.milestones if m.id == milestone_id), None)
+        if milestone is None:
+            raise NotFound()
+        values = {"title": milestone.title, "weight": milestone.weight, "progress": milestone.progress,
+                  "due_date": milestone.due_date, **body}
+        milestone = services.update_milestone(actor, deliverable_id, milestone_id, **values)
+        db.session.commit()
+        return milestone
+
+    @blp.response(204)
+    @documents_errors(blp, 401, 403, 404)
+    def delete(self, deliverable_id, milestone_id):
+        """Remove a milestone (leads)."""
+        services.delete_milestone(api_actor(), deliverable_id, milestone_id)
+        db.session.commit()
+        return None
