@@ -69,3 +69,7 @@ class AcceptInvitationForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
+
+
+class RevokeTokenForm(FlaskForm):
+    """Only a CSRF token: confirms revoking an API token."""

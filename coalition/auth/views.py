@@ -7,7 +7,9 @@ from flask_login import login_user, logout_user
 
 from coalition.auth import permissions, services
 from coalition.auth.forms import (
-    AcceptInvitationForm, InvitationForm, LanguageForm, LoginForm, PasswordForm, SettingsForm, UserForm)
+    AcceptInvitationForm, InvitationForm, LanguageForm, LoginForm, PasswordForm, RevokeTokenForm, SettingsForm,
+    UserForm)
+from coalition.database import utcnow
 from coalition.errors import ValidationError
 from coalition.extensions import db, login_manager
 from coalition.i18n import common_timezones
@@ -69,6 +71,9 @@ def _render_settings(actor, settings_form=None, password_form=None, status=200):
         "auth/settings.html",
         form=settings_form or _settings_form(actor),
         password_form=password_form or PasswordForm(formdata=None),
+        tokens=services.list_api_tokens(actor),
+        revoke_form=RevokeTokenForm(formdata=None),
+        now=utcnow(),
     ), status
 
 
@@ -110,6 +115,17 @@ def change_password():
             flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("auth.settings"))
     return _render_settings(actor, password_form=form, status=422)
+
+
+@bp.route("/settings/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_token(token_id: int):
+    actor = permissions.require_actor(current_actor())
+    if not RevokeTokenForm().validate_on_submit():
+        abort(400)
+    token = services.revoke_api_token(actor, token_id)
+    db.session.commit()
+    flash(_("The token “%(name)s” no longer works.", name=token.name or token.id), "success")
+    return redirect(url_for("auth.settings") + "#tokens")
 
 
 @bp.route("/settings/language", methods=["POST"])
