@@ -1,0 +1,157 @@
+"""Every API route × every role gets what SPEC's Roles table says.
+
+Built from the app's URL map, like the HTML matrix: an API route without a rule here fails.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from coalition import create_app
+from tests import factories
+from tests.test_permissions_matrix import ROLES, build_world
+
+OK = "ok"
+EVERYONE = {role: OK for role in ROLES}
+READ = {**EVERYONE, "anonymous": 401}
+SELF = READ
+UPDATE_G = {"anonymous": 401, "member": OK, "other": 403, "lead": OK, "coordinator": OK, "admin": OK}
+MANAGE_G = {"anonymous": 401, "member": 403, "other": 403, "lead": OK, "coordinator": OK, "admin": OK}
+COORDINATORS = {"anonymous": 401, "member": 403, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
+NOT_FOUND = {**{role: 404 for role in ROLES}, "anonymous": 401}
+
+
+def later(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+def meeting_body(w):
+    return {"group": "ethics", "title": "Sesión", "starts_at": "2031-03-04T10:00:00-06:00", "duration_minutes": 60,
+            "location": "CDMX", "agenda": "1. Bienvenida"}
+
+
+def institution_body(w):
+    return {"name": "Centro Nuevo de IA", "sector": "industry", "state": "NLE", "joined_on": "2024-02-01"}
+
+
+D = "/api/v1/deliverables/{deliverable}"
+M = "/api/v1/meetings/{meeting}"
+
+# (rule, method) -> (path, body builder or None, expectations)
+RULES = {
+    ("/api/openapi.json", "GET"): ("/api/openapi.json", None, EVERYONE),
+    ("/api/v1/tokens", "POST"): ("/api/v1/tokens", "credentials", {**EVERYONE, "anonymous": 401}),
+    ("/api/v1/tokens", "GET"): ("/api/v1/tokens", None, SELF),
+    ("/api/v1/tokens/<int:token_id>", "DELETE"): ("/api/v1/tokens/999999", None, NOT_FOUND),
+    ("/api/v1/me", "GET"): ("/api/v1/me", None, SELF),
+    ("/api/v1/me", "PATCH"): ("/api/v1/me", lambda w: {"name": "Nombre Nuevo", "digest_hour": 9}, SELF),
+    ("/api/v1/working-groups", "GET"): ("/api/v1/working-groups", None, READ),
+    ("/api/v1/working-groups/<slug>", "GET"): ("/api/v1/working-groups/ethics", None, READ),
+    ("/api/v1/working-groups/<slug>/members", "GET"): ("/api/v1/working-groups/ethics/members", None, READ),
+    ("/api/v1/working-groups/<slug>/members", "POST"): (
+        "/api/v1/working-groups/ethics/members", lambda w: {"user_id": w["outsider"], "role": "member"}, MANAGE_G),
+    ("/api/v1/working-groups/<slug>/members/<int:membership_id>", "DELETE"): (
+        "/api/v1/working-groups/ethics/members/{filler_membership}", None, MANAGE_G),
+    ("/api/v1/working-groups/<slug>/lead-institutions", "PUT"): (
+        "/api/v1/working-groups/ethics/lead-institutions", lambda w: {"institution_ids": [w["institution"]]},
+        COORDINATORS),
+    ("/api/v1/institutions", "GET"): ("/api/v1/institutions", None, READ),
+    ("/api/v1/institutions", "POST"): ("/api/v1/institutions", institution_body, COORDINATORS),
+    ("/api/v1/institutions/<int:institution_id>", "GET"): ("/api/v1/institutions/{institution}", None, READ),
+    ("/api/v1/institutions/<int:institution_id>", "PATCH"): (
+        "/api/v1/institutions/{institution}", lambda w: {"acronym": "NUEVA"}, COORDINATORS),
+    ("/api/v1/people", "GET"): ("/api/v1/people", None, MANAGE_G),
+    ("/api/v1/people/<int:person_id>", "GET"): ("/api/v1/people/{outsider}", None, MANAGE_G),
+    ("/api/v1/dashboard", "GET"): ("/api/v1/dashboard", None, COORDINATORS),
+    ("/api/v1/deliverables", "GET"): ("/api/v1/deliverables?group=ethics", None, READ),
+    ("/api/v1/deliverables", "POST"): ("/api/v1/deliverables", lambda w: {
+        "group": "ethics", "title": "Nuevo entregable", "description": "", "owner_id": w["people"]["member"].id,
+        "due_date": later(40)}, MANAGE_G),
+    ("/api/v1/deliverables/<int:deliverable_id>", "GET"): (D, None, READ),
+    ("/api/v1/deliverables/<int:deliverable_id>", "PATCH"): (
+        D, lambda w: {"version": w["version"], "title": "Título editado"}, MANAGE_G),
+    ("/api/v1/deliverables/<int:deliverable_id>", "DELETE"): (D, None, MANAGE_G),
+    ("/api/v1/deliverables/<int:deliverable_id>/updates", "GET"): (D + "/updates", None, READ),
+    ("/api/v1/deliverables/<int:deliverable_id>/updates", "POST"): (
+        D + "/updates", lambda w: {"status": "in_review", "progress": 70, "note": "Avance"}, UPDATE_G),
+    ("/api/v1/deliverables/<int:deliverable_id>/milestones", "GET"): (D + "/milestones", None, READ),
+    ("/api/v1/deliverables/<int:deliverable_id>/milestones", "POST"): (
+        D + "/milestones", lambda w: {"title": "Otro hito", "weight": 2}, MANAGE_G),
+    ("/api/v1/deliverables/<int:deliverable_id>/milestones/<int:milestone_id>", "PATCH"): (
+        D + "/milestones/{milestone}", lambda w: {"progress": 40}, UPDATE_G),
+    ("/api/v1/deliverables/<int:deliverable_id>/milestones/<int:milestone_id>", "DELETE"): (
+        D + "/milestones/{milestone}", None, MANAGE_G),
+    ("/api/v1/meetings", "GET"): ("/api/v1/meetings?group=ethics", None, READ),
+    ("/api/v1/meetings", "POST"): ("/api/v1/meetings", meeting_body, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>", "GET"): (M, None, READ),
+    ("/api/v1/meetings/<int:meeting_id>", "PATCH"): (
+        M, lambda w: {"version": w["meeting_version"], "title": "Sesión movida"}, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>/cancel", "POST"): (M + "/cancel", None, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>/held", "POST"): (M + "/held", None, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>/invitees", "POST"): (
+        M + "/invitees", lambda w: {"user_id": w["people"]["lead"].id}, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>/attendance", "GET"): (M + "/attendance", None, READ),
+    ("/api/v1/meetings/<int:meeting_id>/attendance", "PUT"): (M + "/attendance", lambda w: {
+        "attendance": [{"user_id": w["people"]["member"].id, "status": "attended"}]}, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>/minutes", "GET"): (M + "/minutes", None, READ),
+    ("/api/v1/meetings/<int:meeting_id>/minutes", "POST"): (
+        M + "/minutes", lambda w: {"body": "## Acuerdos\n\n- Uno más"}, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>/minutes/publish", "POST"): (M + "/minutes/publish", None, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>/decisions", "GET"): (M + "/decisions", None, READ),
+    ("/api/v1/meetings/<int:meeting_id>/decisions", "POST"): (
+        M + "/decisions", lambda w: {"text": "Se aprueba la guía"}, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>/action-items", "GET"): (M + "/action-items", None, READ),
+    ("/api/v1/meetings/<int:meeting_id>/action-items", "POST"): (
+        M + "/action-items", lambda w: {"text": "Circular el borrador"}, MANAGE_G),
+    ("/api/v1/meetings/<int:meeting_id>/action-items/<int:item_id>", "PATCH"): (
+        M + "/action-items/{item}", lambda w: {"done": True}, MANAGE_G),
+}
+
+
+def _routes():
+    app = create_app("testing")
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule.rule, method
+
+
+ROUTES = sorted(set(_routes()))
+
+
+def test_every_api_route_has_a_rule():
+    missing = [f"{method} {rule}" for rule, method in ROUTES if (rule, method) not in RULES]
+    assert not missing, f"API routes without a permission rule in this matrix: {missing}"
+
+
+def _token(client, person) -> str:
+    response = client.post("/api/v1/tokens", json={"email": person.email, "password": factories.PASSWORD})
+    assert response.status_code == 201, response.json
+    return response.json["token"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("rule,method", [r for r in ROUTES if r in RULES])
+def test_api_route_role_matrix(app, client, rule, method, role):
+    world = build_world()
+    path_template, body_for, expected = RULES[(rule, method)]
+    path = path_template.format(**{k: v for k, v in world.items() if not isinstance(v, dict)})
+    headers = {}
+    if role != "anonymous":
+        headers["Authorization"] = f"Bearer {_token(client, world['people'][role])}"
+    if body_for == "credentials":
+        person = world["people"].get(role)
+        body = {"email": person.email if person else "nobody@example.org",
+                "password": factories.PASSWORD if person else "wrong password"}
+    else:
+        body = body_for(world) if body_for else None
+    response = client.open(path, method=method, json=body, headers=headers)
+    status = response.status_code
+    expectation = expected[role]
+    detail = f"{role} {method} {path} → {status}: {response.get_data(as_text=True)[:600]}"
+    if expectation == OK:
+        assert status in (200, 201, 204), detail
+    else:
+        assert status == expectation, detail
+        assert response.json["error"]["status"] == status, detail
