@@ -176,6 +176,10 @@ def register_error_handlers(app: Flask) -> None:
         _safe_rollback()
         return _render(409, "conflict", Conflict.default_message)
 
+    @app.errorhandler(RecursionError)
+    def handle_too_deep(error):
+        return _render(400, "bad_request", _l("The request could not be understood."))
+
     @app.errorhandler(sa_exc.OperationalError)
     def handle_database_down(error):
         app.logger.error("database unavailable on %s %s: %s", request.method, request.path, error.orig)

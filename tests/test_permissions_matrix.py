@@ -166,6 +166,9 @@ RULES = {
         "POST": (lambda w: f"/meetings/{w['meeting']}/edit",
                  lambda w: {**meeting_form(w), "version": str(w["meeting_version"])}, MANAGE_G)},
     "meetings.cancel": {"POST": (lambda w: f"/meetings/{w['meeting']}/cancel", lambda w: {}, MANAGE_G)},
+    # The matrix meeting has minutes: deleting it is refused for everyone who may manage it.
+    "meetings.delete": {"POST": (lambda w: f"/meetings/{w['meeting']}/delete", lambda w: {},
+                                 {**MANAGE_G, "lead": 422, "coordinator": 422, "admin": 422})},
     "meetings.held": {"POST": (lambda w: f"/meetings/{w['meeting']}/held", lambda w: {}, MANAGE_G)},
     "meetings.minutes": {"POST": (lambda w: f"/meetings/{w['meeting']}/minutes", lambda w: {
         "body": "## Acuerdos\n\n- Uno"}, MANAGE_G)},

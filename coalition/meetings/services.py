@@ -387,6 +387,20 @@ def cancel_meeting(actor, meeting_id: int) -> Meeting:
     return meeting
 
 
+def delete_meeting(actor, meeting_id: int) -> None:
+    """Delete a meeting scheduled by mistake; one with minutes is part of the record and stays."""
+    meeting = _get_managed(actor, meeting_id)
+    has_minutes = db.session.execute(
+        sa.select(MinutesRevision.id).where(MinutesRevision.meeting_id == meeting.id).limit(1)).first()
+    if has_minutes:
+        raise ValidationError(_l("A meeting with minutes is part of the record and cannot be deleted."))
+    audit.record(actor, "meeting.delete", meeting, {
+        "group_id": meeting.group_id, "title": meeting.title, "starts_at": meeting.starts_at,
+        "status": meeting.status})
+    db.session.delete(meeting)
+    _flush()
+
+
 def mark_held(actor, meeting_id: int, now: datetime | None = None) -> Meeting:
     """Record that a meeting took place (once it has started)."""
     meeting = _get_managed(actor, meeting_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from coalition.auth.permissions import require, require_actor
@@ -271,6 +271,22 @@ def _simple_action(meeting_id: int, action, message: str):
 def cancel(meeting_id: int):
     return _simple_action(meeting_id, services.cancel_meeting,
                           _("The meeting is cancelled. Calendars will show it as cancelled."))
+
+
+@bp.route("/meetings/<int:meeting_id>/delete", methods=["POST"])
+def delete(meeting_id: int):
+    actor, meeting = _managed(meeting_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    slug = meeting.group.slug
+    try:
+        services.delete_meeting(actor, meeting.id)
+    except ValidationError as error:
+        db.session.rollback()
+        return _render_detail(services.get_meeting(actor, meeting_id), 422, errors=[error.message])
+    db.session.commit()
+    flash(_("The meeting is deleted. The audit log keeps a record of it."), "success")
+    return redirect(url_for("groups.detail", slug=slug))
 
 
 @bp.route("/meetings/<int:meeting_id>/held", methods=["POST"])

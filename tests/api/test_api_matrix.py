@@ -87,6 +87,9 @@ RULES = {
     ("/api/v1/meetings/<int:meeting_id>", "GET"): (M, None, READ),
     ("/api/v1/meetings/<int:meeting_id>", "PATCH"): (
         M, lambda w: {"version": w["meeting_version"], "title": "Sesión movida"}, MANAGE_G),
+    # The matrix meeting has minutes: deleting it is refused (422) for those who may manage it.
+    ("/api/v1/meetings/<int:meeting_id>", "DELETE"): (M, None, {**MANAGE_G, "lead": 422, "coordinator": 422,
+                                                              "admin": 422}),
     ("/api/v1/meetings/<int:meeting_id>/cancel", "POST"): (M + "/cancel", None, MANAGE_G),
     ("/api/v1/meetings/<int:meeting_id>/held", "POST"): (M + "/held", None, MANAGE_G),
     ("/api/v1/meetings/<int:meeting_id>/invitees", "POST"): (

@@ -437,3 +437,31 @@ def test_meetings_of_group_splits_upcoming_and_past(app):
     assert old not in result.past
     upcoming, past = result
     assert (upcoming, past) == ([soon], [recent])
+
+
+def test_lead_deletes_a_meeting_scheduled_by_mistake_with_an_audit_record(app):
+    from coalition.audit.models import AuditEntry
+    from coalition.meetings.models import Meeting
+    lead = factories.user(groups={"ethics": "lead"})
+    meeting = factories.meeting("ethics", invitees=[lead])
+    db.session.commit()
+    services.delete_meeting(lead, meeting.id)
+    db.session.commit()
+    assert db.session.get(Meeting, meeting.id) is None
+    assert db.session.query(AuditEntry).filter_by(action="meeting.delete").count() == 1
+
+
+def test_a_meeting_with_minutes_cannot_be_deleted(app):
+    lead = factories.user(groups={"ethics": "lead"})
+    meeting = factories.meeting("ethics")
+    services.save_minutes(lead, meeting.id, "Acuerdos")
+    db.session.commit()
+    with pytest.raises(ValidationError):
+        services.delete_meeting(lead, meeting.id)
+
+
+def test_member_cannot_delete_a_meeting(app):
+    member = factories.user(groups={"ethics": "member"})
+    meeting = factories.meeting("ethics")
+    with pytest.raises(PermissionDenied):
+        services.delete_meeting(member, meeting.id)
