@@ -42,10 +42,12 @@ def init_app(app: Flask) -> None:
             raise BadRequest("Text must not contain NUL characters or invalid Unicode.")
         if request.is_json and request.content_length:
             try:
-                body = request.get_json(silent=True)
+                body = request.get_json()
             except RecursionError:
-                body = None
                 raise BadRequest("The JSON body is nested too deeply.") from None
+            except (BadRequest, ValueError):
+                # Malformed JSON, or a number too long to convert.
+                raise BadRequest("Invalid JSON body.") from None
             if not _check(body):
                 raise BadRequest("Text must not contain NUL characters or invalid Unicode, "
                                  "and JSON may nest at most 32 levels.")

@@ -63,6 +63,17 @@ def init_app(app: Flask) -> None:
         return None
 
     @app.before_request
+    def refuse_anonymous_calls_first():
+        # 401 comes before anything about the body: only the token exchange is open.
+        if request.path.startswith("/api/v1/") and not (request.path == "/api/v1/tokens" and
+                                                         request.method == "POST"):
+            if request.url_rule is not None and request.method != "OPTIONS" and g.get("api_user") is None:
+                from coalition.api.common import api_actor
+
+                api_actor()
+        return None
+
+    @app.before_request
     def require_json_bodies():
         if request.path.startswith(API_PREFIX) and request.method in BODY_METHODS:
             has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")

@@ -1,13 +1,14 @@
 """Deliverables, their progress updates and milestones, through the same services as the pages."""
 from __future__ import annotations
 
-from flask import url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from coalition.api.common import PageArgsSchema, api_actor, documents_errors, page_body, page_of
-from coalition.deliverables import services
+from coalition.auth.permissions import require
+from coalition.deliverables import permissions, services
 from coalition.deliverables.models import HEALTHS, STATUSES, UPDATE_KINDS
 from coalition.errors import Conflict, NotFound
 from coalition.extensions import db
@@ -18,6 +19,21 @@ blp = Blueprint("api_deliverables", __name__, url_prefix="/api/v1/deliverables",
                 description="Deliverables of the working groups, their updates and milestones.")
 
 STATUS = validate.OneOf(list(STATUSES))
+
+
+@blp.before_request
+def _check_access_first():
+    """Answer 404, then 403, before the body is read, so a 422 is only ever about the body.
+
+    The services check all of this again (and leads-only changes there); this orders the answers.
+    """
+    deliverable_id = (request.view_args or {}).get("deliverable_id")
+    if deliverable_id is None:
+        return
+    actor = api_actor()
+    deliverable = services.get_deliverable(actor, deliverable_id)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        require(permissions.can_post_update(actor, deliverable.group_id))
 
 
 class DeliverableSchema(Schema):

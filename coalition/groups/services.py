@@ -171,3 +171,98 @@ def memberships_of(user: User) -> list[tuple[str, str]]:
         .where(GroupMembership.user_id == user.id)
         .order_by(WorkingGroup.position)
     ).all()]
+
+
+# --- people: the directory coordinators and leads pick members from -------------------------
+
+def can_list_people(actor) -> bool:
+    """Coordinators and admins, and the leads of any group (they add people to it)."""
+    return actor.is_coordinator or "lead" in actor.group_roles().values()
+
+
+def _like_pattern(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_people(actor, q: str | None = None, group: str | None = None, institution_id: int | None = None,
+                page: int = 1, per_page: int = 25, *, role: str | None = None, group_role: str | None = None,
+                active: bool | None = None):
+    """People by name, filtered; only coordinators, admins and leads may list them.
+
+    `group` is a working group's slug (people in it; with `group_role`, in that role there),
+    `role` the coalition role, `q` words in the name or email (LIKE wildcards are literal).
+    """
+    from coalition.auth.models import ROLES
+    from coalition.pagination import paginate
+
+    require_actor(actor)
+    require(can_list_people(actor))
+    errors: dict = {}
+    stmt = sa.select(User).order_by(User.name, User.id)
+    if q is not None and not isinstance(q, str):
+        errors["q"] = [_l("Must be text.")]
+    elif q and q.strip():
+        pattern = _like_pattern(q.strip())
+        stmt = stmt.where(User.name.ilike(pattern, escape="\\") | User.email.ilike(pattern, escape="\\"))
+    if role is not None:
+        if role not in ROLES:
+            errors["role"] = [_l("Choose one of: %(values)s.", values=", ".join(ROLES))]
+        else:
+            stmt = stmt.where(User.role == role)
+    if group_role is not None and group_role not in MEMBERSHIP_ROLES:
+        errors["group_role"] = [_l("Choose lead or member.")]
+    group_id = None
+    if group:
+        group_id = db.session.execute(
+            sa.select(WorkingGroup.id).where(WorkingGroup.slug == group)
+        ).scalar_one_or_none() if isinstance(group, str) and len(group) <= 40 else None
+        if group_id is None:
+            errors["group"] = [_l("Unknown working group.")]
+    if institution_id is not None:
+        if isinstance(institution_id, bool) or not isinstance(institution_id, int) \
+                or not 0 < institution_id < 2**31:
+            errors["institution_id"] = [_l("Unknown institution.")]
+        else:
+            stmt = stmt.where(User.institution_id == institution_id)
+    if active is not None:
+        stmt = stmt.where(User.active.is_(bool(active)))
+    if errors:
+        raise ValidationError(fields=errors)
+    if group_id is not None or group_role is not None:
+        members = sa.select(GroupMembership.user_id)
+        if group_id is not None:
+            members = members.where(GroupMembership.group_id == group_id)
+        if group_role is not None:
+            members = members.where(GroupMembership.role == group_role)
+        stmt = stmt.where(User.id.in_(members))
+    return paginate(stmt, page, per_page)
+
+
+def get_person(actor, user_id: int) -> User:
+    """One person: anyone may read themselves; coordinators, admins and leads anyone."""
+    require_actor(actor)
+    if isinstance(user_id, int) and not isinstance(user_id, bool) and user_id == actor.id:
+        return actor
+    require(can_list_people(actor))
+    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id < 2**31:
+        raise NotFound()
+    person = db.session.get(User, user_id)
+    if person is None:
+        raise NotFound()
+    return person
+
+
+def groups_by_person(user_ids) -> dict[int, list[tuple[str, str]]]:
+    """Each person's groups as (slug, role), in the groups' order, for many people in one query."""
+    ids = sorted({i for i in user_ids if isinstance(i, int)})
+    found: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    for user_id, slug, role in db.session.execute(
+        sa.select(GroupMembership.user_id, WorkingGroup.slug, GroupMembership.role)
+        .join(WorkingGroup, WorkingGroup.id == GroupMembership.group_id)
+        .where(GroupMembership.user_id.in_(ids))
+        .order_by(WorkingGroup.position, WorkingGroup.id)
+    ).all():
+        found[user_id].append((slug, role))
+    return found

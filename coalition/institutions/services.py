@@ -116,8 +116,12 @@ def _validate(values: dict, current: Institution | None) -> dict:
                 clean[field] = value.strip()
     website = clean.get("website")
     if website:
-        parts = urlsplit(website)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(website)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            valid = False
+        if not valid:
             errors["website"] = [_l("Give a full web address starting with https://")]
     sector = values.get("sector", current.sector if current else None)
     if sector not in SECTORS:

@@ -181,3 +181,14 @@ def test_only_coordinators_manage_institutions(app, role, groups):
         services.create_institution(actor, **VALID)
     with pytest.raises(PermissionDenied):
         services.edit_institution(actor, inst.id, name="Cambiado")
+
+
+def test_an_unparseable_website_is_a_field_error_not_a_crash(app):
+    from coalition.errors import ValidationError
+    from coalition.institutions import services as institution_services
+
+    coordinator = factories.user(role="coordinator")
+    with pytest.raises(ValidationError) as caught:
+        institution_services.create_institution(coordinator, name="Centro X", sector="academia", state="JAL",
+                                                website="https://[abc")
+    assert "website" in caught.value.fields

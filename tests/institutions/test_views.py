@@ -145,10 +145,12 @@ def test_garbage_page_values_do_not_break_the_list(client):
     inst = factories.institution()
     _viewer(client)
     for query in ("?page=abc", "?page=-3", "?page=0", "?page=99999999999999999999999", "?per_page=0",
-                  "?per_page=-5", "?per_page=abc", "?page=1.5&per_page=1e9", "?page=%00", "?q=" + "x" * 5000):
+                  "?per_page=-5", "?per_page=abc", "?page=1.5&per_page=1e9", "?q=" + "x" * 5000):
         response = client.get("/institutions" + query)
         assert response.status_code == 200, query
     assert _listed(client, "?page=abc&per_page=abc") == [inst.id]
+    # A NUL character no database can store is refused outright, with a page, not a crash.
+    assert client.get("/institutions?q=%00").status_code == 400
 
 
 def test_anonymous_visitors_are_sent_to_login(client):
