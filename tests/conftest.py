@@ -30,16 +30,14 @@ def template_db(tmp_path_factory):
     return path
 
 
-def _database_url(request, tmp_path, template_db) -> str:
+def _database_kind(request) -> str:
     if request.node.get_closest_marker("postgres") or os.environ.get("TEST_DATABASE") == "postgres":
         if not POSTGRES_URL:
             if IN_CI:
                 pytest.fail("TEST_POSTGRES_URL is not set but CI=true")
             pytest.skip("TEST_POSTGRES_URL is not set")
-        return POSTGRES_URL
-    path = tmp_path / "coalition.db"
-    shutil.copy(template_db, path)
-    return f"sqlite:///{path}"
+        return "postgres"
+    return "sqlite"
 
 
 _postgres_state = {"migrated": False}
@@ -74,22 +72,56 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-@pytest.fixture
-def app(request, tmp_path, template_db):
-    url = _database_url(request, tmp_path, template_db)
-    app = create_app("testing", {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": True,
-        "SERVER_NAME": None,
-    })
-    app.instance_path = str(tmp_path / "instance")
-    app.test_client_class = IsolatedClient
+@pytest.fixture(scope="session")
+def shared_apps(tmp_path_factory):
+    """One app per kind of database for the whole run.
+
+    Building an app (and its OpenAPI document) takes a fifth of a second; thousands of tests would
+    spend minutes on it. Each test still gets a fresh database and the app's config back as it was.
+    """
+    apps: dict = {}
+
+    def get(kind: str):
+        if kind not in apps:
+            path = tmp_path_factory.mktemp("db") / "coalition.db" if kind == "sqlite" else None
+            url = f"sqlite:///{path}" if path else POSTGRES_URL
+            shared = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": True,
+                                            "SERVER_NAME": None})
+            shared.test_client_class = IsolatedClient
+            apps[kind] = (shared, path)
+        return apps[kind]
+
+    return get
+
+
+def _fresh_sqlite_file(app, path, template_db) -> None:
     with app.app_context():
-        if url.startswith("postgresql"):
-            empty_postgres()
-        yield app
-        db.session.remove()
         db.engine.dispose()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        target = path.with_name(path.name + suffix)
+        if target.exists():
+            target.unlink()
+    shutil.copy(template_db, path)
+
+
+@pytest.fixture
+def app(request, tmp_path, template_db, shared_apps):
+    kind = _database_kind(request)
+    app, path = shared_apps(kind)
+    config = app.config.copy()
+    if kind == "sqlite":
+        _fresh_sqlite_file(app, path, template_db)
+    app.instance_path = str(tmp_path / "instance")
+    try:
+        with app.app_context():
+            if kind == "postgres":
+                empty_postgres()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        app.config.clear()
+        app.config.update(config)
 
 
 @pytest.fixture
