@@ -56,8 +56,10 @@ def empty_postgres() -> None:
     if not _postgres_state["migrated"]:
         reset_postgres()
         return
-    tables = [t.name for t in db.metadata.sorted_tables if t.name != "working_groups"]
-    db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    # DELETE, children first: for a test's handful of rows it is far cheaper than TRUNCATE.
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name != "working_groups":
+            db.session.execute(table.delete())
     db.session.commit()
 
 
@@ -118,7 +120,8 @@ def app(request, tmp_path, template_db, shared_apps):
                 empty_postgres()
             yield app
             db.session.remove()
-            db.engine.dispose()
+            if kind == "sqlite":
+                db.engine.dispose()
     finally:
         app.config.clear()
         app.config.update(config)

@@ -26,7 +26,8 @@ def _bearer_token() -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    from coalition.api import dashboard, deliverables, groups, institutions, me, meetings, people, tokens
+    from coalition.api import (
+        dashboard, deliverables, groups, institutions, invitations, me, meetings, people, tokens)
 
     app.config.update(
         API_TITLE="Coalition API",
@@ -45,7 +46,7 @@ def init_app(app: Flask) -> None:
     )
     api = CoalitionApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (tokens, me, groups, institutions, people, deliverables, meetings, dashboard):
+    for module in (tokens, me, groups, institutions, people, invitations, deliverables, meetings, dashboard):
         api.register_blueprint(module.blp)
         # Bearer tokens only, never cookies: cross-site forgery has nothing to ride on.
         csrf.exempt(module.blp)

@@ -63,6 +63,8 @@ RULES = {
         "/api/v1/institutions/{institution}", lambda w: {"acronym": "NUEVA"}, COORDINATORS),
     ("/api/v1/people", "GET"): ("/api/v1/people", None, MANAGE_G),
     ("/api/v1/people/<int:person_id>", "GET"): ("/api/v1/people/{outsider}", None, MANAGE_G),
+    ("/api/v1/invitations", "POST"): ("/api/v1/invitations", lambda w: {
+        "email": "nueva@example.org", "name": "Persona Nueva", "group": "ethics"}, MANAGE_G),
     ("/api/v1/dashboard", "GET"): ("/api/v1/dashboard", None, COORDINATORS),
     ("/api/v1/deliverables", "GET"): ("/api/v1/deliverables?group=ethics", None, READ),
     ("/api/v1/deliverables", "POST"): ("/api/v1/deliverables", lambda w: {
