@@ -8,6 +8,7 @@ import pytest
 from coalition.deliverables.models import HEALTHS, STATUSES
 from coalition.extensions import db
 from tests import factories
+from tests.api.conftest import assert_error
 
 ROLES = ["anonymous", "member", "other", "lead", "coordinator", "admin"]
 COALITION = {"anonymous": 401, "member": 403, "other": 403, "lead": 403, "coordinator": 200, "admin": 200}
@@ -41,34 +42,6 @@ def world(app):
     }
     db.session.commit()
     return {**people, **{f"d:{k}": v for k, v in deliverables.items()}}
-
-
-@pytest.fixture
-def call(client, world):
-    tokens: dict[str, str] = {}
-
-    def call(role, method, path, **kwargs):
-        headers = dict(kwargs.pop("headers", {}))
-        if role != "anonymous":
-            if role not in tokens:
-                response = client.post("/api/v1/tokens",
-                                       json={"email": world[role].email, "password": factories.PASSWORD})
-                assert response.status_code == 201, response.get_json()
-                tokens[role] = response.get_json()["token"]
-            headers["Authorization"] = f"Bearer {tokens[role]}"
-        return client.open(path, method=method, headers=headers, **kwargs)
-
-    return call
-
-
-def assert_error(response, status, *fields):
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    error = response.get_json()["error"]
-    assert error["status"] == status and isinstance(error["code"], str) and error["message"]
-    assert isinstance(error["fields"], dict)
-    for name in fields:
-        assert name in error["fields"], (name, error["fields"])
-    return error
 
 
 @pytest.mark.parametrize("role", ROLES)

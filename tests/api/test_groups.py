@@ -8,6 +8,7 @@ from coalition.audit.models import AuditEntry
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership
 from tests import factories
+from tests.api.conftest import assert_error
 
 SLUGS = ["ethics", "governance", "research", "skills", "data", "abroad"]
 ROLES = ["anonymous", "member", "other", "lead", "coordinator", "admin"]
@@ -27,35 +28,6 @@ def world(app):
     }
     db.session.commit()
     return {**people, "uno": uno, "dos": dos}
-
-
-@pytest.fixture
-def call(client, world):
-    """call(role, method, path, json=...) with that role's bearer token (none for `anonymous`)."""
-    tokens: dict[str, str] = {}
-
-    def call(role, method, path, **kwargs):
-        headers = dict(kwargs.pop("headers", {}))
-        if role != "anonymous":
-            if role not in tokens:
-                response = client.post("/api/v1/tokens",
-                                       json={"email": world[role].email, "password": factories.PASSWORD})
-                assert response.status_code == 201, response.get_json()
-                tokens[role] = response.get_json()["token"]
-            headers["Authorization"] = f"Bearer {tokens[role]}"
-        return client.open(path, method=method, headers=headers, **kwargs)
-
-    return call
-
-
-def assert_error(response, status, *fields):
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    error = response.get_json()["error"]
-    assert error["status"] == status and isinstance(error["code"], str) and error["message"]
-    assert isinstance(error["fields"], dict)
-    for name in fields:
-        assert name in error["fields"], (name, error["fields"])
-    return error
 
 
 def memberships(slug):

@@ -11,6 +11,7 @@ from coalition.audit.models import AuditEntry
 from coalition.extensions import db
 from coalition.institutions.models import Institution
 from tests import factories
+from tests.api.conftest import assert_error
 
 ROLES = ["anonymous", "member", "other", "lead", "coordinator", "admin"]
 MANAGE = {"anonymous": 401, "member": 403, "other": 403, "lead": 403, "coordinator": None, "admin": None}
@@ -35,34 +36,6 @@ def world(app):
     }
     db.session.commit()
     return {**people, "unam": unam, "itesm": itesm, "acme": acme, "ong": ong, "oecd": oecd}
-
-
-@pytest.fixture
-def call(client, world):
-    tokens: dict[str, str] = {}
-
-    def call(role, method, path, **kwargs):
-        headers = dict(kwargs.pop("headers", {}))
-        if role != "anonymous":
-            if role not in tokens:
-                response = client.post("/api/v1/tokens",
-                                       json={"email": world[role].email, "password": factories.PASSWORD})
-                assert response.status_code == 201, response.get_json()
-                tokens[role] = response.get_json()["token"]
-            headers["Authorization"] = f"Bearer {tokens[role]}"
-        return client.open(path, method=method, headers=headers, **kwargs)
-
-    return call
-
-
-def assert_error(response, status, *fields):
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    error = response.get_json()["error"]
-    assert error["status"] == status and isinstance(error["code"], str) and error["message"]
-    assert isinstance(error["fields"], dict)
-    for name in fields:
-        assert name in error["fields"], (name, error["fields"])
-    return error
 
 
 def names(response) -> list[str]:

@@ -12,6 +12,7 @@ from coalition.errors import NotAuthenticated, PermissionDenied, ValidationError
 from coalition.extensions import db
 from coalition.groups import services
 from tests import factories
+from tests.api.conftest import assert_error
 
 ROLES = ["anonymous", "member", "other", "lead", "coordinator", "admin"]
 LIST = {"anonymous": 401, "member": 403, "other": 403, "lead": 200, "coordinator": 200, "admin": 200}
@@ -33,34 +34,6 @@ def world(app):
     }
     db.session.commit()
     return {**people, "uno": uno}
-
-
-@pytest.fixture
-def call(client, world):
-    tokens: dict[str, str] = {}
-
-    def call(role, method, path, **kwargs):
-        headers = dict(kwargs.pop("headers", {}))
-        if role != "anonymous":
-            if role not in tokens:
-                response = client.post("/api/v1/tokens",
-                                       json={"email": world[role].email, "password": factories.PASSWORD})
-                assert response.status_code == 201, response.get_json()
-                tokens[role] = response.get_json()["token"]
-            headers["Authorization"] = f"Bearer {tokens[role]}"
-        return client.open(path, method=method, headers=headers, **kwargs)
-
-    return call
-
-
-def assert_error(response, status, *fields):
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    error = response.get_json()["error"]
-    assert error["status"] == status and isinstance(error["code"], str) and error["message"]
-    assert isinstance(error["fields"], dict)
-    for name in fields:
-        assert name in error["fields"], (name, error["fields"])
-    return error
 
 
 def listed(call, query="", role="coordinator") -> list[str]:
