@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import Form
 
@@ -45,5 +44,3 @@ def int_arg(value, default=None):
         return default
     return number if 0 < number < 2**31 else default
 
-
-NOT_FOUND = _l("We could not find that.")

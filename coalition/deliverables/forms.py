@@ -7,6 +7,7 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMul
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coalition.deliverables.models import STATUSES
+from coalition.web import int_arg
 
 
 class UpdateForm(FlaskForm):
@@ -23,10 +24,7 @@ class UpdateForm(FlaskForm):
         self.status.choices = [(k, str(v)) for k, v in STATUSES.items()]
 
     def version_number(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return None
+        return int_arg(self.version.data)
 
 
 class DeliverableForm(FlaskForm):

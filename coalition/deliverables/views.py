@@ -14,7 +14,7 @@ from coalition.extensions import db
 from coalition.groups import services as group_services
 from coalition.institutions.services import institution_choices
 from coalition.pagination import clamp
-from coalition.web import apply_errors, current_actor
+from coalition.web import apply_errors, current_actor, int_arg
 
 bp = Blueprint("deliverables", __name__)
 
@@ -138,7 +138,7 @@ def edit(deliverable_id: int):
     conflict = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.edit_deliverable(actor, deliverable.id, version=_int(form.version.data), **_form_values(form))
+            services.edit_deliverable(actor, deliverable.id, version=int_arg(form.version.data), **_form_values(form))
         except Conflict:
             db.session.rollback()
             conflict = services.get_deliverable(actor, deliverable_id)
@@ -153,13 +153,6 @@ def edit(deliverable_id: int):
     status = 409 if conflict else (422 if form.errors else 200)
     return render_template("deliverables/form.html", form=form, group=deliverable.group,
                            deliverable=deliverable, conflict=conflict), status
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @bp.route("/deliverables/<int:deliverable_id>/delete", methods=["POST"])

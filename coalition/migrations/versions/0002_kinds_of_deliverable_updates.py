@@ -10,7 +10,6 @@ Milestone roll-ups become a kind of update of their own, shown in the reader's l
 from alembic import op
 import sqlalchemy as sa
 
-import coalition.database
 
 
 # revision identifiers, used by Alembic.
