@@ -100,6 +100,26 @@ def create_user_command(email, name, role, institution_id, password_stdin, langu
     click.echo(f"Created {user.email} ({user.role}) with id {user.id}.")
 
 
+@click.command("outbox")
+@click.option("--retry-failed", is_flag=True, help="Put failed messages back in the queue.")
+@click.option("--send-now", is_flag=True, help="Send what is due in this process, without a worker.")
+@with_appcontext
+def outbox_command(retry_failed: bool, send_now: bool):
+    """Show the outbox's messages by status."""
+    from coalition.notifications import services
+
+    if retry_failed:
+        requeued = services.retry_failed()
+        db.session.commit()
+        click.echo(f"Requeued {requeued} failed messages.")
+    if send_now:
+        outcome = services.deliver_due(limit=10_000)
+        click.echo("Sent now: " + (", ".join(f"{n} {status}" for status, n in outcome.items()) or "nothing due"))
+    for status, n in services.counts().items():
+        click.echo(f"{status:>7}  {n}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(outbox_command)

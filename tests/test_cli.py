@@ -191,3 +191,21 @@ def test_console_script_migrates_and_creates_a_user_in_database_url(tmp_path):
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM institutions").fetchone()[0] == 0
+
+
+def test_outbox_command_counts_requeues_and_sends(app, tmp_path):
+    from coalition.notifications import services as outbox
+    from coalition.notifications.models import OutboxMessage
+
+    app.config["SMTP_HOST"] = None
+    outbox.enqueue(kind="reminder", recipient="a@example.org", subject="s", text_body="t", dedupe_key="cli:1")
+    outbox.enqueue(kind="reminder", recipient="b@example.org", subject="s", text_body="t", dedupe_key="cli:2")
+    db.session.commit()
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.dedupe_key == "cli:2").values(status="failed"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["outbox"])
+    assert result.exit_code == 0 and "queued  1" in result.output and "failed  1" in result.output
+    result = runner.invoke(args=["outbox", "--retry-failed", "--send-now"])
+    assert result.exit_code == 0, result.output
+    assert "Requeued 1" in result.output and "sent  2" in result.output

@@ -1,6 +1,7 @@
-"""Every periodic job, in one list (the workers issue fills it: reminders, digests, outbox sweep)."""
-from celery.schedules import crontab  # noqa: F401  (the entries below use it)
+"""Every periodic job, in one list."""
+from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict = {
-    "ping": {"task": "workers.tasks.ping", "schedule": crontab(minute="*/30")},
+    # Picks up every message that is due: new ones, retries after backoff, and any left queued.
+    "sweep-outbox": {"task": "workers.tasks.sweep_outbox", "schedule": crontab(minute="*")},
 }

@@ -263,7 +263,20 @@ def invite(actor, *, email: str, name: str, role: str = "member", institution_id
     db.session.add(invitation)
     db.session.flush()
     audit.record(actor, "invitation.create", invitation, {"email": email, "role": role})
+    _send_invitation(invitation, token, actor)
     return invitation, token
+
+
+def _send_invitation(invitation: Invitation, token: str, inviter: User) -> None:
+    """Write the invitation email to the outbox, in the inviter's language (the invitee has none yet)."""
+    from coalition.notifications import services as outbox
+
+    link = f"{current_app.config['BASE_URL'].rstrip('/')}/invitations/{token}"
+    subject, text, html = outbox.render(
+        "join-invitation", inviter.language, invitation=invitation, inviter=inviter, link=link,
+        days=INVITATION_DAYS)
+    outbox.enqueue(kind="join-invitation", recipient=invitation.email, subject=subject, text_body=text,
+                   html_body=html, dedupe_key=f"join-invitation:{invitation.id}")
 
 
 def find_invitation(token: str) -> Invitation:
