@@ -37,6 +37,19 @@ def local_date(value: date | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def in_timezone(value: datetime | None, tz: str) -> str:
+    """A datetime for someone who is not the viewer (an email's recipient), in their timezone."""
+    if value is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date as babel_date, format_time as babel_time
+
+    local = value.astimezone(ZoneInfo(tz))
+    locale = language()
+    return f"{babel_date(local, 'full', locale=locale)}, {babel_time(local, 'short', locale=locale)} ({tz})"
+
+
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (None removes one), for filters and pages.
 
@@ -59,6 +72,7 @@ def init_app(app: Flask) -> None:
         markdown=render_markdown,
         localdt=local_datetime,
         localdate=local_date,
+        in_timezone=in_timezone,
         group_name=group_name,
         state_label=state_label,
     )

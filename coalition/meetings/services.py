@@ -17,7 +17,7 @@ from coalition.errors import Conflict, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.institutions.models import SECTORS
-from coalition.meetings import permissions
+from coalition.meetings import notices, permissions
 from coalition.meetings.models import (
     ATTENDANCE_STATUSES, MEETING_STATUSES, ActionItem, Attendance, Decision, Meeting, MinutesRevision)
 from coalition.pagination import Page, paginate
@@ -344,6 +344,7 @@ def create_meeting(actor, group: WorkingGroup, *, title: str, starts_at: datetim
         "duration_minutes": meeting.duration_minutes, "location": meeting.location,
         "invitees": len(members)})
     db.session.flush()
+    notices.queue_meeting_notices(meeting)
     return meeting
 
 
@@ -363,10 +364,14 @@ def edit_meeting(actor, meeting_id: int, *, version: int, **values) -> Meeting:
         raise Conflict(current=meeting)
     changes = audit.diff(meeting, _clean(merged))
     if changes:
-        if any(name in changes for name in CALENDAR_FIELDS):
+        moved = any(name in changes for name in CALENDAR_FIELDS)
+        if moved:
             meeting.ical_sequence += 1
             changes["ical_sequence"] = [meeting.ical_sequence - 1, meeting.ical_sequence]
         audit.record(actor, "meeting.edit", meeting, changes)
+        _flush()
+        if moved:
+            notices.queue_meeting_notices(meeting)
     _flush()
     return meeting
 
@@ -384,6 +389,7 @@ def cancel_meeting(actor, meeting_id: int) -> Meeting:
                                                     "ical_sequence": [meeting.ical_sequence - 1,
                                                                       meeting.ical_sequence]})
     _flush()
+    notices.queue_meeting_notices(meeting)
     return meeting
 
 

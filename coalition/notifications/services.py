@@ -113,9 +113,11 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html")
     for item in message.attachments or []:
-        maintype, _, subtype = item["content_type"].partition("/")
-        email.add_attachment(base64.b64decode(item["data"]), maintype=maintype, subtype=subtype.split(";")[0],
-                             filename=item["filename"])
+        mime, *parameters = [part.strip() for part in item["content_type"].split(";")]
+        maintype, _, subtype = mime.partition("/")
+        params = dict(p.split("=", 1) for p in parameters if "=" in p)
+        email.add_attachment(base64.b64decode(item["data"]), maintype=maintype, subtype=subtype,
+                             filename=item["filename"], params=params)
     return email
 
 
