@@ -119,7 +119,44 @@ def outbox_command(retry_failed: bool, send_now: bool):
         click.echo(f"{status:>7}  {n}")
 
 
+def _instant(value: str | None):
+    from datetime import datetime, timezone
+
+    from coalition.database import utcnow
+
+    if not value:
+        return utcnow()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("give an ISO 8601 instant, e.g. 2026-12-01T08:00:00-06:00") from None
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+
+
+@click.command("reminders")
+@click.option("--at", "at_value", help="The instant to compute for (ISO 8601; default now; naive means UTC).")
+@click.option("--inline", is_flag=True, help="Do the work in this process instead of asking a worker.")
+@with_appcontext
+def reminders_command(at_value: str | None, inline: bool):
+    """Queue the reminders that are due as of an instant."""
+    at = _instant(at_value)
+    if not inline:
+        from workers.tasks import queue_reminders
+
+        queue_reminders.delay(at.isoformat())
+        click.echo(f"Asked a worker to queue the reminders due at {at.isoformat()}.")
+        return
+    from coalition.notifications import reminders
+
+    written = reminders.queue_reminders(at)
+    db.session.commit()
+    total = sum(written.values())
+    detail = ", ".join(f"{n} {reason}" for reason, n in sorted(written.items()))
+    click.echo(f"Queued {total} reminders as of {at.isoformat()}" + (f": {detail}." if detail else "."))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(outbox_command)
+    app.cli.add_command(reminders_command)

@@ -4,4 +4,6 @@ from celery.schedules import crontab
 BEAT_SCHEDULE: dict = {
     # Picks up every message that is due: new ones, retries after backoff, and any left queued.
     "sweep-outbox": {"task": "workers.tasks.sweep_outbox", "schedule": crontab(minute="*")},
+    # Reminders are found by scanning the database, never by long ETAs; the scan is idempotent.
+    "queue-reminders": {"task": "workers.tasks.queue_reminders", "schedule": crontab(minute="*/5")},
 }

@@ -27,3 +27,20 @@ def sweep_outbox() -> dict:
     from coalition.notifications.services import deliver_due
 
     return deliver_due()
+
+
+@shared_task(name="workers.tasks.queue_reminders")
+def queue_reminders(at_iso: str | None = None) -> dict:
+    """Write the reminders due now (or at `at_iso`) to the outbox, then send what is due."""
+    from datetime import datetime
+
+    from coalition.database import utcnow
+    from coalition.extensions import db
+    from coalition.notifications import reminders
+    from coalition.notifications.services import deliver_due
+
+    at = datetime.fromisoformat(at_iso) if at_iso else utcnow()
+    written = reminders.queue_reminders(at)
+    db.session.commit()
+    deliver_due()
+    return written
