@@ -100,6 +100,13 @@ RULES = {
     "auth.change_language": {"POST": (lambda w: "/settings/language", lambda w: {"language": "en"}, EVERYONE)},
     "auth.revoke_token": {"POST": (lambda w: "/settings/tokens/999999/revoke", lambda w: {},
                                    {**NOT_FOUND, "anonymous": "login"})},
+    "auth.forgot_password": {
+        "GET": (lambda w: "/password/forgot", None, EVERYONE),
+        "POST": (lambda w: "/password/forgot", lambda w: {"email": "nobody@example.org"}, EVERYONE)},
+    "auth.reset_password": {
+        "GET": (lambda w: "/password/reset/not-a-token", None, {role: 404 for role in ROLES}),
+        "POST": (lambda w: "/password/reset/not-a-token", lambda w: {"password": "p" * 12, "confirm": "p" * 12},
+                 {role: 404 for role in ROLES})},
     "auth.users": {"GET": (lambda w: "/admin/users", None, ADMINS)},
     "auth.user_detail": {
         "GET": (lambda w: f"/admin/users/{w['outsider']}", None, ADMINS),

@@ -73,3 +73,16 @@ class AcceptInvitationForm(FlaskForm):
 
 class RevokeTokenForm(FlaskForm):
     """Only a CSRF token: confirms revoking an API token."""
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})

@@ -379,3 +379,64 @@ def revoke_api_token(actor, token_id: int) -> ApiToken:
 def _revoke_all_tokens(user: User) -> None:
     db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                        .values(revoked_at=utcnow()))
+
+
+# --- password reset --------------------------------------------------------------------------
+
+RESET_MAX_AGE = 3600
+
+
+def _reset_serializer():
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="coalition-password-reset")
+
+
+def request_password_reset(email) -> None:
+    """Email a reset link if an active account has this address; the caller says the same either way."""
+    try:
+        email = normalise_email(email)
+    except ValidationError:
+        return
+    user = db.session.execute(sa.select(User).where(User.email == email, User.active.is_(True))).scalar_one_or_none()
+    if user is None:
+        return
+    from coalition.notifications import services as outbox
+
+    # The token carries the session token it was made under: any password change spends it.
+    token = _reset_serializer().dumps({"user": user.id, "session": user.session_token})
+    link = f"{current_app.config['BASE_URL'].rstrip('/')}/password/reset/{token}"
+    subject, text, html = outbox.render("password-reset", user.language, person=user, link=link,
+                                        minutes=RESET_MAX_AGE // 60)
+    outbox.enqueue(kind="password-reset", recipient=user.email, recipient_id=user.id, subject=subject,
+                   text_body=text, html_body=html, dedupe_key=f"password-reset:{user.id}:{token[-24:]}")
+    audit.record(None, "user.password_reset_requested", user)
+
+
+def user_for_reset_token(token) -> User:
+    """The person a valid, unexpired, unspent reset token belongs to, or NotFound."""
+    from itsdangerous import BadData
+
+    if not isinstance(token, str) or len(token) > 500:
+        raise NotFound()
+    try:
+        data = _reset_serializer().loads(token, max_age=RESET_MAX_AGE)
+    except BadData:
+        raise NotFound() from None
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) and isinstance(data.get("user"), int) \
+        else None
+    if user is None or not user.active or user.session_token != data.get("session"):
+        raise NotFound()
+    return user
+
+
+def reset_password(token, new_password) -> User:
+    """Set a new password from a reset link; the link and every session and token end with it."""
+    user = user_for_reset_token(token)
+    check_password_policy(new_password)
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    _revoke_all_tokens(user)
+    audit.record(user, "user.password_reset", user)
+    db.session.flush()
+    return user

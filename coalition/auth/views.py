@@ -7,8 +7,8 @@ from flask_login import login_user, logout_user
 
 from coalition.auth import permissions, services
 from coalition.auth.forms import (
-    AcceptInvitationForm, InvitationForm, LanguageForm, LoginForm, PasswordForm, RevokeTokenForm, SettingsForm,
-    UserForm)
+    AcceptInvitationForm, ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
+    ResetPasswordForm, RevokeTokenForm, SettingsForm, UserForm)
 from coalition.database import utcnow
 from coalition.errors import ValidationError
 from coalition.extensions import db, login_manager
@@ -45,6 +45,36 @@ def login():
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        flash(_("If an account uses that address, a link to choose a new password is on its way."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    services.user_for_reset_token(token)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ValidationError as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            session.clear()
+            flash(_("Your password is changed. Log in with it now."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/logout", methods=["GET", "POST"])
