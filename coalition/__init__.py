@@ -44,7 +44,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 def _celery_settings(app: Flask) -> dict:
     redis_url = app.config.get("REDIS_URL")
     if redis_url:
-        broker = {"broker_url": redis_url, "result_backend": redis_url}
+        # Longer than any task runs, so Redis never hands a running task to a second worker.
+        broker = {"broker_url": redis_url, "result_backend": redis_url,
+                  "broker_transport_options": {"visibility_timeout": 3600}}
     else:
         folder = Path(app.instance_path) / "broker"
         for sub in ("out", "processed"):
