@@ -99,8 +99,10 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.home.views import bp as home_bp
     from coalition.institutions.views import bp as institutions_bp
     from coalition.meetings.views import bp as meetings_bp
+    from coalition.notifications.views import bp as notifications_bp
 
-    for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp):
+    for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp,
+               notifications_bp):
         app.register_blueprint(bp)
 
     from coalition import api

@@ -155,8 +155,30 @@ def reminders_command(at_value: str | None, inline: bool):
     click.echo(f"Queued {total} reminders as of {at.isoformat()}" + (f": {detail}." if detail else "."))
 
 
+@click.command("digests")
+@click.option("--at", "at_value", help="The instant to compute for (ISO 8601; default now; naive means UTC).")
+@click.option("--frequency", type=click.Choice(["daily", "weekly"]), help="Only this frequency.")
+@click.option("--inline", is_flag=True, help="Do the work in this process instead of asking a worker.")
+@with_appcontext
+def digests_command(at_value: str | None, frequency: str | None, inline: bool):
+    """Queue the progress digests due as of an instant (each person at their own hour)."""
+    at = _instant(at_value)
+    if not inline:
+        from workers.tasks import queue_digests
+
+        queue_digests.delay(at.isoformat(), frequency)
+        click.echo(f"Asked a worker to queue the digests due at {at.isoformat()}.")
+        return
+    from coalition.notifications import digests
+
+    outcome = digests.queue_digests(at, frequency)
+    db.session.commit()
+    click.echo(f"Digests as of {at.isoformat()}: {outcome['sent']} queued, {outcome['empty']} with nothing to say.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(outbox_command)
     app.cli.add_command(reminders_command)
+    app.cli.add_command(digests_command)

@@ -107,6 +107,8 @@ RULES = {
         "GET": (lambda w: "/password/reset/not-a-token", None, {role: 404 for role in ROLES}),
         "POST": (lambda w: "/password/reset/not-a-token", lambda w: {"password": "p" * 12, "confirm": "p" * 12},
                  {role: 404 for role in ROLES})},
+    "notifications.unsubscribe_page": {"GET": (lambda w: "/unsubscribe/not-a-token", None, NOT_FOUND)},
+    "notifications.unsubscribe": {"POST": (lambda w: "/unsubscribe/not-a-token", lambda w: {}, NOT_FOUND)},
     "auth.users": {"GET": (lambda w: "/admin/users", None, ADMINS)},
     "auth.user_detail": {
         "GET": (lambda w: f"/admin/users/{w['outsider']}", None, ADMINS),

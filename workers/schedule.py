@@ -6,4 +6,7 @@ BEAT_SCHEDULE: dict = {
     "sweep-outbox": {"task": "workers.tasks.sweep_outbox", "schedule": crontab(minute="*")},
     # Reminders are found by scanning the database, never by long ETAs; the scan is idempotent.
     "queue-reminders": {"task": "workers.tasks.queue_reminders", "schedule": crontab(minute="*/5")},
+    # Each person's digest goes out in their own hour; the scan runs often, and a key per period
+    # makes the later runs in that hour harmless.
+    "queue-digests": {"task": "workers.tasks.queue_digests", "schedule": crontab(minute="*/15")},
 }

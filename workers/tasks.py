@@ -44,3 +44,20 @@ def queue_reminders(at_iso: str | None = None) -> dict:
     db.session.commit()
     deliver_due()
     return written
+
+
+@shared_task(name="workers.tasks.queue_digests")
+def queue_digests(at_iso: str | None = None, frequency: str | None = None) -> dict:
+    """Write the digests due now (or at `at_iso`) to the outbox, then send what is due."""
+    from datetime import datetime
+
+    from coalition.database import utcnow
+    from coalition.extensions import db
+    from coalition.notifications import digests
+    from coalition.notifications.services import deliver_due
+
+    at = datetime.fromisoformat(at_iso) if at_iso else utcnow()
+    outcome = digests.queue_digests(at, frequency)
+    db.session.commit()
+    deliver_due()
+    return outcome

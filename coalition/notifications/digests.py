@@ -1,0 +1,220 @@
+"""Progress digests: each person's at their frequency, weekday and hour, in their own timezone.
+
+A member's digest tells them about their deliverables, their groups and their meetings; a
+coordinator's compiles the coalition's figures. Coalition-wide figures are computed once per run
+and people are handled in batches, so a run's queries do not grow with the number of people.
+Nothing is sent when there is nothing to say. The `dedupe_key` names the person and the period
+(the local day, or the ISO week), so a second run in the same period writes nothing.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import URLSafeSerializer
+from sqlalchemy.orm import joinedload
+
+from coalition.auth.models import User
+from coalition.deliverables.health import coalition_clock, health_sql, overdue_sql, stale_sql
+from coalition.deliverables.models import Deliverable, DeliverableUpdate
+from coalition.extensions import db
+from coalition.groups.models import GroupMembership, WorkingGroup
+from coalition.institutions.models import Institution
+from coalition.meetings.models import Attendance, Meeting, MinutesRevision
+from coalition.notifications import services as outbox
+
+BATCH = 500
+WINDOWS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+def unsubscribe_token(user_id: int) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="coalition-digest-unsubscribe").dumps(user_id)
+
+
+def user_for_unsubscribe(token: str) -> User | None:
+    from itsdangerous import BadData
+
+    try:
+        user_id = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="coalition-digest-unsubscribe").loads(token)
+    except BadData:
+        return None
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def unsubscribe(token: str) -> User | None:
+    """Turn digests off for the person the token names (no login: the token is the proof)."""
+    user = user_for_unsubscribe(token)
+    if user is not None and user.digest_frequency != "off":
+        user.digest_frequency = "off"
+        db.session.flush()
+    return user
+
+
+def period_of(user_frequency: str, local: datetime) -> str:
+    if user_frequency == "daily":
+        return local.date().isoformat()
+    year, week, _ = local.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def is_due(frequency: str, weekday: int, hour: int, local: datetime) -> bool:
+    if local.hour != hour:
+        return False
+    return frequency == "daily" or (frequency == "weekly" and local.weekday() == weekday)
+
+
+@dataclass
+class CoalitionFigures:
+    groups: list[WorkingGroup]
+    progress: dict[int, int]
+    change: dict[int, float] = field(default_factory=dict)
+    health: dict[str, int] = field(default_factory=dict)
+    overdue: list[Deliverable] = field(default_factory=list)
+    stale: list[Deliverable] = field(default_factory=list)
+    without_minutes: list[Meeting] = field(default_factory=list)
+    attendance_by_sector: dict[str, tuple[int, int]] = field(default_factory=dict)
+    new_members: int = 0
+
+
+def coalition_figures(at: datetime, since: datetime) -> CoalitionFigures:
+    """The coordinators' figures, in a fixed number of queries."""
+    clock = coalition_clock(at)
+    groups = list(db.session.execute(sa.select(WorkingGroup).order_by(WorkingGroup.position)).scalars())
+    rows = db.session.execute(sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress),
+                                        sa.func.count()).group_by(Deliverable.group_id)).all()
+    progress = {g: round(float(avg or 0)) for g, avg, _n in rows}
+    counts = {g: n for g, _avg, n in rows}
+    moved = db.session.execute(
+        sa.select(Deliverable.group_id, sa.func.sum(DeliverableUpdate.progress_after - DeliverableUpdate.progress_before))
+        .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
+        .where(DeliverableUpdate.created_at > since, DeliverableUpdate.created_at <= at)
+        .group_by(Deliverable.group_id)).all()
+    change = {g: round(float(total or 0) / counts[g], 1) for g, total in moved if counts.get(g)}
+    health = dict(db.session.execute(
+        sa.select(health_sql(Deliverable, clock), sa.func.count()).group_by(health_sql(Deliverable, clock))).all())
+
+    def listing(condition):
+        return list(db.session.execute(
+            sa.select(Deliverable).where(condition).options(joinedload(Deliverable.owner), joinedload(Deliverable.group))
+            .order_by(Deliverable.due_date).limit(10)).scalars())
+
+    has_minutes = sa.exists().where(MinutesRevision.meeting_id == Meeting.id)
+    without_minutes = list(db.session.execute(
+        sa.select(Meeting).options(joinedload(Meeting.group))
+        .where(Meeting.status == "held", ~has_minutes).order_by(Meeting.starts_at.desc()).limit(10)).scalars())
+    attendance = db.session.execute(
+        sa.select(Institution.sector, sa.func.count(), sa.func.sum(sa.case((Attendance.status == "attended", 1), else_=0)))
+        .join(Institution, Institution.id == Attendance.institution_id)
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .where(Meeting.status == "held", Meeting.starts_at > since, Meeting.starts_at <= at)
+        .group_by(Institution.sector)).all()
+    new_members = db.session.scalar(sa.select(sa.func.count()).select_from(GroupMembership)
+                                    .where(GroupMembership.created_at > since, GroupMembership.created_at <= at))
+    return CoalitionFigures(
+        groups=groups, progress=progress, change=change, health=health,
+        overdue=listing(overdue_sql(Deliverable, clock)), stale=listing(stale_sql(Deliverable, clock)),
+        without_minutes=without_minutes,
+        attendance_by_sector={sector: (int(attended or 0), int(total)) for sector, total, attended in attendance},
+        new_members=int(new_members or 0))
+
+
+def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetime]) -> dict[int, dict]:
+    """Per person: their open deliverables needing attention, their groups' news, their next meetings."""
+    clock = coalition_clock(at)
+    sections: dict[int, dict] = defaultdict(lambda: {"mine": [], "updates": [], "meetings": [], "groups": []})
+    soon = clock.today + timedelta(days=14)
+    for d in db.session.execute(
+        sa.select(Deliverable).options(joinedload(Deliverable.group))
+        .where(Deliverable.owner_id.in_(user_ids), Deliverable.status != "done",
+               sa.or_(Deliverable.due_date <= soon, stale_sql(Deliverable, clock)))
+        .order_by(Deliverable.due_date)).scalars():
+        sections[d.owner_id]["mine"].append(d)
+    memberships = db.session.execute(
+        sa.select(GroupMembership.user_id, GroupMembership.group_id).where(GroupMembership.user_id.in_(user_ids))).all()
+    groups_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, group_id in memberships:
+        groups_of[user_id].add(group_id)
+    all_groups = {g for gs in groups_of.values() for g in gs}
+    earliest = min(since.values()) if since else at
+    updates = db.session.execute(
+        sa.select(DeliverableUpdate, Deliverable).join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
+        .options(joinedload(DeliverableUpdate.author))
+        .where(Deliverable.group_id.in_(all_groups), DeliverableUpdate.created_at > earliest,
+               DeliverableUpdate.created_at <= at)
+        .order_by(DeliverableUpdate.created_at.desc())).all() if all_groups else []
+    meetings = list(db.session.execute(
+        sa.select(Meeting).options(joinedload(Meeting.group))
+        .where(Meeting.group_id.in_(all_groups), Meeting.status == "scheduled", Meeting.starts_at > at,
+               Meeting.starts_at <= at + timedelta(days=14)).order_by(Meeting.starts_at)).scalars()) if all_groups else []
+    for user_id in user_ids:
+        mine = groups_of.get(user_id, set())
+        sections[user_id]["groups"] = sorted(mine)
+        sections[user_id]["updates"] = [(u, d) for u, d in updates
+                                        if d.group_id in mine and u.created_at > since[user_id] and u.author_id != user_id][:10]
+        sections[user_id]["meetings"] = [m for m in meetings if m.group_id in mine][:5]
+    return sections
+
+
+def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
+    """Write the digests due at `at` (only of `frequency` when given); return counts written and skipped."""
+    people = db.session.execute(
+        sa.select(User.id, User.timezone, User.digest_frequency, User.digest_weekday, User.digest_hour,
+                  User.last_digest_at, User.role)
+        .where(User.active.is_(True), User.digest_frequency != "off")).all()
+    due = []
+    for user_id, tz, freq, weekday, hour, last, role in people:
+        if frequency and freq != frequency:
+            continue
+        try:
+            local = at.astimezone(ZoneInfo(tz))
+        except (KeyError, ValueError):
+            local = at.astimezone(ZoneInfo("America/Mexico_City"))
+        if is_due(freq, weekday, hour, local):
+            since = max(last, at - WINDOWS[freq]) if last else at - WINDOWS[freq]
+            due.append((user_id, freq, period_of(freq, local), since, role))
+    outcome = {"sent": 0, "empty": 0}
+    if not due:
+        return outcome
+    figures = None
+    if any(role in ("coordinator", "admin") for *_rest, role in due):
+        widest = at - timedelta(days=7)
+        figures = coalition_figures(at, widest)
+    groups = {g.id: g for g in db.session.execute(sa.select(WorkingGroup)).scalars()}
+    progress = {g: round(float(avg or 0)) for g, avg in db.session.execute(
+        sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress)).group_by(Deliverable.group_id)).all()}
+    base = current_app.config["BASE_URL"].rstrip("/")
+    for start in range(0, len(due), BATCH):
+        batch = due[start:start + BATCH]
+        ids = [row[0] for row in batch]
+        users = {u.id: u for u in db.session.execute(sa.select(User).where(User.id.in_(ids))).scalars()}
+        sections = _member_sections(ids, at, {row[0]: row[3] for row in batch})
+        written_to: list[int] = []
+        for user_id, freq, period, since, role in batch:
+            person = users[user_id]
+            section = sections[user_id]
+            coordinator = role in ("coordinator", "admin")
+            if not (section["mine"] or section["updates"] or section["meetings"] or coordinator):
+                outcome["empty"] += 1
+                continue
+            link = f"{base}/unsubscribe/{unsubscribe_token(user_id)}"
+            subject, text, html = outbox.render(
+                "digest", person.language, person=person, tz=person.timezone, frequency=freq, since=since,
+                section=section, groups=groups, progress=progress, figures=figures if coordinator else None,
+                base=base, unsubscribe=link, clock=coalition_clock(at))
+            written = outbox.enqueue(
+                kind="digest", recipient=person.email, recipient_id=person.id, subject=subject, text_body=text,
+                html_body=html, dedupe_key=f"digest:{freq}:{period}:user{user_id}",
+                headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+            if written:
+                written_to.append(user_id)
+                outcome["sent"] += 1
+        if written_to:
+            # One statement for the batch: "since your last digest" starts here next time.
+            db.session.execute(sa.update(User).where(User.id.in_(written_to)).values(last_digest_at=at),
+                               execution_options={"synchronize_session": False})
+    db.session.flush()
+    return outcome
