@@ -94,8 +94,9 @@ def coalition_figures(at: datetime, since: datetime) -> CoalitionFigures:
         .where(DeliverableUpdate.created_at > since, DeliverableUpdate.created_at <= at)
         .group_by(Deliverable.group_id)).all()
     change = {g: round(float(total or 0) / counts[g], 1) for g, total in moved if counts.get(g)}
-    health = dict(db.session.execute(
-        sa.select(health_sql(Deliverable, clock), sa.func.count()).group_by(health_sql(Deliverable, clock))).all())
+    # One labelled expression, grouped by its label: PostgreSQL must see the same expression twice.
+    health_expr = health_sql(Deliverable, clock).label("health")
+    health = dict(db.session.execute(sa.select(health_expr, sa.func.count()).group_by(health_expr)).all())
 
     def listing(condition):
         return list(db.session.execute(

@@ -59,8 +59,9 @@ def enqueue(*, kind: str, recipient: str, subject: str, text_body: str, html_bod
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return result.rowcount == 1
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    # RETURNING says whether the row went in on every driver (rowcount is not reliable for this).
+    return db.session.execute(statement.returning(table.c.id)).first() is not None
 
 
 def attachment(filename: str, content_type: str, data: bytes) -> dict:
