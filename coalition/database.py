@@ -1,7 +1,7 @@
 """The declarative base, its naming convention, and column types shared by every domain."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -46,3 +46,10 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def coalition_today() -> date:
+    """Today in the coalition's home timezone (Mexico City): the date due dates and defaults use."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("America/Mexico_City")).date()

@@ -56,7 +56,7 @@ def deliverable(group_slug: str = "ethics", owner: User | None = None, **values)
     n = next(_seq)
     owner = owner or user(groups={group_slug: "member"})
     item = Deliverable(**{"group_id": group(group_slug).id, "title": f"Entregable {n}", "owner_id": owner.id,
-                          "due_date": date.today() + timedelta(days=60), "status": "in_progress",
+                          "due_date": today() + timedelta(days=60), "status": "in_progress",
                           "progress": 10, **values})
     db.session.add(item)
     db.session.flush()
@@ -74,6 +74,13 @@ def meeting(group_slug: str = "ethics", invitees=(), **values) -> Meeting:
         db.session.add(Attendance(meeting_id=item.id, user_id=person.id, institution_id=person.institution_id))
     db.session.flush()
     return item
+
+
+def today() -> date:
+    """The coalition's today (Mexico City), which the app's due-date rules use; UTC's differs at night."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("America/Mexico_City")).date()
 
 
 def days_ago(days: int) -> datetime:

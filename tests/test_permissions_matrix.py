@@ -5,7 +5,7 @@ The matrix is built from the app's URL map: a route without a rule here fails th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -150,12 +150,12 @@ RULES = {
         "GET": (lambda w: "/groups/ethics/deliverables/new", None, MANAGE_G),
         "POST": (lambda w: "/groups/ethics/deliverables/new", lambda w: {
             "title": "Nuevo entregable", "owner_id": str(w["people"]["member"].id),
-            "due_date": (date.today() + timedelta(days=40)).isoformat()}, MANAGE_G)},
+            "due_date": (factories.today() + timedelta(days=40)).isoformat()}, MANAGE_G)},
     "deliverables.edit": {
         "GET": (lambda w: f"/deliverables/{w['deliverable']}/edit", None, MANAGE_G),
         "POST": (lambda w: f"/deliverables/{w['deliverable']}/edit", lambda w: {
             "title": "Título editado", "owner_id": str(w["people"]["member"].id),
-            "due_date": (date.today() + timedelta(days=50)).isoformat(), "version": str(w["version"])}, MANAGE_G)},
+            "due_date": (factories.today() + timedelta(days=50)).isoformat(), "version": str(w["version"])}, MANAGE_G)},
     "deliverables.delete": {"POST": (lambda w: f"/deliverables/{w['deliverable']}/delete", lambda w: {}, MANAGE_G)},
     "deliverables.add_milestone": {"POST": (lambda w: f"/deliverables/{w['deliverable']}/milestones", lambda w: {
         "title": "Otro hito", "progress": "0"}, MANAGE_G)},

@@ -5,7 +5,7 @@ import contextvars
 import re
 import shutil
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -37,7 +37,7 @@ def build(size: int):
     for n in range(size):
         inst = factories.institution(sector=("industry", "academia", "government")[n % 3])
         owner = member if n % 2 == 0 else factories.user(groups={"ethics": "member"}, institution_id=inst.id)
-        item = factories.deliverable("ethics", owner=owner, due_date=date.today() + timedelta(days=n % 90 - 30),
+        item = factories.deliverable("ethics", owner=owner, due_date=factories.today() + timedelta(days=n % 90 - 30),
                                      last_update_at=factories.days_ago(n % 30))
         item.institutions.append(inst)
         db.session.add(DeliverableUpdate(deliverable_id=item.id, author_id=owner.id, status_before="not_started",

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.database import UTCDateTime, utcnow
+from coalition.database import UTCDateTime, coalition_today, utcnow
 from coalition.extensions import db
 
 STATUSES = {
@@ -48,7 +48,7 @@ class Deliverable(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
-    start_date: Mapped[date] = mapped_column(sa.Date, default=date.today)
+    start_date: Mapped[date] = mapped_column(sa.Date, default=coalition_today)
     due_date: Mapped[date] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(20), default="not_started")
     progress: Mapped[int] = mapped_column(sa.SmallInteger, default=0)

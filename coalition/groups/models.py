@@ -6,7 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.database import UTCDateTime, utcnow
+from coalition.database import UTCDateTime, coalition_today, utcnow
 from coalition.extensions import db
 
 MEMBERSHIP_ROLES = ("lead", "member")
@@ -67,7 +67,7 @@ class GroupMembership(db.Model):
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(sa.String(10), default="member")
-    since: Mapped[date] = mapped_column(sa.Date, default=date.today)
+    since: Mapped[date] = mapped_column(sa.Date, default=coalition_today)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     group = relationship("WorkingGroup")

@@ -12,6 +12,7 @@ from coalition.audit import services as audit
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
 from coalition.deliverables.models import Deliverable
+from coalition.database import coalition_today
 from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups import permissions
@@ -113,7 +114,7 @@ def add_member(actor, group: WorkingGroup, user_id: int, role: str = "member",
     ).scalar_one_or_none()
     if membership is None:
         membership = GroupMembership(group_id=group.id, user_id=user.id, role=role,
-                                     since=since or date.today())
+                                     since=since or coalition_today())
         db.session.add(membership)
         db.session.flush()
         audit.record(actor, "membership.add", membership, {"group": group.slug, "user_id": user.id, "role": role})

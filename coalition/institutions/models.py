@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coalition.database import UTCDateTime, utcnow
+from coalition.database import UTCDateTime, coalition_today, utcnow
 from coalition.extensions import db
 
 SECTORS = {
@@ -55,7 +55,7 @@ class Institution(db.Model):
     state: Mapped[str] = mapped_column(sa.String(10), index=True)
     country: Mapped[str | None] = mapped_column(sa.String(80))
     website: Mapped[str | None] = mapped_column(sa.String(300))
-    joined_on: Mapped[date] = mapped_column(sa.Date, default=date.today)
+    joined_on: Mapped[date] = mapped_column(sa.Date, default=coalition_today)
     active: Mapped[bool] = mapped_column(default=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from coalition.audit import services as audit
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
+from coalition.database import coalition_today
 from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
@@ -139,7 +140,7 @@ def _validate(values: dict, current: Institution | None) -> dict:
         if state != ABROAD:
             clean["country"] = None
     if "joined_on" in values or current is None:
-        joined = values.get("joined_on") or date.today()
+        joined = values.get("joined_on") or coalition_today()
         if not isinstance(joined, date):
             errors["joined_on"] = [_l("Give a date as YYYY-MM-DD.")]
         else:

@@ -4,7 +4,7 @@ Built from the app's URL map, like the HTML matrix: an API route without a rule 
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -23,7 +23,7 @@ NOT_FOUND = {**{role: 404 for role in ROLES}, "anonymous": 401}
 
 
 def later(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (factories.today() + timedelta(days=days)).isoformat()
 
 
 def meeting_body(w):

@@ -1,7 +1,7 @@
 """The dashboard API: the coalition's figures for coordinators, a group's also for its leads."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -27,7 +27,7 @@ def world(app):
         "governance_lead": factories.user(groups={"governance": "lead"}),
     }
     member, other = people["member"], people["governance_lead"]
-    today = date.today()
+    today = factories.today()
     deliverables = {
         "overdue": factories.deliverable("ethics", owner=member, title="Vencido", progress=30,
                                          due_date=today - timedelta(days=10)),
@@ -92,7 +92,7 @@ def test_coalition_figures(call, world):
     first = overdue[0]
     assert (first["title"], first["group"], first["owner_id"], first["owner_name"]) == \
         ("Vencido", "ethics", world["member"].id, "Mario Miembro")
-    assert first["due_date"] == (date.today() - timedelta(days=10)).isoformat()
+    assert first["due_date"] == (factories.today() - timedelta(days=10)).isoformat()
     assert first["url"].endswith(f"/deliverables/{world['d:overdue'].id}")
     assert [d["id"] for d in body["stale"]] == [world["d:stale"].id]
 

@@ -2,7 +2,7 @@
 optimistic locking, deleting, recording updates, and milestones that roll up into progress."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from tests.api.test_tokens import assert_bearer_401, assert_error, auth, new_tok
 
 ROLES = ("anonymous", "member_ethics", "member_governance", "lead_ethics", "coordinator", "admin")
 LIST_KEYS = {"id", "group", "title", "status", "progress", "due_date", "owner_id", "version"}
-TODAY = date.today()
+TODAY = factories.today()
 
 
 class World:

@@ -1,7 +1,6 @@
 """The institutions API: search, read, create and edit member institutions."""
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote
 
 import pytest
@@ -187,7 +186,7 @@ def test_minimal_institution_and_abroad(call):
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert (body["name"], body["country"], body["acronym"], body["description"]) == ("Red Mínima", "Chile", None, "")
-    assert body["joined_on"] == date.today().isoformat()
+    assert body["joined_on"] == factories.today().isoformat()
 
 
 @pytest.mark.parametrize("changes,field", [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -80,7 +80,7 @@ LONE_SURROGATES = ["\ud800", "x\udfffy"]
 RAW_QUERY_VALUES = ["%FF", "%ED%A0%80", "%C0%AF", "%25%30%30", "%E2%80%AE"]
 ODD_TYPES = [None, True, -1, 2**63, 10**30, 1.5, 1e300, [], [1, "a"], {}, {"$gt": ""}, "🦙"]
 
-TODAY = date.today()
+TODAY = factories.today()
 
 
 def error_shape_problem(response, status: int | None = None) -> str | None:

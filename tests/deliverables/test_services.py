@@ -76,7 +76,7 @@ def test_lead_creates_edits_and_deletes_with_audit(app):
     owner = factories.user(groups={"ethics": "member"})
     inst = factories.institution()
     item = services.create_deliverable(lead, factories.group("ethics"), title="Guía ética", owner_id=owner.id,
-                                       due_date=date.today() + timedelta(days=30), institution_ids=[inst.id])
+                                       due_date=factories.today() + timedelta(days=30), institution_ids=[inst.id])
     db.session.commit()
     services.edit_deliverable(lead, item.id, version=item.version, title="Guía ética v2", institution_ids=[])
     db.session.commit()
@@ -91,7 +91,7 @@ def test_member_cannot_create_deliverables(app):
     member = factories.user(groups={"ethics": "member"})
     with pytest.raises(PermissionDenied):
         services.create_deliverable(member, factories.group("ethics"), title="x", owner_id=member.id,
-                                    due_date=date.today())
+                                    due_date=factories.today())
 
 
 def test_create_rejects_bad_fields_all_at_once(app):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -199,7 +199,7 @@ def test_lead_creates_a_deliverable(client):
     lead, owner = _lead(client)
     inst = factories.institution(name="Colaboradora")
     db.session.commit()
-    due = date.today() + timedelta(days=40)
+    due = factories.today() + timedelta(days=40)
     response = post_form(client, "/groups/ethics/deliverables/new", {
         "title": "Marco de evaluación de riesgos", "description": "Un **marco**.", "owner_id": str(owner.id),
         "due_date": due.isoformat(), "institution_ids": str(inst.id)})
@@ -229,7 +229,7 @@ def test_lead_edits_with_the_version_from_the_form(client):
     page = _page(client.get(f"/deliverables/{item.id}/edit"))
     version = _version_on(page)
     assert version == str(item.version)
-    due = date.today() + timedelta(days=90)
+    due = factories.today() + timedelta(days=90)
     response = post_form(client, f"/deliverables/{item.id}/edit", {
         "title": "Título nuevo", "description": "", "owner_id": str(owner.id), "due_date": due.isoformat(),
         "version": version}, form_page=f"/deliverables/{item.id}/edit")
