@@ -110,13 +110,18 @@ def change_password(actor, current_password: str, new_password: str) -> User:
     require_actor(actor)
     if not verify_password(actor.password_hash, current_password or ""):
         raise ValidationError(fields={"current_password": [_l("Your current password is not right.")]})
+    return _set_password(actor, new_password, "user.password_change")
+
+
+def _set_password(user: User, new_password, action: str) -> User:
+    """Store a new password and end every session and API token the person had."""
     check_password_policy(new_password)
-    actor.password_hash = hash_password(new_password)
-    actor.session_token = new_session_token()
-    _revoke_all_tokens(actor)
-    audit.record(actor, "user.password_change", actor)
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+    _revoke_all_tokens(user)
+    audit.record(user, action, user)
     db.session.flush()
-    return actor
+    return user
 
 
 def update_settings(actor, **values) -> User:
@@ -432,11 +437,4 @@ def user_for_reset_token(token) -> User:
 
 def reset_password(token, new_password) -> User:
     """Set a new password from a reset link; the link and every session and token end with it."""
-    user = user_for_reset_token(token)
-    check_password_policy(new_password)
-    user.password_hash = hash_password(new_password)
-    user.session_token = new_session_token()
-    _revoke_all_tokens(user)
-    audit.record(user, "user.password_reset", user)
-    db.session.flush()
-    return user
+    return _set_password(user_for_reset_token(token), new_password, "user.password_reset")
