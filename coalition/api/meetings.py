@@ -504,6 +504,17 @@ class MeetingById(MethodView):
         return None
 
 
+def _run_meeting_action(action, meeting_id: int):
+    """Run a one-step change (cancel, held, publish), answering a concurrent save with 409 and `current`."""
+    actor = api_actor()
+    try:
+        action(actor, meeting_id)
+    except Conflict:
+        raise _with_current(actor, meeting_id) from None
+    db.session.commit()
+    return _fresh(actor, meeting_id)
+
+
 @blp.route("/<int:meeting_id>/cancel")
 class MeetingCancel(MethodView):
     @blp.response(200, MeetingSchema)
@@ -513,13 +524,7 @@ class MeetingCancel(MethodView):
 
         Cancelling a cancelled meeting changes nothing; a held meeting cannot be cancelled (422).
         """
-        actor = api_actor()
-        try:
-            services.cancel_meeting(actor, meeting_id)
-        except Conflict:
-            raise _with_current(actor, meeting_id) from None
-        db.session.commit()
-        return _fresh(actor, meeting_id)
+        return _run_meeting_action(services.cancel_meeting, meeting_id)
 
 
 @blp.route("/<int:meeting_id>/held")
@@ -528,13 +533,7 @@ class MeetingHeld(MethodView):
     @documents_errors(blp, 401, 403, 404, 409, 415, 422)
     def post(self, meeting_id):
         """Record that a meeting took place (no body); only once it has started, never when cancelled (422)."""
-        actor = api_actor()
-        try:
-            services.mark_held(actor, meeting_id)
-        except Conflict:
-            raise _with_current(actor, meeting_id) from None
-        db.session.commit()
-        return _fresh(actor, meeting_id)
+        return _run_meeting_action(services.mark_held, meeting_id)
 
 
 @blp.route("/<int:meeting_id>/attendance")
@@ -629,13 +628,7 @@ class MeetingMinutesPublish(MethodView):
     @documents_errors(blp, 401, 403, 404, 409, 415, 422)
     def post(self, meeting_id):
         """Publish the current minutes (no body); from then on they are locked. Returns the meeting."""
-        actor = api_actor()
-        try:
-            services.publish_minutes(actor, meeting_id)
-        except Conflict:
-            raise _with_current(actor, meeting_id) from None
-        db.session.commit()
-        return _fresh(actor, meeting_id)
+        return _run_meeting_action(services.publish_minutes, meeting_id)
 
 
 @blp.route("/<int:meeting_id>/decisions")
