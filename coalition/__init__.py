@@ -49,7 +49,7 @@ def _celery_settings(app: Flask) -> dict:
                   "broker_transport_options": {"visibility_timeout": 3600}}
     else:
         folder = Path(app.instance_path) / "broker"
-        for sub in ("out", "processed"):
+        for sub in ("out", "processed", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         broker = {
             "broker_url": "filesystem://",
@@ -57,6 +57,8 @@ def _celery_settings(app: Flask) -> dict:
                 "data_folder_in": str(folder / "out"),
                 "data_folder_out": str(folder / "out"),
                 "processed_folder": str(folder / "processed"),
+                # Kombu's default is ./control, relative to wherever the worker was started.
+                "control_folder": str(folder / "control"),
             },
             "result_backend": None,
         }
