@@ -46,7 +46,10 @@ def _celery_settings(app: Flask) -> dict:
     if redis_url:
         # Longer than any task runs, so Redis never hands a running task to a second worker.
         broker = {"broker_url": redis_url, "result_backend": redis_url,
-                  "broker_transport_options": {"visibility_timeout": 3600}}
+                  # A page's commit hands new mail to Redis; when Redis is down it must not hang.
+                  "broker_transport_options": {"visibility_timeout": 3600, "socket_connect_timeout": 2,
+                                               "socket_timeout": 5, "max_retries": 1, "interval_start": 0},
+                  "redis_socket_connect_timeout": 2}
     else:
         folder = Path(app.instance_path) / "broker"
         for sub in ("out", "processed", "control"):

@@ -133,6 +133,15 @@ def _instant(value: str | None):
     return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
+def _ask_worker(task, *args) -> None:
+    from kombu.exceptions import OperationalError
+
+    try:
+        task.apply_async(args, retry=False, ignore_result=True)
+    except OperationalError as error:
+        raise click.ClickException(f"The broker cannot be reached ({error}); try again with --inline.") from None
+
+
 @click.command("reminders")
 @click.option("--at", "at_value", help="The instant to compute for (ISO 8601; default now; naive means UTC).")
 @click.option("--inline", is_flag=True, help="Do the work in this process instead of asking a worker.")
@@ -143,7 +152,7 @@ def reminders_command(at_value: str | None, inline: bool):
     if not inline:
         from workers.tasks import queue_reminders
 
-        queue_reminders.delay(at.isoformat())
+        _ask_worker(queue_reminders, at.isoformat())
         click.echo(f"Asked a worker to queue the reminders due at {at.isoformat()}.")
         return
     from coalition.notifications import reminders
@@ -166,7 +175,7 @@ def digests_command(at_value: str | None, frequency: str | None, inline: bool):
     if not inline:
         from workers.tasks import queue_digests
 
-        queue_digests.delay(at.isoformat(), frequency)
+        _ask_worker(queue_digests, at.isoformat(), frequency)
         click.echo(f"Asked a worker to queue the digests due at {at.isoformat()}.")
         return
     from coalition.notifications import digests

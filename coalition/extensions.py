@@ -29,6 +29,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=5000")
         # WAL lets the web server read while a worker writes.
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL never corrupts the file; a power cut may undo the last commits only.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 

@@ -46,6 +46,12 @@ class BaseConfig:
     REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
     PERMANENT_SESSION_LIFETIME = 12 * 3600
 
+    # New outbox rows are handed to a worker as soon as their transaction commits.
+    OUTBOX_DISPATCH = True
+    # A worker's claim on a message it is sending; if the worker dies, the message is sent again
+    # after this long (tests of a killed worker shorten it).
+    OUTBOX_CLAIM_LEASE_SECONDS = int(os.environ.get("OUTBOX_CLAIM_LEASE_SECONDS") or 300)
+
     # A deliverable in progress with no update for this many days is stale.
     STALE_AFTER_DAYS = 14
     PER_PAGE = 25
@@ -63,6 +69,8 @@ class TestingConfig(BaseConfig):
     # Still argon2id, at a cost that keeps hundreds of test logins fast.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_KIB = 8192
+    # Tests send mail themselves (or start a real worker that turns this on).
+    OUTBOX_DISPATCH = False
 
 
 class ProductionConfig(BaseConfig):

@@ -21,6 +21,14 @@ def send_message(message_id: int) -> str | None:
     return deliver(message_id)
 
 
+@shared_task(name="workers.tasks.send_batch")
+def send_batch(message_ids: list[int]) -> dict:
+    """Send the outbox messages of one dispatch (those already sent or taken are skipped)."""
+    from coalition.notifications.services import deliver_ids
+
+    return deliver_ids(message_ids)
+
+
 @shared_task(name="workers.tasks.sweep_outbox")
 def sweep_outbox() -> dict:
     """Send every outbox message that is due, including ones left queued while Redis was down."""
@@ -31,33 +39,29 @@ def sweep_outbox() -> dict:
 
 @shared_task(name="workers.tasks.queue_reminders")
 def queue_reminders(at_iso: str | None = None) -> dict:
-    """Write the reminders due now (or at `at_iso`) to the outbox, then send what is due."""
+    """Write the reminders due now (or at `at_iso`) to the outbox; they are dispatched on commit."""
     from datetime import datetime
 
     from coalition.database import utcnow
     from coalition.extensions import db
     from coalition.notifications import reminders
-    from coalition.notifications.services import deliver_due
 
     at = datetime.fromisoformat(at_iso) if at_iso else utcnow()
     written = reminders.queue_reminders(at)
     db.session.commit()
-    deliver_due()
     return written
 
 
 @shared_task(name="workers.tasks.queue_digests")
 def queue_digests(at_iso: str | None = None, frequency: str | None = None) -> dict:
-    """Write the digests due now (or at `at_iso`) to the outbox, then send what is due."""
+    """Write the digests due now (or at `at_iso`) to the outbox; they are dispatched on commit."""
     from datetime import datetime
 
     from coalition.database import utcnow
     from coalition.extensions import db
     from coalition.notifications import digests
-    from coalition.notifications.services import deliver_due
 
     at = datetime.fromisoformat(at_iso) if at_iso else utcnow()
     outcome = digests.queue_digests(at, frequency)
     db.session.commit()
-    deliver_due()
     return outcome

@@ -1,9 +1,11 @@
 """The outbox: write an email as a row (idempotently), then deliver queued rows over SMTP.
 
 Rows are written in the same transaction as the event that causes them; a unique `dedupe_key`
-makes writing the same message twice harmless. Delivery claims a row by pushing its
-`next_attempt_at` forward in one conditional UPDATE (with SKIP LOCKED on PostgreSQL), so two
-workers never send the same row at the same time.
+makes writing the same message twice harmless. After that transaction commits, the new rows are
+handed to a worker (and if the broker is down, the minute sweep finds them). Delivery claims a
+batch of rows by pushing their `next_attempt_at` forward in one conditional UPDATE (with SKIP
+LOCKED on PostgreSQL), so two workers never send the same row at the same time, then sends the
+batch over one SMTP connection, recording each outcome as it goes.
 """
 from __future__ import annotations
 
@@ -12,13 +14,15 @@ import logging
 import random
 import smtplib
 import ssl
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from sqlalchemy.orm import Session
+from flask import current_app, has_app_context, render_template
 from flask_babel import force_locale
 
 from coalition.database import utcnow
@@ -28,8 +32,6 @@ from coalition.notifications.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-# A claimed row is not offered again for this long: longer than any single send takes.
-CLAIM_LEASE = timedelta(minutes=5)
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -61,41 +63,110 @@ def enqueue(*, kind: str, recipient: str, subject: str, text_body: str, html_bod
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     # RETURNING says whether the row went in on every driver (rowcount is not reliable for this).
-    return db.session.execute(statement.returning(table.c.id)).first() is not None
+    written = db.session.execute(statement.returning(table.c.id)).first()
+    if written is None:
+        return False
+    _remember_for_dispatch(written[0])
+    return True
 
 
 def attachment(filename: str, content_type: str, data: bytes) -> dict:
     return {"filename": filename, "content_type": content_type, "data": base64.b64encode(data).decode()}
 
 
+# --- dispatching ------------------------------------------------------------------------------
+# A new row is handed to a worker right after its transaction commits; if the broker is down the
+# row simply waits for the minute sweep. Nothing is lost either way: the row is the message.
+
+_NEW_IDS = "outbox_new_ids"
+_NO_DISPATCH = "outbox_no_dispatch"
+DISPATCH_CHUNK = 100
+
+
+def _remember_for_dispatch(message_id: int) -> None:
+    db.session.info.setdefault(_NEW_IDS, []).append(message_id)
+
+
+@contextmanager
+def dispatch_suppressed():
+    """Within this block, new rows are not handed to workers (the caller sends them itself)."""
+    db.session.info[_NO_DISPATCH] = True
+    try:
+        yield
+    finally:
+        db.session.info.pop(_NO_DISPATCH, None)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    ids = session.info.pop(_NEW_IDS, None)
+    if not ids or session.info.get(_NO_DISPATCH) or not has_app_context():
+        return
+    if not current_app.config.get("OUTBOX_DISPATCH", True):
+        return
+    celery = current_app.extensions["celery"]
+    for start in range(0, len(ids), DISPATCH_CHUNK):
+        try:
+            celery.send_task("workers.tasks.send_batch", args=[ids[start:start + DISPATCH_CHUNK]], retry=False,
+                             ignore_result=True)
+        except Exception as error:  # noqa: BLE001 - any broker failure: the sweep sends these later
+            log.warning("outbox: broker unavailable (%s); %d messages wait for the sweep",
+                        type(error).__name__, len(ids) - start)
+            return
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_NEW_IDS, None)
+
+
 # --- delivering ------------------------------------------------------------------------------
+
+def _due(now: datetime):
+    table = OutboxMessage.__table__
+    return sa.and_(table.c.status == "queued", table.c.next_attempt_at <= now)
+
 
 def due_ids(now: datetime | None = None, limit: int = 100) -> list[int]:
     """Ids of queued rows whose time has come, oldest first."""
     now = now or utcnow()
     return list(db.session.execute(
-        sa.select(OutboxMessage.id)
-        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+        sa.select(OutboxMessage.id).where(_due(now))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     ).scalars())
 
 
-def claim(message_id: int, now: datetime | None = None) -> OutboxMessage | None:
-    """Take the row for sending, or None if it is not due or someone else has it. Commits."""
+def claim_batch(now: datetime | None = None, limit: int = 100, ids: list[int] | None = None) -> list[int]:
+    """Take up to `limit` due rows (only among `ids` when given) for sending; return their ids. Commits.
+
+    One UPDATE pushes the rows' `next_attempt_at` past a lease, so no other worker offers them
+    meanwhile; on PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED so concurrent
+    workers take different rows instead of waiting on each other. A worker that dies mid-send
+    leaves its rows to be taken again when the lease ends.
+    """
     now = now or utcnow()
     table = OutboxMessage.__table__
-    condition = sa.and_(table.c.id == message_id, table.c.status == "queued", table.c.next_attempt_at <= now)
-    if db.session.get_bind().dialect.name == "postgresql":
-        locked = db.session.execute(
-            sa.select(table.c.id).where(condition).with_for_update(skip_locked=True)).first()
-        if locked is None:
-            db.session.rollback()
-            return None
-    result = db.session.execute(sa.update(table).where(condition).values(next_attempt_at=now + CLAIM_LEASE))
+    chosen = sa.select(table.c.id).where(_due(now))
+    if ids is not None:
+        chosen = chosen.where(table.c.id.in_(ids))
+    chosen = chosen.order_by(table.c.next_attempt_at, table.c.id).limit(limit).with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        sa.update(table).where(table.c.id.in_(chosen.scalar_subquery()), _due(now))
+        .values(next_attempt_at=now + claim_lease()).returning(table.c.id)).scalars().all()
     db.session.commit()
-    if result.rowcount != 1:
+    return sorted(claimed)
+
+
+def claim(message_id: int, now: datetime | None = None) -> OutboxMessage | None:
+    """Take one row for sending, or None if it is not due or someone else has it. Commits."""
+    if not claim_batch(now, 1, ids=[message_id]):
         return None
     return db.session.get(OutboxMessage, message_id)
+
+
+def claim_lease() -> timedelta:
+    """How long a claimed row is not offered again: longer than any batch takes to send."""
+    return timedelta(seconds=current_app.config["OUTBOX_CLAIM_LEASE_SECONDS"])
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
@@ -126,26 +197,84 @@ class PermanentFailure(Exception):
     """The server refused the message for good (a 5xx): trying again would not help."""
 
 
+class ServerUnreachable(Exception):
+    """No connection to the SMTP server: the rest of a run would fail the same way."""
+
+
+class Mailer:
+    """One SMTP connection for a run of messages, opened when first needed, reopened after an error.
+
+    With no SMTP_HOST configured, messages are written as .eml files under instance/mail/.
+    """
+
+    def __init__(self):
+        self.config = current_app.config
+        self.folder = Path(current_app.instance_path) / "mail"
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> "Mailer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+            self.smtp = None
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        try:
+            smtp = smtplib.SMTP(config["SMTP_HOST"], config.get("SMTP_PORT", 25), timeout=30)
+        except (OSError, smtplib.SMTPConnectError) as error:
+            raise ServerUnreachable(f"{type(error).__name__}: {error}") from error
+        if config.get("SMTP_STARTTLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("SMTP_USERNAME"):
+            smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+        return smtp
+
+    def send(self, email: EmailMessage) -> None:
+        if not self.config.get("SMTP_HOST"):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = email["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
+            (self.folder / f"{name}.eml").write_bytes(bytes(email))
+            return
+        if self.smtp is None:
+            self.smtp = self._connect()
+        try:
+            self.smtp.send_message(email)
+        except smtplib.SMTPRecipientsRefused as error:
+            self._reset()
+            codes = [code for code, _text in error.recipients.values()]
+            if codes and all(500 <= code < 600 for code in codes):
+                raise PermanentFailure(f"recipients refused: {error.recipients!r}") from error
+            raise
+        except smtplib.SMTPResponseException as error:
+            self._reset()
+            if 500 <= error.smtp_code < 600:
+                raise PermanentFailure(f"{error.smtp_code} {error.smtp_error!r}") from error
+            raise
+        except (OSError, smtplib.SMTPException):
+            self.close()
+            raise
+
+    def _reset(self) -> None:
+        # After a refusal the connection is still usable once the transaction is reset.
+        try:
+            self.smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self.close()
+
+
 def transmit(email: EmailMessage) -> None:
-    """Hand the message to the SMTP server, or write it under instance/mail/ when none is set."""
-    config = current_app.config
-    if not config.get("SMTP_HOST"):
-        folder = Path(current_app.instance_path) / "mail"
-        folder.mkdir(parents=True, exist_ok=True)
-        name = email["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
-        (folder / f"{name}.eml").write_bytes(bytes(email))
-        return
-    try:
-        with smtplib.SMTP(config["SMTP_HOST"], config.get("SMTP_PORT", 25), timeout=30) as smtp:
-            if config.get("SMTP_STARTTLS"):
-                smtp.starttls(context=ssl.create_default_context())
-            if config.get("SMTP_USERNAME"):
-                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
-            smtp.send_message(email)
-    except smtplib.SMTPResponseException as error:
-        if 500 <= error.smtp_code < 600:
-            raise PermanentFailure(f"{error.smtp_code} {error.smtp_error!r}") from error
-        raise
+    """Hand one message to the SMTP server (or write it under instance/mail/)."""
+    with Mailer() as mailer:
+        mailer.send(email)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -154,39 +283,87 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
+def _record(message_id: int, **values) -> None:
+    table = OutboxMessage.__table__
+    db.session.execute(sa.update(table).where(table.c.id == message_id)
+                       .values(attempts=table.c.attempts + 1, **values))
+    # One commit per message: a worker that dies later in the run never sends this one again.
+    db.session.commit()
+
+
+def _send_claimed(ids: list[int], now: datetime | None, outcome: dict[str, int]) -> bool:
+    """Send claimed rows over one connection, recording each outcome; False if the server was unreachable."""
+    messages = db.session.execute(
+        sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).scalars().all()
+    # Built up front: committing after each send expires the loaded rows.
+    emails = [(m.id, m.attempts, build_email(m)) for m in messages]
+    db.session.commit()
+    with Mailer() as mailer:
+        for position, (message_id, attempts, email) in enumerate(emails):
+            try:
+                mailer.send(email)
+            except PermanentFailure as error:
+                _record(message_id, status="failed", last_error=str(error)[:2000])
+                status = "failed"
+            except (ServerUnreachable, OSError, smtplib.SMTPException) as error:
+                attempts += 1
+                error_text = f"{type(error).__name__}: {error}"[:2000]
+                if attempts >= MAX_ATTEMPTS:
+                    _record(message_id, status="failed", last_error=error_text)
+                    status = "failed"
+                else:
+                    _record(message_id, last_error=error_text,
+                            next_attempt_at=(now or utcnow()) + backoff(attempts))
+                    status = "queued"
+                if isinstance(error, ServerUnreachable):
+                    _release([m for m, _a, _e in emails[position + 1:]], now)
+                    outcome[status] = outcome.get(status, 0) + 1
+                    log.warning("outbox: SMTP server unreachable; %d messages wait", len(emails) - position)
+                    return False
+            else:
+                _record(message_id, status="sent", sent_at=utcnow(), last_error=None)
+                status = "sent"
+            outcome[status] = outcome.get(status, 0) + 1
+    log.info("outbox: %s", outcome)
+    return True
+
+
+def _release(ids: list[int], now: datetime | None) -> None:
+    """Give claimed rows back without counting an attempt (the server was down before their turn)."""
+    if ids:
+        table = OutboxMessage.__table__
+        db.session.execute(sa.update(table).where(table.c.id.in_(ids))
+                           .values(next_attempt_at=(now or utcnow()) + backoff(1)))
+        db.session.commit()
+
+
 def deliver(message_id: int, now: datetime | None = None) -> str | None:
     """Send one queued message if it is due; return its new status (None if not taken). Commits."""
-    message = claim(message_id, now)
-    if message is None:
-        return None
-    try:
-        transmit(build_email(message))
-    except PermanentFailure as error:
-        message.status, message.last_error = "failed", str(error)[:2000]
-        message.attempts += 1
-    except (OSError, smtplib.SMTPException) as error:
-        message.attempts += 1
-        message.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = "failed"
-        else:
-            message.next_attempt_at = (now or utcnow()) + backoff(message.attempts)
-    else:
-        message.status, message.sent_at = "sent", utcnow()
-        message.attempts += 1
-        message.last_error = None
-    db.session.commit()
-    log.info("outbox message %s: %s", message.id, message.status)
-    return message.status
-
-
-def deliver_due(now: datetime | None = None, limit: int = 100) -> dict[str, int]:
-    """Send every message that is due (the periodic sweep); count the outcomes."""
     outcome: dict[str, int] = {}
-    for message_id in due_ids(now, limit):
-        status = deliver(message_id, now)
-        if status:
-            outcome[status] = outcome.get(status, 0) + 1
+    deliver_ids([message_id], now, outcome)
+    return next(iter(outcome), None)
+
+
+def deliver_ids(ids: list[int], now: datetime | None = None, outcome: dict | None = None) -> dict[str, int]:
+    """Send those of `ids` that are still due (a dispatched batch). Commits."""
+    outcome = {} if outcome is None else outcome
+    claimed = claim_batch(now, len(ids), ids=ids)
+    if claimed:
+        _send_claimed(claimed, now, outcome)
+    return outcome
+
+
+def deliver_due(now: datetime | None = None, limit: int = 10_000, batch: int = 200) -> dict[str, int]:
+    """Send every message that is due, up to `limit`, in claimed batches (the sweep); count outcomes."""
+    outcome: dict[str, int] = {}
+    taken = 0
+    while taken < limit:
+        claimed = claim_batch(now, min(batch, limit - taken))
+        if not claimed:
+            break
+        taken += len(claimed)
+        if not _send_claimed(claimed, now, outcome):
+            break  # the server is down: the rest waits for the next sweep
     return outcome
 
 
