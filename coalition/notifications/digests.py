@@ -61,10 +61,20 @@ def period_of(user_frequency: str, local: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def is_due(frequency: str, weekday: int, hour: int, local: datetime) -> bool:
-    if local.hour != hour:
+def is_due(frequency: str, weekday: int, hour: int, local: datetime, last_local: datetime | None = None) -> bool:
+    """Whether a digest is owed at local time `local`, given when the last one was handled.
+
+    Owed from the chosen hour (and weekday) on, once per period, rather than only during that
+    hour: a scan that misses the hour (a stopped scheduler, a DST jump that skips 02:00) catches
+    up later the same day or week, and a repeated hour (DST ending) sends nothing twice.
+    """
+    if frequency not in WINDOWS:
         return False
-    return frequency == "daily" or (frequency == "weekly" and local.weekday() == weekday)
+    if last_local is not None and period_of(frequency, last_local) == period_of(frequency, local):
+        return False
+    if frequency == "daily":
+        return local.hour >= hour
+    return (local.weekday(), local.hour) >= (weekday, hour)
 
 
 @dataclass
@@ -123,7 +133,43 @@ def coalition_figures(at: datetime, since: datetime) -> CoalitionFigures:
         new_members=int(new_members or 0))
 
 
-def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetime]) -> dict[int, dict]:
+# At most this many recent updates per group are kept for a run: a digest shows ten.
+UPDATES_PER_GROUP = 40
+
+
+@dataclass
+class RunContext:
+    """What every digest of a run shares, read once: recent updates and upcoming meetings per group."""
+
+    updates_by_group: dict[int, list] = field(default_factory=dict)
+    meetings_by_group: dict[int, list] = field(default_factory=dict)
+
+
+def _run_context(at: datetime) -> RunContext:
+    context = RunContext()
+    recent = (sa.select(DeliverableUpdate.id, sa.func.row_number().over(
+        partition_by=Deliverable.group_id, order_by=DeliverableUpdate.created_at.desc()).label("rank"))
+        .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
+        .where(DeliverableUpdate.created_at > at - max(WINDOWS.values()), DeliverableUpdate.created_at <= at)
+        .subquery())
+    for update, deliverable in db.session.execute(
+            sa.select(DeliverableUpdate, Deliverable)
+            .join(recent, recent.c.id == DeliverableUpdate.id)
+            .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
+            .options(joinedload(DeliverableUpdate.author))
+            .where(recent.c.rank <= UPDATES_PER_GROUP)
+            .order_by(DeliverableUpdate.created_at.desc())).all():
+        context.updates_by_group.setdefault(deliverable.group_id, []).append((update, deliverable))
+    for meeting in db.session.execute(
+            sa.select(Meeting).options(joinedload(Meeting.group))
+            .where(Meeting.status == "scheduled", Meeting.starts_at > at, Meeting.starts_at <= at + timedelta(days=14))
+            .order_by(Meeting.starts_at)).scalars():
+        context.meetings_by_group.setdefault(meeting.group_id, []).append(meeting)
+    return context
+
+
+def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetime],
+                     context: RunContext) -> dict[int, dict]:
     """Per person: their open deliverables needing attention, their groups' news, their next meetings."""
     clock = coalition_clock(at)
     sections: dict[int, dict] = defaultdict(lambda: {"mine": [], "updates": [], "meetings": [], "groups": []})
@@ -134,47 +180,44 @@ def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetim
                sa.or_(Deliverable.due_date <= soon, stale_sql(Deliverable, clock)))
         .order_by(Deliverable.due_date)).scalars():
         sections[d.owner_id]["mine"].append(d)
-    memberships = db.session.execute(
-        sa.select(GroupMembership.user_id, GroupMembership.group_id).where(GroupMembership.user_id.in_(user_ids))).all()
     groups_of: dict[int, set[int]] = defaultdict(set)
-    for user_id, group_id in memberships:
+    for user_id, group_id in db.session.execute(
+            sa.select(GroupMembership.user_id, GroupMembership.group_id).where(GroupMembership.user_id.in_(user_ids))):
         groups_of[user_id].add(group_id)
-    all_groups = {g for gs in groups_of.values() for g in gs}
-    earliest = min(since.values()) if since else at
-    updates = db.session.execute(
-        sa.select(DeliverableUpdate, Deliverable).join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
-        .options(joinedload(DeliverableUpdate.author))
-        .where(Deliverable.group_id.in_(all_groups), DeliverableUpdate.created_at > earliest,
-               DeliverableUpdate.created_at <= at)
-        .order_by(DeliverableUpdate.created_at.desc())).all() if all_groups else []
-    meetings = list(db.session.execute(
-        sa.select(Meeting).options(joinedload(Meeting.group))
-        .where(Meeting.group_id.in_(all_groups), Meeting.status == "scheduled", Meeting.starts_at > at,
-               Meeting.starts_at <= at + timedelta(days=14)).order_by(Meeting.starts_at)).scalars()) if all_groups else []
     for user_id in user_ids:
         mine = groups_of.get(user_id, set())
-        sections[user_id]["groups"] = sorted(mine)
-        sections[user_id]["updates"] = [(u, d) for u, d in updates
-                                        if d.group_id in mine and u.created_at > since[user_id] and u.author_id != user_id][:10]
-        sections[user_id]["meetings"] = [m for m in meetings if m.group_id in mine][:5]
+        section = sections[user_id]
+        section["groups"] = sorted(mine)
+        news = sorted((pair for g in mine for pair in context.updates_by_group.get(g, ())),
+                      key=lambda pair: pair[0].created_at, reverse=True)
+        section["updates"] = [(u, d) for u, d in news if u.created_at > since[user_id] and u.author_id != user_id][:10]
+        section["meetings"] = sorted((m for g in mine for m in context.meetings_by_group.get(g, ())),
+                                     key=lambda m: m.starts_at)[:5]
     return sections
 
 
+def _local(at: datetime, tz: str) -> datetime:
+    try:
+        return at.astimezone(ZoneInfo(tz))
+    except (KeyError, ValueError):
+        return at.astimezone(ZoneInfo("America/Mexico_City"))
+
+
 def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
-    """Write the digests due at `at` (only of `frequency` when given); return counts written and skipped."""
-    people = db.session.execute(
-        sa.select(User.id, User.timezone, User.digest_frequency, User.digest_weekday, User.digest_hour,
-                  User.last_digest_at, User.role)
-        .where(User.active.is_(True), User.digest_frequency != "off")).all()
+    """Write the digests due at `at` (only of `frequency` when given); return counts written and skipped.
+
+    Each batch of people costs the same few statements (their deliverables, their memberships,
+    one multi-row INSERT into the outbox, one UPDATE of `last_digest_at`), whatever its size.
+    """
+    query = (sa.select(User.id, User.timezone, User.digest_frequency, User.digest_weekday, User.digest_hour,
+                       User.last_digest_at, User.role)
+             .where(User.active.is_(True), User.digest_frequency != "off"))
+    if frequency:
+        query = query.where(User.digest_frequency == frequency)
     due = []
-    for user_id, tz, freq, weekday, hour, last, role in people:
-        if frequency and freq != frequency:
-            continue
-        try:
-            local = at.astimezone(ZoneInfo(tz))
-        except (KeyError, ValueError):
-            local = at.astimezone(ZoneInfo("America/Mexico_City"))
-        if is_due(freq, weekday, hour, local):
+    for user_id, tz, freq, weekday, hour, last, role in db.session.execute(query):
+        local = _local(at, tz)
+        if is_due(freq, weekday, hour, local, _local(last, tz) if last else None):
             since = max(last, at - WINDOWS[freq]) if last else at - WINDOWS[freq]
             due.append((user_id, freq, period_of(freq, local), since, role))
     outcome = {"sent": 0, "empty": 0}
@@ -182,18 +225,19 @@ def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
         return outcome
     figures = None
     if any(role in ("coordinator", "admin") for *_rest, role in due):
-        widest = at - timedelta(days=7)
-        figures = coalition_figures(at, widest)
+        figures = coalition_figures(at, at - timedelta(days=7))
+    context = _run_context(at)
     groups = {g.id: g for g in db.session.execute(sa.select(WorkingGroup)).scalars()}
     progress = {g: round(float(avg or 0)) for g, avg in db.session.execute(
         sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress)).group_by(Deliverable.group_id)).all()}
     base = current_app.config["BASE_URL"].rstrip("/")
+    clock = coalition_clock(at)
     for start in range(0, len(due), BATCH):
         batch = due[start:start + BATCH]
         ids = [row[0] for row in batch]
         users = {u.id: u for u in db.session.execute(sa.select(User).where(User.id.in_(ids))).scalars()}
-        sections = _member_sections(ids, at, {row[0]: row[3] for row in batch})
-        written_to: list[int] = []
+        sections = _member_sections(ids, at, {row[0]: row[3] for row in batch}, context)
+        messages = []
         for user_id, freq, period, since, role in batch:
             person = users[user_id]
             section = sections[user_id]
@@ -205,17 +249,15 @@ def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
             subject, text, html = outbox.render(
                 "digest", person.language, person=person, tz=person.timezone, frequency=freq, since=since,
                 section=section, groups=groups, progress=progress, figures=figures if coordinator else None,
-                base=base, unsubscribe=link, clock=coalition_clock(at))
-            written = outbox.enqueue(
+                base=base, unsubscribe=link, clock=clock)
+            messages.append(dict(
                 kind="digest", recipient=person.email, recipient_id=person.id, subject=subject, text_body=text,
                 html_body=html, dedupe_key=f"digest:{freq}:{period}:user{user_id}",
-                headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
-            if written:
-                written_to.append(user_id)
-                outcome["sent"] += 1
-        if written_to:
-            # One statement for the batch: "since your last digest" starts here next time.
-            db.session.execute(sa.update(User).where(User.id.in_(written_to)).values(last_digest_at=at),
-                               execution_options={"synchronize_session": False})
+                headers={"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}))
+        outcome["sent"] += outbox.enqueue_many(messages)
+        # One statement for the batch, empty digests included (nothing happened in their window):
+        # the period is handled, and "since your last digest" starts here next time.
+        db.session.execute(sa.update(User).where(User.id.in_(ids)).values(last_digest_at=at),
+                           execution_options={"synchronize_session": False})
     db.session.flush()
     return outcome

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from coalition.auth.models import User
-from coalition.deliverables.models import DeliverableUpdate
+from coalition.deliverables.models import Deliverable, DeliverableUpdate
+from coalition.groups.models import GroupMembership
 from coalition.extensions import db
 from coalition.notifications import digests
 from coalition.notifications import services as outbox
@@ -29,17 +30,77 @@ def member_with_news(**values) -> User:
     return member
 
 
+def member_due_soon(around: date, **values) -> User:
+    """A member whose deliverable falls due a few days after `around`: always something to say."""
+    member = factories.user(groups={"ethics": "member"}, **values)
+    factories.deliverable(owner=member, due_date=around + timedelta(days=3), last_update_at=None)
+    return member
+
+
 def test_weekly_digest_goes_out_at_each_persons_own_hour_and_once(app):
     mexico = member_with_news(language="es")
-    madrid = member_with_news(language="en", timezone="Europe/Madrid")  # 08:00 there is 07:00 UTC
+    madrid = member_with_news(language="en", timezone="Europe/Madrid")
+    db.session.commit()
+    madrid_8 = datetime(2026, 12, 7, 7, 0, tzinfo=timezone.utc)  # 08:00 in Madrid, 01:00 in Mexico City
+    assert digests.queue_digests(madrid_8 - timedelta(minutes=15)) == {"sent": 0, "empty": 0}
+    assert digests.queue_digests(madrid_8) == {"sent": 1, "empty": 0}
     db.session.commit()
     assert digests.queue_digests(MONDAY_8_MEXICO) == {"sent": 1, "empty": 0}
     db.session.commit()
-    assert digests.queue_digests(MONDAY_8_MEXICO + timedelta(minutes=15))["sent"] == 0  # same hour, later run
-    madrid_8 = datetime(2026, 12, 7, 7, 0, tzinfo=timezone.utc)
-    assert digests.queue_digests(madrid_8) == {"sent": 1, "empty": 0}
-    db.session.commit()
+    assert digests.queue_digests(MONDAY_8_MEXICO + timedelta(minutes=15))["sent"] == 0  # same week, later run
+    assert digests.queue_digests(MONDAY_8_MEXICO + timedelta(days=3))["sent"] == 0
     assert {r.recipient for r in digest_rows()} == {mexico.email, madrid.email}
+    assert digests.queue_digests(MONDAY_8_MEXICO + timedelta(days=7))["sent"] == 2  # next week
+
+
+def test_a_missed_hour_is_caught_up_later_in_the_period(app):
+    member_with_news(digest_frequency="daily", digest_hour=8)
+    db.session.commit()
+    # The scheduler was down from 07:00 to 11:00 Mexico City time: the 11:00 scan still sends it.
+    assert digests.queue_digests(MONDAY_8_MEXICO + timedelta(hours=3))["sent"] == 1
+
+
+def test_dst_in_europe_keeps_the_local_hour_and_never_doubles(app):
+    member_due_soon(date(2026, 10, 24), timezone="Europe/Madrid", digest_frequency="daily", digest_hour=8)
+    db.session.commit()
+    # Madrid is UTC+2 until 25 October 2026 and UTC+1 after: 08:00 there is 06:00, then 07:00 UTC.
+    summer = datetime(2026, 10, 24, 6, 0, tzinfo=timezone.utc)
+    assert digests.queue_digests(summer - timedelta(minutes=15))["sent"] == 0
+    assert digests.queue_digests(summer)["sent"] == 1
+    db.session.commit()
+    winter = datetime(2026, 10, 26, 7, 0, tzinfo=timezone.utc)
+    assert digests.queue_digests(winter - timedelta(hours=1))["sent"] == 0  # 07:00 in Madrid now
+    assert digests.queue_digests(winter)["sent"] == 1
+    db.session.commit()
+    keys = sorted(r.dedupe_key for r in digest_rows())
+    assert keys == [k for k in keys if k.startswith("digest:daily:")] and len(keys) == 2
+    assert [k.split(":")[2] for k in keys] == ["2026-10-24", "2026-10-26"]
+
+
+def test_the_repeated_hour_when_dst_ends_sends_one_digest(app):
+    member_due_soon(date(2026, 10, 25), timezone="Europe/Madrid", digest_frequency="daily", digest_hour=2)
+    db.session.commit()
+    # On 25 October 2026, 02:00-03:00 happens twice in Madrid (00:00 and 01:00 UTC).
+    first, second = (datetime(2026, 10, 25, h, 0, tzinfo=timezone.utc) for h in (0, 1))
+    assert digests.queue_digests(first)["sent"] == 1
+    db.session.commit()
+    assert digests.queue_digests(second)["sent"] == 0
+
+
+def test_the_skipped_hour_when_dst_starts_still_sends(app):
+    member_due_soon(date(2027, 3, 28), timezone="Europe/Madrid", digest_frequency="daily", digest_hour=2)
+    db.session.commit()
+    # On 28 March 2027 Madrid jumps from 02:00 to 03:00: there is no 02:00 that day.
+    assert digests.queue_digests(datetime(2027, 3, 28, 0, 45, tzinfo=timezone.utc))["sent"] == 0  # 01:45
+    assert digests.queue_digests(datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc))["sent"] == 1  # 03:00
+
+
+def test_mexico_city_has_no_dst_the_digest_hour_stays_put(app):
+    member_due_soon(date(2026, 4, 5), digest_frequency="daily", digest_hour=8)
+    db.session.commit()
+    # 5 April 2026 was a DST day before Mexico abolished it in 2022: 08:00 is still 14:00 UTC.
+    assert digests.queue_digests(datetime(2026, 4, 5, 13, 45, tzinfo=timezone.utc))["sent"] == 0
+    assert digests.queue_digests(datetime(2026, 4, 5, 14, 0, tzinfo=timezone.utc))["sent"] == 1
 
 
 def test_no_digest_when_there_is_nothing_to_say(app):
@@ -114,17 +175,54 @@ def test_cli_digests_inline(app):
     assert "1 queued" in result.output
 
 
-def test_a_digest_run_issues_the_same_queries_for_few_and_many_people(app):
+def add_members_with_news(count: int, start: int) -> None:
+    """`count` members of ethics, each owning a deliverable due soon: Core inserts, so 5,000 take a second."""
+    ethics = factories.group("ethics").id
+    users = [{"email": f"masivo{n}@example.org", "name": f"Persona {n}", "password_hash": "x",
+              "session_token": f"token-{n}"} for n in range(start, start + count)]
+    db.session.execute(sa.insert(User), users)
+    ids = db.session.execute(sa.select(User.id).where(User.email.like("masivo%"))
+                             .order_by(User.id).offset(start)).scalars().all()
+    db.session.execute(sa.insert(GroupMembership), [{"user_id": i, "group_id": ethics, "role": "member"} for i in ids])
+    db.session.execute(sa.insert(Deliverable), [
+        {"group_id": ethics, "title": f"Entregable {i}", "owner_id": i, "due_date": date(2026, 12, 12),
+         "status": "in_progress", "progress": 40, "last_update_at": MONDAY_8_MEXICO} for i in ids])
+    db.session.commit()
+
+
+def digest_run(monkeypatch, batch: int) -> tuple[dict, list[str], int]:
+    """One run at Monday 08:00, undone afterwards: its outcome, its statements and its peak memory."""
+    import tracemalloc
+
     from tests.test_query_counts import count_queries
 
-    def run_with(people: int) -> int:
-        db.session.execute(sa.delete(OutboxMessage))
-        for _ in range(people):
-            member_with_news()
-        db.session.commit()
-        with count_queries() as statements:
-            digests.queue_digests(MONDAY_8_MEXICO)
-        db.session.rollback()
-        return len([s for s in statements if not s.lstrip().upper().startswith("INSERT")])
+    monkeypatch.setattr(digests, "BATCH", batch)
+    tracemalloc.start()
+    with count_queries() as statements:
+        outcome = digests.queue_digests(MONDAY_8_MEXICO)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    db.session.rollback()
+    return outcome, list(statements), peak
 
-    assert run_with(5) == run_with(60)
+
+def test_a_digest_run_for_5000_people_costs_the_same_statements_per_batch_and_flat_memory(app, monkeypatch):
+    add_members_with_news(1000, start=0)
+    small, small_statements, small_peak = digest_run(monkeypatch, batch=500)
+    add_members_with_news(4000, start=1000)
+    large, large_statements, large_peak = digest_run(monkeypatch, batch=500)
+    assert small == {"sent": 1000, "empty": 0} and large == {"sent": 5000, "empty": 0}
+    # Each batch of 500 costs the same five statements (people, deliverables, memberships, one
+    # INSERT into the outbox, one UPDATE): eight more batches, forty more statements, whatever the content.
+    assert len(large_statements) - len(small_statements) == 8 * 5
+    assert sum(s.lstrip().upper().startswith("INSERT") for s in large_statements) == 10
+    # Memory holds one batch at a time: five times the people, nowhere near five times the peak.
+    assert large_peak < small_peak * 1.6, (small_peak, large_peak)
+
+
+def test_with_one_batch_the_statements_do_not_grow_with_the_people(app, monkeypatch):
+    add_members_with_news(50, start=0)
+    _outcome, few, _peak = digest_run(monkeypatch, batch=10_000)
+    add_members_with_news(950, start=50)
+    _outcome, many, _peak = digest_run(monkeypatch, batch=10_000)
+    assert len(few) == len(many)

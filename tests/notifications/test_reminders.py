@@ -1,6 +1,7 @@
 """Reminders as SPEC lists them, computed as of an instant, never doubled."""
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -121,3 +122,23 @@ def test_cli_reminders_inline_with_at(app):
     assert "Queued 1 reminders" in result.output and "due_1" in result.output
     result = app.test_cli_runner().invoke(args=["reminders", "--inline", "--at", "yesterday"])
     assert result.exit_code != 0 and "ISO 8601" in result.output
+
+
+def test_a_meeting_across_the_european_dst_change_is_told_in_each_persons_local_time(app):
+    lead = factories.user(groups={"ethics": "lead"}, timezone="Europe/Madrid", language="es")
+    member = factories.user(groups={"ethics": "member"}, language="en")  # Mexico City
+    db.session.commit()
+    # Monday 26 October 2026, 09:00 UTC: 10:00 in Madrid (its first day back on UTC+1), 03:00 in Mexico City.
+    starts = datetime(2026, 10, 26, 9, 0, tzinfo=timezone.utc)
+    meetings.create_meeting(lead, factories.group("ethics"), title="Sesión de otoño", starts_at=starts)
+    db.session.commit()
+    before_change = datetime(2026, 10, 24, 12, 0, tzinfo=timezone.utc)  # Madrid still on UTC+2
+    assert queue_reminders(before_change) == {}
+    assert queue_reminders(starts - timedelta(hours=23)) == {"meeting_24h": 2}
+    db.session.commit()
+    by_person = {m.recipient: m for m in sent("meeting")}
+    assert "10:00" in by_person[lead.email].text_body and "Europe/Madrid" in by_person[lead.email].text_body
+    assert "3:00" in by_person[member.email].text_body and "10:00" not in by_person[member.email].text_body
+    calendar = base64.b64decode(by_person[lead.email].attachments[0]["data"]).decode()
+    # The calendar entry is anchored in the coalition's zone, with its VTIMEZONE: 03:00 Mexico City.
+    assert "DTSTART;TZID=America/Mexico_City:20261026T030000" in calendar and "BEGIN:VTIMEZONE" in calendar
