@@ -67,6 +67,17 @@ def url_with(**changes) -> str:
     return f"{base}?{urlencode(args)}" if args else base
 
 
+def sector_label(key: str) -> str:
+    return str(SECTORS.get(key, key))
+
+
+def format_number(value) -> str:
+    """A number as the page's language writes it (12,345 or 12 345)."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value or 0)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
@@ -75,6 +86,8 @@ def init_app(app: Flask) -> None:
         in_timezone=in_timezone,
         group_name=group_name,
         state_label=state_label,
+        sector_label=sector_label,
+        number=format_number,
     )
     app.jinja_env.globals.update(
         url_with=url_with,

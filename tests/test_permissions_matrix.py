@@ -133,6 +133,8 @@ RULES = {
         "institution_ids": str(w["institution"])}, COORDINATORS)},
     "dashboards.coalition": {"GET": (lambda w: "/dashboard", None, COORDINATORS)},
     "dashboards.group": {"GET": (lambda w: "/groups/ethics/dashboard", None, GROUP_DASHBOARD)},
+    "dashboards.coalition_csv": {"GET": (lambda w: "/dashboard/overdue.csv", None, COORDINATORS)},
+    "dashboards.group_csv": {"GET": (lambda w: "/groups/ethics/dashboard/balance.csv", None, GROUP_DASHBOARD)},
     "institutions.index": {"GET": (lambda w: "/institutions", None, READ)},
     "institutions.detail": {"GET": (lambda w: f"/institutions/{w['institution']}", None, READ)},
     "institutions.create": {

@@ -1,60 +1,356 @@
-"""Dashboard figures, aggregated in SQL: a fixed number of queries whatever the data size."""
+"""Dashboard figures, aggregated in SQL: a fixed number of queries whatever the data size.
+
+Everything a dashboard shows is plain data (numbers, strings, dates, small dataclasses), so the
+same figures feed the HTML page, its CSV exports and the JSON API.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
+from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
 from coalition.dashboards import permissions
+from coalition.database import utcnow
 from coalition.deliverables.health import coalition_clock, health_sql, overdue_sql, stale_sql
-from coalition.deliverables.models import HEALTHS, STATUSES, Deliverable
+from coalition.deliverables.models import HEALTHS, STATUSES, Deliverable, DeliverableUpdate
+from coalition.errors import ValidationError
 from coalition.extensions import db
-from coalition.groups.models import WorkingGroup
-from coalition.groups.services import progress_by_group
+from coalition.groups.models import GroupMembership, WorkingGroup
+from coalition.institutions.models import SECTORS, Institution
+from coalition.meetings.models import Attendance, Meeting, MinutesRevision
+
+# A sector is "dominant" in a group above this share, and "absent" at zero.
+DOMINANT_SHARE = 0.6
+# Mexico City has kept UTC-6 all year since 2022: months and days are counted there.
+COALITION_UTC_OFFSET_HOURS = -6
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a dashboard is narrowed to. Dates are Mexico City days, both ends included."""
+
+    sector: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def parse(cls, sector: str | None = None, start: str | date | None = None, end: str | date | None = None) -> "Filters":
+        errors: dict[str, list[str]] = {}
+        if sector in ("", None):
+            sector = None
+        elif sector not in SECTORS:
+            errors["sector"] = [str(_l("Unknown sector."))]
+
+        def day(name: str, value):
+            if value in ("", None) or isinstance(value, date):
+                return value or None
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                errors[name] = [str(_l("Give a date as YYYY-MM-DD."))]
+                return None
+
+        start_day, end_day = day("start", start), day("end", end)
+        if start_day and end_day and start_day > end_day:
+            errors["end"] = [str(_l("The end comes before the start."))]
+        if errors:
+            raise ValidationError(fields=errors)
+        return cls(sector=sector, start=start_day, end=end_day)
+
+    def as_args(self) -> dict[str, str]:
+        args = {"sector": self.sector, "start": self.start.isoformat() if self.start else None,
+                "end": self.end.isoformat() if self.end else None}
+        return {k: v for k, v in args.items() if v}
+
+
+@dataclass(frozen=True)
+class ListedDeliverable:
+    id: int
+    title: str
+    group_id: int
+    status: str
+    progress: int
+    owner_id: int
+    owner_name: str
+    due_date: date
+    last_update_at: datetime
+
+
+@dataclass(frozen=True)
+class ListedMeeting:
+    id: int
+    title: str
+    group_id: int
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class Activity:
+    kind: str  # "update", "member" or "meeting"
+    at: datetime
+    group_id: int
+    who: str
+    what: str
+    link_id: int | None  # the deliverable's or meeting's id
+
+
+@dataclass
+class Balance:
+    """A group's sector mix: member institutions, active people and attendance, each {sector: n}."""
+
+    group_id: int
+    institutions: dict[str, int]
+    people: dict[str, int]
+    attendance: dict[str, int]
+    absent: list[str] = field(default_factory=list)
+    dominant: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Dashboard:
     group: WorkingGroup | None
+    filters: Filters
+    groups: dict[int, WorkingGroup]
     progress: list[tuple[WorkingGroup, int, int]]
+    change: dict[int, tuple[float, float]]
     by_status: dict[str, int]
     by_health: dict[str, int]
-    overdue: list[Deliverable]
-    stale: list[Deliverable]
+    overdue: list[ListedDeliverable]
+    stale: list[ListedDeliverable]
     total: int
+    upcoming: list[ListedMeeting]
+    without_minutes: list[ListedMeeting]
+    attendance_by_month: list[tuple[str, int, int]]
+    attendance_by_group: dict[int, tuple[int, int]]
+    attendance_by_sector: dict[str, tuple[int, int]]
+    attendance_by_institution: list[tuple[int, str, str, int, int]]
+    balance: list[Balance]
+    institutions_by_state: list[tuple[str, int]]
+    institutions_by_sector: dict[str, int]
+    activity: list[Activity]
+
+    @property
+    def behind(self) -> WorkingGroup | None:
+        """The group with the lowest progress (among those with deliverables)."""
+        rows = [(progress, g) for g, progress, count in self.progress if count]
+        return min(rows, key=lambda row: row[0])[1] if rows else None
 
 
-def dashboard(actor, group: WorkingGroup | None = None, list_limit: int = 15) -> Dashboard:
-    """The coalition's figures, or one group's when `group` is given."""
+def _local_month(column):
+    """The Mexico City year-month of a UTC timestamp column, as 'YYYY-MM', on either database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column + timedelta(hours=COALITION_UTC_OFFSET_HOURS), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column, f"{COALITION_UTC_OFFSET_HOURS} hours")
+
+
+def _instant(day: date, end: bool = False) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time(),
+                              tzinfo=ZoneInfo("America/Mexico_City"))
+    return moment
+
+
+def _rate(attended, total) -> tuple[int, int]:
+    return int(attended or 0), int(total or 0)
+
+
+def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None = None,
+              list_limit: int = 15) -> Dashboard:
+    """The coalition's figures, or one group's when `group` is given, narrowed by `filters`."""
     require_actor(actor)
     if group is None:
         require(permissions.can_view_coalition_dashboard(actor))
     else:
         require(permissions.can_view_group_dashboard(actor, group.id))
-    clock = coalition_clock()
-    scope = [Deliverable.group_id == group.id] if group is not None else []
-    groups = list(db.session.execute(sa.select(WorkingGroup).order_by(WorkingGroup.position)).scalars())
-    progress = progress_by_group()
-    rows = [(g, *progress.get(g.id, (0, 0))) for g in groups if group is None or g.id == group.id]
+    filters = filters or Filters()
+    now = utcnow()
+    clock = coalition_clock(now)
+    start = _instant(filters.start) if filters.start else now - timedelta(days=365)
+    end = _instant(filters.end, end=True) if filters.end else now
+
+    groups = {g.id: g for g in db.session.execute(
+        sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
+    in_sector = (Institution.sector == filters.sector) if filters.sector else sa.true()
+    deliverable_scope = []
+    if group is not None:
+        deliverable_scope.append(Deliverable.group_id == group.id)
+    if filters.sector:
+        # correlate(None): the outer queries join institutions too, and must not swallow this one's.
+        deliverable_scope.append(Deliverable.owner_id.in_(
+            sa.select(User.id).join(Institution, Institution.id == User.institution_id)
+            .where(Institution.sector == filters.sector).correlate(None)))
+
+    # Progress per group, and its change: the sum of the progress moves in each window over the
+    # group's deliverables (an exact change of the average for the deliverables that exist now).
+    progress_rows = db.session.execute(
+        sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress), sa.func.count())
+        .where(*deliverable_scope).group_by(Deliverable.group_id)).all()
+    progress_of = {g: (round(float(avg or 0)), n) for g, avg, n in progress_rows}
+    progress = [(g, *progress_of.get(g.id, (0, 0))) for g in groups.values() if group is None or g.id == group.id]
+    moved = sa.func.coalesce(DeliverableUpdate.progress_after, 0) - sa.func.coalesce(DeliverableUpdate.progress_before, 0)
+    week_ago, month_ago = now - timedelta(days=7), now - timedelta(days=30)
+    change_rows = db.session.execute(
+        sa.select(Deliverable.group_id,
+                  sa.func.sum(sa.case((DeliverableUpdate.created_at > week_ago, moved), else_=0)),
+                  sa.func.sum(moved))
+        .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
+        .where(DeliverableUpdate.created_at > month_ago, *deliverable_scope)
+        .group_by(Deliverable.group_id)).all()
+    change = {}
+    for group_id, week, month in change_rows:
+        count = progress_of.get(group_id, (0, 0))[1]
+        if count:
+            change[group_id] = (round(float(week or 0) / count, 1), round(float(month or 0) / count, 1))
+
     health = health_sql(Deliverable, clock).label("health")
-    counts = db.session.execute(
-        sa.select(Deliverable.status, health, sa.func.count()).where(*scope).group_by(Deliverable.status, health)
-    ).all()
     by_status = {key: 0 for key in STATUSES}
     by_health = {key: 0 for key in HEALTHS}
-    for status, health_value, count in counts:
+    for status, health_value, count in db.session.execute(
+            sa.select(Deliverable.status, health, sa.func.count()).where(*deliverable_scope)
+            .group_by(Deliverable.status, health)).all():
         by_status[status] += count
         by_health[health_value] += count
 
-    def listing(condition):
-        return list(db.session.execute(
-            sa.select(Deliverable).where(condition, *scope)
-            .options(joinedload(Deliverable.owner), joinedload(Deliverable.group))
-            .order_by(Deliverable.due_date, Deliverable.id).limit(list_limit)
-        ).scalars())
+    def listing(condition) -> list[ListedDeliverable]:
+        rows = db.session.execute(
+            sa.select(Deliverable.id, Deliverable.title, Deliverable.group_id, Deliverable.status,
+                      Deliverable.progress, Deliverable.owner_id, User.name, Deliverable.due_date,
+                      Deliverable.last_update_at)
+            .join(User, User.id == Deliverable.owner_id)
+            .where(condition, *deliverable_scope)
+            .order_by(Deliverable.due_date, Deliverable.id).limit(list_limit)).all()
+        return [ListedDeliverable(*row) for row in rows]
 
-    return Dashboard(group=group, progress=rows, by_status=by_status, by_health=by_health,
-                     overdue=listing(overdue_sql(Deliverable, clock)), stale=listing(stale_sql(Deliverable, clock)),
-                     total=sum(by_status.values()))
+    meeting_scope = [Meeting.group_id == group.id] if group is not None else []
+
+    def meetings(*conditions, order, limit=list_limit) -> list[ListedMeeting]:
+        rows = db.session.execute(
+            sa.select(Meeting.id, Meeting.title, Meeting.group_id, Meeting.starts_at)
+            .where(*conditions, *meeting_scope).order_by(order).limit(limit)).all()
+        return [ListedMeeting(*row) for row in rows]
+
+    has_minutes = sa.exists().where(MinutesRevision.meeting_id == Meeting.id)
+    upcoming = meetings(Meeting.status == "scheduled", Meeting.starts_at > now, order=Meeting.starts_at)
+    without_minutes = meetings(Meeting.status == "held", ~has_minutes, order=Meeting.starts_at.desc())
+
+    # Attendance of held meetings in the period: by month, and by group x sector x institution
+    # in one pass, rolled up here (a few hundred rows at most).
+    held = [Meeting.status == "held", Meeting.starts_at >= start, Meeting.starts_at < end, *meeting_scope]
+    attended = sa.func.sum(sa.case((Attendance.status == "attended", 1), else_=0))
+    counted = sa.func.sum(sa.case((Attendance.status.in_(("attended", "absent", "excused")), 1), else_=0))
+    month = _local_month(Meeting.starts_at).label("month")
+    attendance_by_month = [(m, *_rate(a, t)) for m, a, t in db.session.execute(
+        sa.select(month, attended, counted).join(Meeting, Meeting.id == Attendance.meeting_id)
+        .outerjoin(Institution, Institution.id == Attendance.institution_id)
+        .where(*held, in_sector).group_by(month).order_by(month)).all()]
+    attendance_rows = db.session.execute(
+        sa.select(Meeting.group_id, Institution.id, Institution.name, Institution.sector, attended, counted)
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .join(Institution, Institution.id == Attendance.institution_id)
+        .where(*held, in_sector)
+        .group_by(Meeting.group_id, Institution.id, Institution.name, Institution.sector)).all()
+    by_group: dict[int, list[int]] = {}
+    by_sector: dict[str, list[int]] = {}
+    by_institution: dict[int, list] = {}
+    balance_attendance: dict[int, dict[str, int]] = {}
+    for group_id, institution_id, name, sector, a, t in attendance_rows:
+        a, t = _rate(a, t)
+        for bucket, key in ((by_group, group_id), (by_sector, sector)):
+            bucket.setdefault(key, [0, 0])
+            bucket[key][0] += a
+            bucket[key][1] += t
+        by_institution.setdefault(institution_id, [institution_id, name, sector, 0, 0])
+        by_institution[institution_id][3] += a
+        by_institution[institution_id][4] += t
+        shares = balance_attendance.setdefault(group_id, {})
+        shares[sector] = shares.get(sector, 0) + a
+    attendance_by_institution = sorted(
+        (tuple(row) for row in by_institution.values() if row[4]),
+        key=lambda row: (-row[3] / row[4], -row[4], row[1]))[:list_limit]
+
+    # Multi-stakeholder balance: sectors of each group's member institutions and active people.
+    membership_scope = [GroupMembership.group_id == group.id] if group is not None else []
+    mix = db.session.execute(
+        sa.select(GroupMembership.group_id, Institution.sector,
+                  sa.func.count(sa.distinct(Institution.id)), sa.func.count(sa.distinct(User.id)))
+        .join(User, User.id == GroupMembership.user_id)
+        .join(Institution, Institution.id == User.institution_id)
+        .where(User.active.is_(True), *membership_scope)
+        .group_by(GroupMembership.group_id, Institution.sector)).all()
+    balance_of: dict[int, Balance] = {
+        g.id: Balance(g.id, {}, {}, balance_attendance.get(g.id, {}))
+        for g in groups.values() if group is None or g.id == group.id}
+    for group_id, sector, institutions, people in mix:
+        if group_id in balance_of:
+            balance_of[group_id].institutions[sector] = int(institutions)
+            balance_of[group_id].people[sector] = int(people)
+    for item in balance_of.values():
+        total_institutions = sum(item.institutions.values())
+        if total_institutions:
+            item.absent = [s for s in SECTORS if not item.institutions.get(s)]
+            item.dominant = [s for s, n in item.institutions.items() if n / total_institutions > DOMINANT_SHARE]
+
+    institution_scope = [Institution.active.is_(True), in_sector]
+    if group is not None:
+        institution_scope.append(Institution.id.in_(
+            sa.select(User.institution_id).join(GroupMembership, GroupMembership.user_id == User.id)
+            .where(GroupMembership.group_id == group.id).correlate(None)))
+    places = db.session.execute(
+        sa.select(Institution.state, Institution.sector, sa.func.count())
+        .where(*institution_scope).group_by(Institution.state, Institution.sector)).all()
+    by_state: dict[str, int] = {}
+    institutions_by_sector = {key: 0 for key in SECTORS}
+    for state, sector, count in places:
+        by_state[state] = by_state.get(state, 0) + count
+        institutions_by_sector[sector] = institutions_by_sector.get(sector, 0) + count
+    institutions_by_state = sorted(by_state.items(), key=lambda item: (-item[1], item[0]))
+
+    activity = _activity(group, filters, start, end, list_limit)
+    return Dashboard(
+        group=group, filters=filters, groups=groups, progress=progress, change=change,
+        by_status=by_status, by_health=by_health,
+        overdue=listing(overdue_sql(Deliverable, clock)), stale=listing(stale_sql(Deliverable, clock)),
+        total=sum(by_status.values()), upcoming=upcoming, without_minutes=without_minutes,
+        attendance_by_month=attendance_by_month,
+        attendance_by_group={g: (a, t) for g, (a, t) in by_group.items()},
+        attendance_by_sector={s: (a, t) for s, (a, t) in by_sector.items()},
+        attendance_by_institution=attendance_by_institution, balance=list(balance_of.values()),
+        institutions_by_state=institutions_by_state, institutions_by_sector=institutions_by_sector,
+        activity=activity)
+
+
+def _activity(group, filters: Filters, start: datetime, end: datetime, limit: int) -> list[Activity]:
+    """The latest updates, new members and held meetings, newest first (three small queries)."""
+    sector_people = (sa.select(User.id).join(Institution, Institution.id == User.institution_id)
+                     .where(Institution.sector == filters.sector).correlate(None)) if filters.sector else None
+    author = aliased(User)
+    updates = (sa.select(DeliverableUpdate.created_at, Deliverable.group_id, author.name, Deliverable.title,
+                         Deliverable.id)
+               .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
+               .outerjoin(author, author.id == DeliverableUpdate.author_id)
+               .where(DeliverableUpdate.created_at >= start, DeliverableUpdate.created_at < end))
+    members = (sa.select(GroupMembership.created_at, GroupMembership.group_id, User.name)
+               .join(User, User.id == GroupMembership.user_id)
+               .where(GroupMembership.created_at >= start, GroupMembership.created_at < end))
+    held = (sa.select(Meeting.starts_at, Meeting.group_id, Meeting.title, Meeting.id)
+            .where(Meeting.status == "held", Meeting.starts_at >= start, Meeting.starts_at < end))
+    if group is not None:
+        updates = updates.where(Deliverable.group_id == group.id)
+        members = members.where(GroupMembership.group_id == group.id)
+        held = held.where(Meeting.group_id == group.id)
+    if sector_people is not None:
+        updates = updates.where(DeliverableUpdate.author_id.in_(sector_people))
+        members = members.where(GroupMembership.user_id.in_(sector_people))
+    items = [Activity("update", at, g, who or "", title, link) for at, g, who, title, link in db.session.execute(
+        updates.order_by(DeliverableUpdate.created_at.desc()).limit(limit)).all()]
+    items += [Activity("member", at, g, who, "", None) for at, g, who in db.session.execute(
+        members.order_by(GroupMembership.created_at.desc()).limit(limit)).all()]
+    items += [Activity("meeting", at, g, "", title, link) for at, g, title, link in db.session.execute(
+        held.order_by(Meeting.starts_at.desc()).limit(limit)).all()]
+    return sorted(items, key=lambda item: item.at, reverse=True)[:limit]

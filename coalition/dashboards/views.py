@@ -1,23 +1,75 @@
-"""The coordinators' dashboard and each group's dashboard."""
+"""The coordinators' dashboard and each group's dashboard, with filters and CSV exports."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from coalition.dashboards import services
+from coalition.dashboards import permissions, services, tables
+from coalition.dashboards.figures import charts_for
+from coalition.errors import ValidationError
 from coalition.groups import services as group_services
+from coalition.institutions.models import SECTORS
 from coalition.web import current_actor
 
 bp = Blueprint("dashboards", __name__)
 
 
+def _board(slug: str | None):
+    """The dashboard for the request's filters; bad filters are shown beside the form, not raised."""
+    actor = current_actor()
+    group = group_services.get_group(actor, slug) if slug else None
+    errors: dict = {}
+    try:
+        filters = services.Filters.parse(request.args.get("sector"), request.args.get("start"),
+                                         request.args.get("end"))
+    except ValidationError as error:
+        errors, filters = error.fields, services.Filters()
+    return services.dashboard(actor, group, filters), errors
+
+
+def _page(slug: str | None):
+    board, errors = _board(slug)
+    actor = current_actor()
+    return render_template(
+        "dashboards/dashboard.html", board=board, tables=tables.tables(board), charts=charts_for(board),
+        describe=tables.describe, filter_errors=errors, sectors=SECTORS, args=request.args,
+        can_choose_group=permissions.can_view_coalition_dashboard(actor)), 422 if errors else 200
+
+
+def _export(slug: str | None, name: str):
+    board, errors = _board(slug)
+    if errors:
+        raise ValidationError(fields=errors)
+    table = tables.tables(board).get(name)
+    if table is None:
+        abort(404)
+    scope = board.group.slug if board.group is not None else "coalition"
+    filename = f"{scope}-{name}.csv"
+    # A byte-order mark so spreadsheet programs read the accents as UTF-8.
+    return Response("\ufeff" + tables.to_csv(table), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
 @bp.route("/dashboard")
 def coalition():
-    actor = current_actor()
-    return render_template("dashboards/dashboard.html", board=services.dashboard(actor))
+    slug = request.args.get("group")
+    if slug:
+        # The filter form's group choice: that group's own dashboard, with the other filters.
+        group_services.get_group(current_actor(), slug)
+        rest = {k: v for k, v in request.args.items() if k != "group" and v}
+        return redirect(url_for("dashboards.group", slug=slug, **rest))
+    return _page(None)
 
 
 @bp.route("/groups/<slug>/dashboard")
 def group(slug: str):
-    actor = current_actor()
-    group = group_services.get_group(actor, slug)
-    return render_template("dashboards/dashboard.html", board=services.dashboard(actor, group))
+    return _page(slug)
+
+
+@bp.route("/dashboard/<name>.csv")
+def coalition_csv(name: str):
+    return _export(None, name)
+
+
+@bp.route("/groups/<slug>/dashboard/<name>.csv")
+def group_csv(slug: str, name: str):
+    return _export(slug, name)

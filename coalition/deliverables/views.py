@@ -28,7 +28,7 @@ def index():
         group=(args.get("group") or None),
         status=args.get("status") if args.get("status") in STATUSES else None,
         health=args.get("health") if args.get("health") in HEALTHS else None,
-        owner_id=actor.id if args.get("owner") == "me" else None,
+        owner_id=actor.id if args.get("owner") == "me" else int_arg(args.get("owner")),
         overdue=args.get("overdue") == "true",
         stale=args.get("stale") == "true",
         q=(args.get("q") or "").strip()[:100] or None,

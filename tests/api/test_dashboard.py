@@ -52,7 +52,9 @@ def test_the_coalition_dashboard_is_for_coordinators_and_admins(call, role):
         return
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"group", "progress", "by_status", "by_health", "overdue", "stale", "total"}
+    assert set(body) == {"group", "filters", "progress", "by_status", "by_health", "overdue", "stale", "total",
+                         "upcoming_meetings", "meetings_without_minutes", "attendance", "balance", "institutions",
+                         "activity"}
     assert body["group"] is None
 
 
@@ -133,7 +135,7 @@ def test_an_empty_coalition_has_zero_figures(call, world):
     assert body["total"] == 0 and body["overdue"] == [] and body["stale"] == []
     assert set(body["by_status"].values()) == {0} and set(body["by_health"].values()) == {0}
     assert body["progress"] == [{"slug": "research", "name": "Investigación y Desarrollo", "progress": 0,
-                                 "deliverables": 0}]
+                                 "deliverables": 0, "change_7d": 0.0, "change_30d": 0.0}]
 
 
 def test_openapi_documents_the_dashboard(client):
@@ -145,3 +147,25 @@ def test_openapi_documents_the_dashboard(client):
     assert set(schemas["StatusCounts"]["properties"]) == set(STATUSES)
     assert set(schemas["HealthCounts"]["properties"]) == set(HEALTHS)
     assert schemas["DashboardDeliverable"]["properties"]["owner_name"]["example"] == "Mario Miembro"
+
+
+def test_filters_are_checked_and_echoed(call, world):
+    body = call("coordinator", "GET", "/api/v1/dashboard?sector=academia&start=2026-01-01&end=2026-12-31").get_json()
+    assert body["filters"] == {"sector": "academia", "start": "2026-01-01", "end": "2026-12-31"}
+    assert_error(call("coordinator", "GET", "/api/v1/dashboard?sector=pirates"), 422)
+    assert_error(call("coordinator", "GET", "/api/v1/dashboard?start=2026-02-30"), 422)
+    response = call("coordinator", "GET", "/api/v1/dashboard?start=2026-05-01&end=2026-04-01")
+    assert_error(response, 422)
+    assert "end" in response.get_json()["error"]["fields"]
+
+
+def test_the_sector_filter_narrows_deliverables_to_their_owners_sector(call, world):
+    academia = factories.institution(sector="academia")
+    owner = factories.user(groups={"ethics": "member"}, institution_id=academia.id)
+    factories.deliverable("ethics", owner=owner, title="Académico", due_date=factories.today() - timedelta(days=2))
+    db.session.commit()
+    everyone = call("coordinator", "GET", "/api/v1/dashboard").get_json()
+    academic = call("coordinator", "GET", "/api/v1/dashboard?sector=academia").get_json()
+    assert academic["total"] == 1 and everyone["total"] == 6
+    assert [d["title"] for d in academic["overdue"]] == ["Académico"]
+    assert academic["institutions"]["by_sector"]["academia"] == 1
