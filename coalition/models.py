@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 from coalition.audit.models import AuditEntry  # noqa: F401
 from coalition.auth.models import ApiToken, Invitation, User  # noqa: F401
+from coalition.dashboards.models import DataVersion  # noqa: F401
 from coalition.deliverables.models import Deliverable, DeliverableUpdate, Milestone  # noqa: F401
 from coalition.groups.models import GroupMembership, WorkingGroup  # noqa: F401
 from coalition.institutions.models import Institution  # noqa: F401

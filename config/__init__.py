@@ -52,6 +52,9 @@ class BaseConfig:
     # after this long (tests of a killed worker shorten it).
     OUTBOX_CLAIM_LEASE_SECONDS = int(os.environ.get("OUTBOX_CLAIM_LEASE_SECONDS") or 300)
 
+    # Dashboard figures are cached exactly (see coalition/dashboards/cache.py).
+    DASHBOARD_CACHE = True
+
     # A deliverable in progress with no update for this many days is stale.
     STALE_AFTER_DAYS = 14
     PER_PAGE = 25
@@ -71,6 +74,9 @@ class TestingConfig(BaseConfig):
     ARGON2_MEMORY_KIB = 8192
     # Tests send mail themselves (or start a real worker that turns this on).
     OUTBOX_DISPATCH = False
+    # Each test has a fresh database whose data version starts again at 0: a cache shared by the
+    # whole run would mix them up. tests/dashboards/test_cache.py turns it on for itself.
+    DASHBOARD_CACHE = False
 
 
 class ProductionConfig(BaseConfig):

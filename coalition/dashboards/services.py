@@ -5,7 +5,7 @@ same figures feed the HTML page, its CSV exports and the JSON API.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
-from coalition.dashboards import permissions
+from coalition.dashboards import cache, permissions
 from coalition.database import utcnow
 from coalition.deliverables.health import coalition_clock, health_sql, overdue_sql, stale_sql
 from coalition.deliverables.models import HEALTHS, STATUSES, Deliverable, DeliverableUpdate
@@ -144,7 +144,7 @@ class Dashboard:
 def _local_month(column):
     """The Mexico City year-month of a UTC timestamp column, as 'YYYY-MM', on either database."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(column + timedelta(hours=COALITION_UTC_OFFSET_HOURS), "YYYY-MM")
+        return sa.func.to_char(sa.func.timezone("America/Mexico_City", column), "YYYY-MM")
     return sa.func.strftime("%Y-%m", column, f"{COALITION_UTC_OFFSET_HOURS} hours")
 
 
@@ -169,10 +169,25 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
     else:
         require(permissions.can_view_group_dashboard(actor, group.id))
     filters = filters or Filters()
-    now = utcnow()
+    now = cache.clock(utcnow())
+    group_id = group.id if group is not None else None
+    figures = cache.cached(
+        (group_id, filters.sector, filters.start, filters.end, list_limit, now.isoformat()),
+        lambda: _figures(group_id, filters, now, list_limit))
+    groups = {g.id: g for g in db.session.execute(
+        sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
+    return replace(figures, group=group, groups=groups,
+                   progress=[(groups[g_id], progress, count) for g_id, progress, count in figures.progress])
+
+
+def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int) -> Dashboard:
+    """Every figure as plain data (group ids, not objects), so it can be cached."""
+    group = db.session.get(WorkingGroup, group_id) if group_id is not None else None
     clock = coalition_clock(now)
     start = _instant(filters.start) if filters.start else now - timedelta(days=365)
-    end = _instant(filters.end, end=True) if filters.end else now
+    # No end by default: anything recorded since the clock's rounded instant counts too (it bumped
+    # the data version, so the figures are recomputed with it).
+    end = _instant(filters.end, end=True) if filters.end else datetime.max.replace(tzinfo=now.tzinfo)
 
     groups = {g.id: g for g in db.session.execute(
         sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
@@ -192,7 +207,7 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
         sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress), sa.func.count())
         .where(*deliverable_scope).group_by(Deliverable.group_id)).all()
     progress_of = {g: (round(float(avg or 0)), n) for g, avg, n in progress_rows}
-    progress = [(g, *progress_of.get(g.id, (0, 0))) for g in groups.values() if group is None or g.id == group.id]
+    progress = [(g.id, *progress_of.get(g.id, (0, 0))) for g in groups.values() if group is None or g.id == group.id]
     moved = sa.func.coalesce(DeliverableUpdate.progress_after, 0) - sa.func.coalesce(DeliverableUpdate.progress_before, 0)
     week_ago, month_ago = now - timedelta(days=7), now - timedelta(days=30)
     change_rows = db.session.execute(
@@ -313,7 +328,7 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
 
     activity = _activity(group, filters, start, end, list_limit)
     return Dashboard(
-        group=group, filters=filters, groups=groups, progress=progress, change=change,
+        group=None, filters=filters, groups={}, progress=progress, change=change,
         by_status=by_status, by_health=by_health,
         overdue=listing(overdue_sql(Deliverable, clock)), stale=listing(stale_sql(Deliverable, clock)),
         total=sum(by_status.values()), upcoming=upcoming, without_minutes=without_minutes,

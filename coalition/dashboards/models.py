@@ -1,0 +1,14 @@
+"""The data version: one counter, bumped in the transaction of every change a dashboard reads."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coalition.extensions import db
+
+
+class DataVersion(db.Model):
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
