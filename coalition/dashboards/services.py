@@ -133,6 +133,8 @@ class Dashboard:
     institutions_by_state: list[tuple[str, int]]
     institutions_by_sector: dict[str, int]
     activity: list[Activity]
+    # What the figures depend on besides the data version: a rendering of them may be cached under it.
+    cache_key: tuple = ()
 
     @property
     def behind(self) -> WorkingGroup | None:
@@ -171,12 +173,11 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
     filters = filters or Filters()
     now = cache.clock(utcnow())
     group_id = group.id if group is not None else None
-    figures = cache.cached(
-        (group_id, filters.sector, filters.start, filters.end, list_limit, now.isoformat()),
-        lambda: _figures(group_id, filters, now, list_limit))
+    key = (group_id, filters.sector, filters.start, filters.end, list_limit, now.isoformat())
+    figures = cache.cached(key, lambda: _figures(group_id, filters, now, list_limit))
     groups = {g.id: g for g in db.session.execute(
         sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
-    return replace(figures, group=group, groups=groups,
+    return replace(figures, group=group, groups=groups, cache_key=key,
                    progress=[(groups[g_id], progress, count) for g_id, progress, count in figures.progress])
 
 

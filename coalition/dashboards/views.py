@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from coalition.dashboards import permissions, services, tables
+from flask_babel import get_locale, get_timezone
+from markupsafe import Markup
+
+from coalition.dashboards import cache, permissions, services, tables
 from coalition.dashboards.figures import charts_for
 from coalition.errors import ValidationError
 from coalition.groups import services as group_services
@@ -28,11 +31,21 @@ def _board(slug: str | None):
 
 def _page(slug: str | None):
     board, errors = _board(slug)
-    actor = current_actor()
-    return render_template(
-        "dashboards/dashboard.html", board=board, tables=tables.tables(board), charts=charts_for(board),
-        describe=tables.describe, filter_errors=errors, sectors=SECTORS, args=request.args,
-        can_choose_group=permissions.can_view_coalition_dashboard(actor)), 422 if errors else 200
+    can_choose_group = permissions.can_view_coalition_dashboard(current_actor())
+
+    def render() -> Markup:
+        return Markup(render_template(
+            "dashboards/_board.html", board=board, tables=tables.tables(board), charts=charts_for(board),
+            describe=tables.describe, filter_errors=errors, sectors=SECTORS, args=request.args,
+            can_choose_group=can_choose_group))
+
+    if errors:
+        html = render()
+    else:
+        # The board's HTML depends on its figures, the language, the timezone (times in tables)
+        # and whether the viewer may pick another group: nothing else, so it is cached with them.
+        html = cache.cached((*board.cache_key, "html", get_locale(), get_timezone(), can_choose_group), render)
+    return render_template("dashboards/dashboard.html", board=board, board_html=html), 422 if errors else 200
 
 
 def _export(slug: str | None, name: str):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import pytest
 
@@ -82,3 +83,22 @@ def test_with_redis_the_cache_is_shared_and_redis_down_only_costs_time(cached_ap
     cached_app.extensions.pop("dashboard_redis", None)
     assert figures(coordinator).total == 1
     cached_app.extensions.pop("dashboard_redis", None)
+
+
+def test_the_cached_page_is_kept_per_language_and_follows_changes(cached_app):
+    from tests.conftest import login
+
+    spanish = factories.user(role="coordinator", language="es")
+    english = factories.user(role="coordinator", language="en")
+    item = factories.deliverable("ethics", title="Primera versión", due_date=factories.today() - timedelta(days=1))
+    db.session.commit()
+    es_client, en_client = cached_app.test_client(), cached_app.test_client()
+    login(es_client, spanish)
+    login(en_client, english)
+    assert "Avance por grupo de trabajo" in es_client.get("/dashboard").get_data(as_text=True)
+    assert "Progress by working group" in en_client.get("/dashboard").get_data(as_text=True)
+    assert "Avance por grupo de trabajo" in es_client.get("/dashboard").get_data(as_text=True)
+    db.session.get(type(item), item.id).title = "Segunda versión"
+    db.session.commit()
+    page = en_client.get("/dashboard").get_data(as_text=True)
+    assert "Segunda versión" in page and "Primera versión" not in page
