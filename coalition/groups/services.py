@@ -154,13 +154,18 @@ def set_lead_institutions(actor, group: WorkingGroup, institution_ids) -> None:
     db.session.flush()
 
 
-def candidates_for(group: WorkingGroup, q: str | None = None, limit: int = 200) -> list[User]:
-    """Active people not yet in the group, for the add-member picker."""
+def candidates_for(group: WorkingGroup, q: str | None = None, limit: int = 200,
+                   ids: list[int] | None = None) -> list[User]:
+    """Active people not yet in the group, for the add-member picker: the first `limit` by name,
+    those matching `q` (name or email), or exactly those of `ids` (to check a submitted choice)."""
     stmt = (sa.select(User).where(User.active.is_(True))
             .where(~User.id.in_(sa.select(GroupMembership.user_id).where(GroupMembership.group_id == group.id)))
             .options(joinedload(User.institution)).order_by(User.name).limit(limit))
     if q:
-        stmt = stmt.where(User.name.ilike(f"%{q}%") | User.email.ilike(f"%{q}%"))
+        pattern = _like_pattern(q.strip())
+        stmt = stmt.where(User.name.ilike(pattern, escape="\\") | User.email.ilike(pattern, escape="\\"))
+    if ids is not None:
+        stmt = stmt.where(User.id.in_(ids))
     return list(db.session.execute(stmt).scalars())
 
 

@@ -1,7 +1,7 @@
 """Working group pages: the six groups, and one group with its people, deliverables and meetings."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from coalition.auth.permissions import require
@@ -14,7 +14,7 @@ from coalition.groups.forms import AddMemberForm, LeadInstitutionsForm, RemoveMe
 from coalition.institutions.services import institution_choices
 from coalition.meetings import permissions as meeting_permissions
 from coalition.meetings import services as meeting_services
-from coalition.web import apply_errors, current_actor
+from coalition.web import apply_errors, current_actor, int_arg
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -32,10 +32,12 @@ def _render_detail(actor, group, add_form=None, status=200):
     can_manage_members = permissions.can_manage_memberships(actor, group.id)
     if add_form is None and can_manage_members:
         add_form = AddMemberForm(formdata=None)
+    person_q = (request.args.get("person_q") or "").strip()[:100]
     if add_form is not None:
+        # Up to 200 people by name, or those matching the search: a large coalition is searched, not scrolled.
         add_form.user_id.choices = [(0, "—")] + [
             (u.id, f"{u.name} · {u.institution.short_name}" if u.institution else u.name)
-            for u in services.candidates_for(group)]
+            for u in services.candidates_for(group, q=person_q or None)]
     lead_form = None
     if permissions.can_manage_lead_institutions(actor):
         lead_form = LeadInstitutionsForm(formdata=None)
@@ -49,7 +51,7 @@ def _render_detail(actor, group, add_form=None, status=200):
         views=[deliverable_services.describe(d) for d in deliverables.items], deliverables_total=deliverables.total,
         upcoming=upcoming, past=past, progress=progress,
         my_role=actor.group_roles().get(group.id),
-        add_form=add_form, lead_form=lead_form, remove_form=RemoveMemberForm(formdata=None),
+        add_form=add_form, lead_form=lead_form, person_q=person_q, remove_form=RemoveMemberForm(formdata=None),
         can_manage_members=can_manage_members,
         can_manage_deliverables=deliverable_permissions.can_manage(actor, group.id),
         can_manage_meetings=meeting_permissions.can_manage(actor, group.id),
@@ -68,7 +70,9 @@ def add_member(slug: str):
     group = services.get_group(actor, slug)
     require(permissions.can_manage_memberships(actor, group.id))
     form = AddMemberForm()
-    form.user_id.choices = [(u.id, u.name) for u in services.candidates_for(group)] + [
+    chosen = int_arg(request.form.get("user_id"))
+    # The choice is checked against that one person, whoever was on the page's list.
+    form.user_id.choices = [(u.id, u.name) for u in services.candidates_for(group, ids=[chosen] if chosen else [])] + [
         (m.user_id, m.user.name) for m in services.memberships(group)]
     if form.validate_on_submit():
         try:

@@ -167,6 +167,24 @@ def test_lead_adds_a_member_to_their_group(client):
     assert "Nueva Integrante" in _page(client.get("/groups/ethics"))
 
 
+def test_in_a_large_coalition_anyone_can_be_found_and_added(client):
+    from coalition.auth.models import User
+
+    _viewer(client, groups={"ethics": "lead"})
+    db.session.execute(sa.insert(User), [{"email": f"a{n:03}@example.org", "name": f"Aaron {n:03}",
+                                          "password_hash": "x", "session_token": f"t{n}"} for n in range(250)])
+    late = factories.user(name="Zoila Última")
+    db.session.commit()
+    page = _page(client.get("/groups/ethics"))
+    assert f'value="{late.id}"' not in page  # past the first 200 by name
+    assert f'value="{late.id}"' in _page(client.get("/groups/ethics?person_q=zoila"))
+    assert "Aaron 100" not in _page(client.get("/groups/ethics?person_q=100%25"))  # % is literal, not a wildcard
+    assert "Aaron 100" in _page(client.get("/groups/ethics?person_q=aaron 100"))
+    response = post_form(client, "/groups/ethics/members", {"user_id": str(late.id), "role": "member"},
+                         form_page="/groups/ethics")
+    assert response.status_code == 302 and _memberships("ethics")[late.id] == "member"
+
+
 def test_lead_removes_a_member_of_their_group(client):
     lead = _viewer(client, groups={"ethics": "lead"})
     person = factories.user(name="Se Va", groups={"ethics": "member"})
