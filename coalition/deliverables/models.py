@@ -41,6 +41,8 @@ class Deliverable(db.Model):
         sa.Index("ix_deliverables_group_status", "group_id", "status"),
         sa.Index("ix_deliverables_owner_due", "owner_id", "due_date"),
         sa.Index("ix_deliverables_due_date", "due_date"),
+        # Progress per group (every page with the groups' bars) read from the index alone.
+        sa.Index("ix_deliverables_group_progress", "group_id", "progress"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +89,10 @@ class DeliverableUpdate(db.Model):
         sa.CheckConstraint(
             "kind IN ('update', 'milestone_added', 'milestone_progress', 'milestone_removed')", name="kind"),
         sa.Index("ix_deliverable_updates_deliverable_created", "deliverable_id", "created_at"),
-        sa.Index("ix_deliverable_updates_created_at", "created_at"),
+        # Covers the dashboards' "change over the last 7 and 30 days" (read from the index alone)
+        # and the newest-first activity feed.
+        sa.Index("ix_deliverable_updates_created_progress", "created_at", "deliverable_id", "progress_before",
+                 "progress_after"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
