@@ -50,11 +50,18 @@ class _Progress:
 
 @click.command("seed-demo")
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000),
-              help="Multiply the demo's size, for benchmarks.")
+              help="Grow the demo for benchmarks (1 is the demo itself; see above).")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database already has data.")
 @with_appcontext
 def seed_demo_command(scale: int, if_empty: bool):
-    """Create the demo coalition in an empty database."""
+    """Create the demo coalition in an empty database.
+
+    Larger scales are for benchmarks. The work grows linearly: each step of scale adds about
+    1,020 deliverables and 11,000 updates. The coalition grows with the square root of the
+    scale: institutions, people, group members and meetings. So --scale 100 writes about
+    101,000 deliverables and 1.1 million updates for 1,250 institutions, in well under two
+    minutes on SQLite. A progress bar per step goes to standard error.
+    """
     from coalition.demo.seed import database_has_data, seed_demo
 
     if database_has_data():
@@ -69,6 +76,9 @@ def seed_demo_command(scale: int, if_empty: bool):
     finally:
         progress.close()
     db.session.commit()
+    # Closing the connections makes SQLite fold its write-ahead log into the file now, not on the next write.
+    db.session.remove()
+    db.engine.dispose()
     summary = ", ".join(f"{n} {name}" for name, n in counts.items())
     click.echo(f"Demo coalition ready in {time.monotonic() - started:.1f}s: {summary}.")
 

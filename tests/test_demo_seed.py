@@ -193,33 +193,209 @@ def test_meetings_held_with_and_without_minutes_and_upcoming(session):
     assert {"attended", "absent"} <= {a for a, m in attendance if m == "held"}
 
 
-def test_seeding_is_deterministic(tmp_path):
+def _snapshot(db):
     from coalition.auth.models import User
-    from coalition.deliverables.models import Deliverable
-    from coalition.extensions import db
+    from coalition.deliverables.models import Deliverable, DeliverableUpdate, Milestone
     from coalition.institutions.models import Institution
+    from coalition.meetings.models import Attendance, Meeting
+
+    def rows(*columns, order_by):
+        return db.session.execute(sa.select(*columns).order_by(*order_by)).all()
+
+    return {
+        "institutions": rows(Institution.name, Institution.joined_on, order_by=[Institution.id]),
+        "people": rows(User.email, User.created_at, User.digest_frequency, order_by=[User.id]),
+        "deliverables": rows(Deliverable.title, Deliverable.owner_id, Deliverable.status, Deliverable.progress,
+                             Deliverable.due_date, Deliverable.last_update_at, order_by=[Deliverable.id]),
+        "milestones": rows(Milestone.deliverable_id, Milestone.title, Milestone.progress, order_by=[Milestone.id]),
+        "updates": rows(DeliverableUpdate.deliverable_id, DeliverableUpdate.author_id, DeliverableUpdate.created_at,
+                        DeliverableUpdate.status_after, DeliverableUpdate.progress_after, DeliverableUpdate.note,
+                        order_by=[DeliverableUpdate.id]),
+        "meetings": rows(Meeting.title, Meeting.starts_at, Meeting.status, order_by=[Meeting.id]),
+        "attendance": rows(Attendance.meeting_id, Attendance.user_id, Attendance.status, order_by=[Attendance.id]),
+    }
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_seeding_is_deterministic(tmp_path, scale):
+    from coalition.extensions import db
 
     snapshots = []
     for name in ("a.db", "b.db"):
         app = _fresh_app(tmp_path / name)
         with app.app_context():
-            _seed(app)
-            snapshots.append((
-                db.session.scalars(sa.select(Institution.name).order_by(Institution.id)).all(),
-                db.session.scalars(sa.select(User.email).order_by(User.id)).all(),
-                db.session.scalars(sa.select(Deliverable.title).order_by(Deliverable.id)).all(),
-            ))
+            _seed(app, scale=scale)
+            snapshots.append(_snapshot(db))
+    assert snapshots[0]["updates"]
     assert snapshots[0] == snapshots[1]
 
 
-def test_scale_multiplies_the_coalition_with_unique_names(tmp_path):
+# --- larger scales ---------------------------------------------------------------------------
+
+SCALE = 3
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory):
+    """One app seeded at a small benchmark scale, with the progress it reported; the tests only read it."""
+    app = _fresh_app(tmp_path_factory.mktemp("scaled") / "demo.db")
+    calls = []
+    with app.app_context():
+        counts = _seed(app, scale=SCALE, progress=lambda step, done, total: calls.append((step, done, total)))
+        yield {"app": app, "counts": counts, "progress": calls}
+
+
+@pytest.fixture()
+def scaled_session(scaled):
+    from coalition.extensions import db
+
+    with scaled["app"].app_context():
+        yield db.session
+
+
+def test_scale_grows_the_work_linearly_as_documented(scaled):
+    from coalition.demo.seed import DELIVERABLES_PER_SCALE, expected_deliverables
+
+    counts = scaled["counts"]
+    assert counts["deliverables"] in expected_deliverables(SCALE)
+    extra = 6 * DELIVERABLES_PER_SCALE * (SCALE - 1)
+    # Deliverables beyond the demo's carry at least ten updates on average...
+    assert counts["updates"] >= 10 * extra + 3 * (counts["deliverables"] - extra)
+    # ...so the documented benchmark scale reaches 100,000 deliverables and a million updates.
+    assert expected_deliverables(100).start >= 100_000
+    assert 10 * 6 * DELIVERABLES_PER_SCALE * 99 >= 1_000_000
+
+
+def test_scale_grows_the_coalition_with_its_square_root(scaled, scaled_session):
+    from coalition.demo import data
+    from coalition.groups.models import GroupMembership
+    from coalition.institutions.models import Institution
+
+    counts = scaled["counts"]
+    breadth = SCALE ** 0.5
+    assert counts["institutions"] == round(len(data.INSTITUTIONS) * breadth)
+    names = scaled_session.scalars(sa.select(Institution.name)).all()
+    assert len(set(names)) == len(names) == counts["institutions"]
+    assert 3 * counts["institutions"] <= counts["people"] <= 4 * counts["institutions"] + 4
+    sizes = scaled_session.execute(
+        sa.select(GroupMembership.group_id, sa.func.count()).group_by(GroupMembership.group_id)).all()
+    assert all(15 * breadth - 1 <= size <= 30 * breadth + 1 for _, size in sizes)
+    assert 6 * 8 < counts["meetings"] < 6 * 8 * SCALE
+
+
+def _histories(session):
+    """Each deliverable with its updates in the order they were recorded."""
+    from coalition.deliverables.models import Deliverable, DeliverableUpdate
+
+    deliverables = {row.id: row for row in session.execute(sa.select(
+        Deliverable.id, Deliverable.status, Deliverable.progress, Deliverable.version,
+        Deliverable.last_update_at, Deliverable.created_at))}
+    updates = {deliverable_id: [] for deliverable_id in deliverables}
+    for row in session.execute(
+            sa.select(DeliverableUpdate.deliverable_id, DeliverableUpdate.created_at,
+                      DeliverableUpdate.status_before, DeliverableUpdate.status_after,
+                      DeliverableUpdate.progress_before, DeliverableUpdate.progress_after, DeliverableUpdate.kind)
+            .order_by(DeliverableUpdate.deliverable_id, DeliverableUpdate.created_at, DeliverableUpdate.id)):
+        updates[row.deliverable_id].append(row)
+    return [(deliverables[deliverable_id], rows) for deliverable_id, rows in updates.items()]
+
+
+def test_scaled_histories_chain_from_not_started_to_where_each_deliverable_stands(scaled_session):
+    histories = _histories(scaled_session)
+    assert len(histories) >= 6 * 170 * (SCALE - 1)
+    for deliverable, updates in histories:
+        assert len(updates) == deliverable.version - 1 >= 3
+        assert (updates[0].status_before, updates[0].progress_before) == ("not_started", 0)
+        for before, after in zip(updates, updates[1:]):
+            assert (before.status_after, before.progress_after) == (after.status_before, after.progress_before)
+        last = updates[-1]
+        assert (last.status_after, last.progress_after) == (deliverable.status, deliverable.progress)
+        assert last.created_at == deliverable.last_update_at
+        assert deliverable.created_at < updates[0].created_at
+        assert {update.kind for update in updates} == {"update"}
+        assert all(0 <= u.progress_before <= 100 and 0 <= u.progress_after <= 100 for u in updates)
+
+
+@pytest.mark.parametrize("fixture", ["session", "scaled_session"])
+def test_progress_moved_over_the_last_7_and_30_days(request, fixture):
+    from coalition.deliverables.models import DeliverableUpdate
+
+    session = request.getfixturevalue(fixture)
+    now = datetime.combine(TODAY, time(12), tzinfo=ZoneInfo("America/Mexico_City"))
+
+    def moved_since(days):
+        change = DeliverableUpdate.progress_after - DeliverableUpdate.progress_before
+        return session.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(change), 0))
+            .where(DeliverableUpdate.created_at >= now - timedelta(days=days))).one()
+
+    total = session.scalar(sa.select(sa.func.count()).select_from(DeliverableUpdate))
+    (week, week_change), (month, month_change) = moved_since(7), moved_since(30)
+    assert 0 < week < month < total
+    assert 0 < week_change < month_change
+    assert month >= total // 20
+    assert session.scalar(sa.select(sa.func.max(DeliverableUpdate.created_at))) <= now
+    months = {(at.year, at.month) for at in session.scalars(sa.select(DeliverableUpdate.created_at))}
+    assert len(months) >= 6
+
+
+def test_progress_is_reported_step_by_step_up_to_each_total(scaled):
+    calls, counts = scaled["progress"], scaled["counts"]
+    steps = list(dict.fromkeys(step for step, _, _ in calls))
+    assert steps == ["institutions", "people", "memberships", "deliverables", "contributors", "milestones",
+                     "updates", "meetings", "attendance"]
+    for step in steps:
+        reported = [(done, total) for name, done, total in calls if name == step]
+        assert [done for done, _ in reported] == sorted(done for done, _ in reported)
+        assert len({total for _, total in reported}) == 1
+        assert reported[-1][0] == reported[-1][1]
+    last = {step: done for step, done, _ in calls}
+    assert last["deliverables"] == counts["deliverables"]
+    assert last["updates"] == counts["updates"]
+    assert len([call for call in calls if call[0] == "updates"]) >= 2
+
+
+def test_seed_demo_command_draws_its_progress_on_stderr(tmp_path):
+    app = _fresh_app(tmp_path / "cli.db")
+    with app.app_context():  # not the module's seeded apps, whose contexts stay pushed
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--scale", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Demo coalition ready" in result.stdout
+    for step in ("deliverables", "updates", "attendance"):
+        assert step in result.stderr
+    assert "updates" not in result.stdout.split(":", 1)[0]
+
+
+def test_seed_demo_help_documents_the_benchmark_scale(tmp_path):
+    result = _fresh_app(tmp_path / "help.db").test_cli_runner().invoke(args=["seed-demo", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "--scale 100" in text and "1.1 million updates" in text
+
+
+def test_seeding_invalidates_cached_dashboard_figures(app):
+    from coalition.dashboards.cache import version
+    from coalition.demo.seed import seed_demo
+
+    before = version()
+    seed_demo(today=TODAY)
+    assert version() > before
+
+
+@pytest.mark.postgres
+def test_scaled_seed_on_postgresql_counts_and_continues_the_sequences(app):
+    from coalition.deliverables.models import Deliverable, DeliverableUpdate
+    from coalition.demo.seed import seed_demo
     from coalition.extensions import db
     from coalition.institutions.models import Institution
 
-    app = _fresh_app(tmp_path / "scaled.db")
-    with app.app_context():
-        counts = _seed(app, scale=3)
-        names = db.session.scalars(sa.select(Institution.name)).all()
-    assert counts["institutions"] >= 3 * 110
-    assert len(set(names)) == len(names)
-    assert counts["deliverables"] >= 3 * 6 * 10
+    counts = seed_demo(scale=2, today=TODAY)
+    db.session.commit()
+    assert counts["deliverables"] == db.session.scalar(sa.select(sa.func.count()).select_from(Deliverable))
+    assert counts["updates"] == db.session.scalar(sa.select(sa.func.count()).select_from(DeliverableUpdate))
+    for deliverable, updates in _histories(db.session):
+        assert (updates[0].status_before, updates[0].progress_before) == ("not_started", 0)
+        assert (updates[-1].status_after, updates[-1].progress_after) == (deliverable.status, deliverable.progress)
+        assert updates[-1].created_at == deliverable.last_update_at
+    db.session.add(Institution(name="Institución nueva", sector="academia", state="CMX"))
+    db.session.commit()

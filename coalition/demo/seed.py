@@ -1,7 +1,24 @@
 """Load the demo coalition: fictional but realistic, the same on every run, and fast at any scale.
 
-Rows go in with Core bulk inserts in batches rather than ORM objects: `--scale 100` writes
-hundreds of thousands of rows. Parents get their ids assigned here (the database is empty, so
+Scale 1 is the demo: six groups, about 125 institutions, 450 people, 60-84 deliverables with
+their update histories, and two years of meetings. A larger `scale` is for benchmarks and grows
+the coalition's work and its breadth differently, so that it still looks like one national
+coalition rather than a hundred copies of one:
+
+* work grows linearly: each unit of scale above 1 adds DELIVERABLES_PER_SCALE deliverables to
+  every group (1,020 in all), each with a history of 7-17 updates (3-5 while not started), about
+  11,000 updates in all;
+* breadth grows with the square root of the scale: institutions (with their people), group
+  memberships and meetings.
+
+So `--scale 100` writes about 101,000 deliverables and 1.1 million updates for 1,250
+institutions, 4,400 people and 1,500 group memberships (about 25 s on SQLite, 35 s on PostgreSQL,
+on two cores). Every history runs from "not started" to where its deliverable stands, spread over
+the last months, so the dashboards' progress over the last 7 and 30 days has something to show.
+
+Rows are plain tuples written in batches through the driver's bulk path, in one transaction the
+caller commits: executemany on SQLite (with a wide page cache while loading), COPY on PostgreSQL
+with psycopg, Core executemany elsewhere. Parents get their ids here (the database is empty, so
 ids start after max(id)); children let the database number them.
 """
 from __future__ import annotations
@@ -13,23 +30,29 @@ import random
 import secrets
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from coalition.auth.models import User
-from coalition.deliverables.models import (
-    Deliverable, DeliverableUpdate, Milestone, deliverable_institutions)
+from coalition.dashboards.cache import bump
+from coalition.deliverables.models import Deliverable
 from coalition.demo import data
 from coalition.extensions import db
-from coalition.groups.models import GROUPS, GroupMembership, WorkingGroup, group_lead_institutions
+from coalition.groups.models import GROUPS, WorkingGroup
 from coalition.institutions.models import ABROAD, STATES, Institution
-from coalition.meetings.models import ActionItem, Attendance, Decision, Meeting, MinutesRevision
+from coalition.meetings.models import Meeting
 
 HOME = ZoneInfo("America/Mexico_City")
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
 SQLITE_CACHE_KIB = 256 * 1024
+# Deliverables each unit of scale above 1 adds to every group, and the length of their histories.
+DELIVERABLES_PER_SCALE = 170
+LONG_HISTORY = (7, 17)
+# Pre-written update notes per group and kind of note: formatting one per update is the seeder's hot loop.
+NOTE_VARIANTS = 64
 # In progress with no update for longer than this: well past the 14-day stale threshold.
 STALE_AGE_DAYS = (22, 70)
 
@@ -43,11 +66,37 @@ PROFILE_WEIGHTS = {"on_track": 3, "done": 2, "stale": 1, "review": 1, "not_start
 MEMBER_DELIVERABLES = {3: "plain", 5: "any"}  # 3 is on_track: in progress, never milestones
 LEAD_DELIVERABLES = (2, 7)
 
+# Every table the demo writes, parents before children (each batch is written in this order),
+# with the columns of its row tuples.
+COLUMNS = {
+    "institutions": ("id", "name", "acronym", "sector", "state", "country", "website", "joined_on", "active",
+                     "description", "created_at", "updated_at"),
+    "users": ("id", "email", "name", "institution_id", "password_hash", "session_token", "created_at",
+              "last_login_at", "last_digest_at", "role", "language", "timezone", "digest_frequency",
+              "digest_weekday", "digest_hour", "active"),
+    "group_lead_institutions": ("group_id", "institution_id"),
+    "group_memberships": ("group_id", "user_id", "role", "since", "created_at"),
+    "deliverables": ("id", "group_id", "title", "description", "owner_id", "start_date", "due_date", "status",
+                     "progress", "version", "last_update_at", "created_by_id", "created_at", "updated_at"),
+    "deliverable_institutions": ("deliverable_id", "institution_id"),
+    "milestones": ("deliverable_id", "title", "weight", "progress", "position", "due_date"),
+    "deliverable_updates": ("deliverable_id", "author_id", "created_at", "status_before", "status_after",
+                            "progress_before", "progress_after", "note", "kind"),
+    "meetings": ("id", "group_id", "title", "starts_at", "duration_minutes", "location", "agenda", "status",
+                 "organiser_id", "ical_uid", "ical_sequence", "minutes_published_at", "version", "created_at",
+                 "updated_at"),
+    "attendance": ("meeting_id", "user_id", "institution_id", "status", "updated_at"),
+    "minutes_revisions": ("meeting_id", "body", "author_id", "created_at"),
+    "decisions": ("meeting_id", "text", "author_id", "created_at"),
+    "action_items": ("meeting_id", "text", "assignee_id", "due_date", "done", "created_at"),
+}
+# The tables whose ids are assigned here rather than by the database.
+PARENT_TABLES = (Institution.__table__, User.__table__, Deliverable.__table__, Meeting.__table__)
 # Tables whose batches move a progress bar, and the step name the bar shows.
 PROGRESS_STEPS = {
     "institutions": "institutions", "users": "people", "group_memberships": "memberships",
-    "deliverables": "deliverables", "deliverable_updates": "updates", "meetings": "meetings",
-    "attendance": "attendance",
+    "deliverables": "deliverables", "deliverable_institutions": "contributors", "milestones": "milestones",
+    "deliverable_updates": "updates", "meetings": "meetings", "attendance": "attendance",
 }
 COUNT_NAMES = {
     "institutions": "institutions", "users": "people", "group_memberships": "memberships",
@@ -67,7 +116,10 @@ def database_has_data() -> bool:
 
 def seed_demo(scale: int = 1, password: str = "coalition-demo", today: date | None = None,
               progress=None) -> dict:
-    """Fill an empty database with the demo coalition, `scale` times its size; return row counts."""
+    """Fill an empty database with the demo coalition grown to `scale` (see the module); return row counts.
+
+    `progress(step, done, total)` is called after each batch of the main tables is written.
+    """
     if scale < 1:
         raise ValueError("scale must be at least 1")
     from coalition.auth.services import hash_password
@@ -78,6 +130,12 @@ def seed_demo(scale: int = 1, password: str = "coalition-demo", today: date | No
     return _DemoBuilder(scale, password_hash, today, progress).run()
 
 
+def expected_deliverables(scale: int) -> range:
+    """The range the number of deliverables falls in at `scale` (10-14 per group, plus the scale's)."""
+    extra = len(GROUPS) * DELIVERABLES_PER_SCALE * (scale - 1)
+    return range(len(GROUPS) * 10 + extra, len(GROUPS) * 14 + extra + 1)
+
+
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().replace(" ", "")
 
@@ -86,10 +144,107 @@ def _date_es(day: date) -> str:
     return f"{day.day} de {data.MONTHS_ES[day.month - 1]} de {day.year}"
 
 
+def _sqlite_instant(value: datetime | None) -> str | None:
+    """Render an aware datetime as SQLAlchemy stores it in SQLite: naive UTC with microseconds."""
+    if value is None:
+        return None
+    if value.tzinfo is not timezone.utc:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _same(value):
+    return value
+
+
+class _Random(random.Random):
+    """random.Random with float-based randint and choice: a few times faster, and as deterministic."""
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq):
+        return seq[int(self.random() * len(seq))]
+
+
+class _Writer:
+    """Buffer rows as tuples per table and insert them in batches through the driver's bulk path."""
+
+    def __init__(self, on_flush):
+        self.connection = db.session.connection()
+        dialect = self.connection.dialect
+        if dialect.name == "sqlite":
+            self.mode = "executemany"
+        elif dialect.name == "postgresql" and dialect.driver == "psycopg":
+            self.mode = "copy"
+        else:
+            self.mode = "core"
+        self.on_flush = on_flush
+        self.tables = {name: db.metadata.tables[name] for name in COLUMNS}
+        self.pending: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
+        self.counts: dict[str, int] = dict.fromkeys(COLUMNS, 0)
+        self.streams: dict[str, object] = {}
+        quote = dialect.identifier_preparer.quote
+        self.sql = {}
+        for name, columns in COLUMNS.items():
+            names = ", ".join(quote(column) for column in columns)
+            if self.mode == "copy":
+                self.sql[name] = f"COPY {quote(name)} ({names}) FROM STDIN"
+            elif self.mode == "executemany":
+                self.sql[name] = f"INSERT INTO {quote(name)} ({names}) VALUES ({', '.join('?' * len(columns))})"
+
+    def add(self, name: str, row: tuple) -> None:
+        rows = self.pending[name]
+        rows.append(row)
+        if len(rows) >= BATCH_SIZE:
+            self.flush()
+
+    @contextmanager
+    def streaming(self, name: str):
+        """While only `name` is written, keep one COPY open: PostgreSQL inserts while the rows are drawn."""
+        if self.mode != "copy":
+            yield
+            return
+        self.flush()
+        with self.connection.connection.driver_connection.cursor() as cursor, cursor.copy(self.sql[name]) as copy:
+            self.streams[name] = copy
+            try:
+                yield
+                self.flush()
+            finally:
+                del self.streams[name]
+
+    def flush(self) -> None:
+        """Insert every buffered row, parents first, so children never wait on a parent's batch."""
+        for name, rows in self.pending.items():
+            if not rows:
+                continue
+            if self.mode == "executemany":
+                self.connection.exec_driver_sql(self.sql[name], rows)
+            elif self.mode == "copy":
+                if name in self.streams:
+                    write_row = self.streams[name].write_row
+                    for row in rows:
+                        write_row(row)
+                else:
+                    with self.connection.connection.driver_connection.cursor() as cursor:
+                        with cursor.copy(self.sql[name]) as copy:
+                            for row in rows:
+                                copy.write_row(row)
+            else:
+                columns = COLUMNS[name]
+                self.connection.execute(self.tables[name].insert(), [dict(zip(columns, row)) for row in rows])
+            self.counts[name] += len(rows)
+            rows.clear()
+            self.on_flush(name, self.counts[name])
+
+
 class _DemoBuilder:
     def __init__(self, scale: int, password_hash: str, today: date | None, progress):
         self.scale = scale
-        self.rng = random.Random(41 + scale)
+        # How much wider than the demo the coalition is: institutions, people, members and meetings.
+        self.breadth = math.sqrt(scale)
+        self.rng = _Random(41 + scale)
         if today is None:
             self.now = datetime.now(timezone.utc)
             self.today = self.now.astimezone(HOME).date()
@@ -98,59 +253,60 @@ class _DemoBuilder:
             self.now = datetime.combine(today, time(12), tzinfo=HOME).astimezone(timezone.utc)
         self.password_hash = password_hash
         self.progress = progress
-        self.pending: dict[sa.Table, list[dict]] = {}
-        self.counts: dict[str, int] = {}
         self.totals: dict[str, int] = {}
         self.next_ids: dict[str, int] = {}
 
     def run(self) -> dict:
-        sqlite = db.session.connection().dialect.name == "sqlite"
-        if sqlite:
-            # SQLite's default 2 MiB page cache thrashes on large scales' indexes; widen it meanwhile.
-            cache_size = db.session.execute(sa.text("PRAGMA cache_size")).scalar()
-            db.session.execute(sa.text(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}"))
+        connection = db.session.connection()
+        dialect = connection.dialect.name
+        if dialect != "sqlite":
+            if dialect == "postgresql":
+                # Nobody waits on this one commit's WAL flush; it only applies to this transaction.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            return self._load(dialect)
+        # SQLite's default 2 MiB page cache thrashes on the updates' indexes; widen it meanwhile.
+        cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        try:
+            return self._load(dialect)
+        finally:
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
+
+    def _load(self, dialect: str) -> dict:
+        # Raw driver inserts skip SQLAlchemy's type conversion: hand SQLite what SQLAlchemy would store.
+        self.at = _sqlite_instant if dialect == "sqlite" else _same
+        self.day = date.isoformat if dialect == "sqlite" else _same
+        self.writer = _Writer(self._flushed)
+        # Ids are handed out here, after whatever the database already holds.
+        for table in PARENT_TABLES:
+            self.next_ids[table.name] = (db.session.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0) + 1
         self.groups = self._groups()
+        # Cached dashboard figures must not outlive the empty database they were computed on.
+        bump()
         self._institutions()
         self._people()
         self._memberships()
-        self._deliverables()
+        self.contexts = {slug: self._group_context(slug) for slug in self.groups}
+        histories = self._deliverables()
+        with self.writer.streaming("deliverable_updates"):
+            self._updates(histories)
         self._meetings()
         self._sync_sequences()
-        if sqlite:
-            db.session.execute(sa.text(f"PRAGMA cache_size={int(cache_size)}"))
         counts = {"groups": len(self.groups)}
-        counts.update({name: self.counts.get(table, 0) for table, name in COUNT_NAMES.items()})
+        counts.update({name: self.writer.counts[table] for table, name in COUNT_NAMES.items()})
         return counts
 
     # -- writing -----------------------------------------------------------------------------
 
     def _new_id(self, table: sa.Table) -> int:
-        if table.name not in self.next_ids:
-            current = db.session.execute(sa.select(sa.func.max(table.c.id))).scalar()
-            self.next_ids[table.name] = (current or 0) + 1
         value = self.next_ids[table.name]
         self.next_ids[table.name] = value + 1
         return value
 
-    def _add(self, table: sa.Table, row: dict) -> None:
-        rows = self.pending.setdefault(table, [])
-        rows.append(row)
-        if len(rows) >= BATCH_SIZE:
-            self._flush(table)
-
-    def _flush(self, table: sa.Table | None = None) -> None:
-        """Insert what is buffered (parents first: tables flush in the order they were first buffered)."""
-        for each in [table] if table is not None else list(self.pending):
-            rows = self.pending.get(each)
-            if not rows:
-                continue
-            db.session.execute(each.insert(), rows)
-            self.counts[each.name] = self.counts.get(each.name, 0) + len(rows)
-            self.pending[each] = []
-            step = PROGRESS_STEPS.get(each.name)
-            if step and self.progress is not None:
-                done = self.counts[each.name]
-                self.progress(step, done, max(done, self.totals.get(each.name, done)))
+    def _flushed(self, table: str, done: int) -> None:
+        step = PROGRESS_STEPS.get(table)
+        if step and self.progress is not None:
+            self.progress(step, done, max(done, self.totals.get(table, done)))
 
     # -- time --------------------------------------------------------------------------------
 
@@ -158,7 +314,7 @@ class _DemoBuilder:
         """An aware UTC instant during Mexico City working hours on `day`."""
         if hour is None:
             hour = self.rng.randint(9, 18)
-        local = datetime(day.year, day.month, day.day, hour, self.rng.randrange(0, 60, 5), tzinfo=HOME)
+        local = datetime(day.year, day.month, day.day, hour, 5 * self.rng.randint(0, 11), tzinfo=HOME)
         return min(local.astimezone(timezone.utc), self.now - timedelta(minutes=30))
 
     def _days_ago(self, days: int) -> date:
@@ -180,38 +336,42 @@ class _DemoBuilder:
 
     def _institutions(self) -> None:
         rng = self.rng
-        table = Institution.__table__
+        base = data.INSTITUTIONS
+        total = round(len(base) * self.breadth)
+        # Whole copies of the demo's institutions, then a sample of them for what is left.
+        chosen: list[tuple[int, tuple]] = []
+        for copy in itertools.count(1):
+            left = total - len(chosen)
+            if left <= 0:
+                break
+            entries = base if left >= len(base) else [base[i] for i in sorted(rng.sample(range(len(base)), left))]
+            chosen += [(copy, entry) for entry in entries]
         self.institutions: list[dict] = []
         self.by_acronym: dict[str, dict] = {}
-        self.totals["institutions"] = len(data.INSTITUTIONS) * self.scale
-        for copy in range(1, self.scale + 1):
-            for name, acronym, sector, state, country in data.INSTITUTIONS:
-                active = acronym not in data.INACTIVE_INSTITUTIONS
-                if copy > 1:  # names and acronyms stay unique at every scale
-                    name, acronym = f"{name} {copy}", f"{acronym}{copy}"
-                joined = self._days_ago(rng.randint(60, 6 * 365))
-                place = country if state == ABROAD else STATES[state]
-                description = rng.choice(data.SECTOR_DESCRIPTIONS[sector]).format(
-                    place=place, topic=rng.choice(data.SECTOR_TOPICS[sector]))
-                institution = {"id": self._new_id(table), "acronym": acronym, "sector": sector,
-                               "state": state, "country": country, "joined": joined, "active": active,
-                               "domain": f"{acronym.lower()}.example.org", "people": []}
-                self.institutions.append(institution)
-                self.by_acronym[acronym] = institution
-                created = self._moment(joined, 10)
-                self._add(table, {
-                    "id": institution["id"], "name": name, "acronym": acronym, "sector": sector,
-                    "state": state, "country": country, "website": f"https://{institution['domain']}/",
-                    "joined_on": joined, "active": active, "description": description,
-                    "created_at": created, "updated_at": created,
-                })
-        self._flush()
+        self.totals["institutions"] = total
+        for copy, (name, acronym, sector, state, country) in chosen:
+            active = acronym not in data.INACTIVE_INSTITUTIONS
+            if copy > 1:  # names and acronyms stay unique at every scale
+                name, acronym = f"{name} {copy}", f"{acronym}{copy}"
+            joined = self._days_ago(rng.randint(60, 6 * 365))
+            place = country if state == ABROAD else STATES[state]
+            description = rng.choice(data.SECTOR_DESCRIPTIONS[sector]).format(
+                place=place, topic=rng.choice(data.SECTOR_TOPICS[sector]))
+            institution = {"id": self._new_id(Institution.__table__), "acronym": acronym, "sector": sector,
+                           "state": state, "country": country, "joined": joined, "active": active,
+                           "domain": f"{acronym.lower()}.example.org", "people": []}
+            self.institutions.append(institution)
+            self.by_acronym[acronym] = institution
+            created = self.at(self._moment(joined, 10))
+            self.writer.add("institutions", (
+                institution["id"], name, acronym, sector, state, country, f"https://{institution['domain']}/",
+                self.day(joined), active, description, created, created))
+        self.writer.flush()
 
     # -- people ------------------------------------------------------------------------------
 
     def _people(self) -> None:
         rng = self.rng
-        table = User.__table__
         self.emails: set[str] = set()
         self.people: list[dict] = []
         self.fixed: dict[str, dict] = {}
@@ -222,11 +382,8 @@ class _DemoBuilder:
             institution = self.by_acronym.get(acronym) if acronym else None
             person = self._person(institution, name, email, founded)
             self.fixed[email] = person
-            self._add(table, {
-                **self._user_row(person, email, name, institution),
-                "role": role, "language": "es", "timezone": "America/Mexico_City",
-                "digest_frequency": "weekly", "digest_weekday": 0, "digest_hour": 8, "active": True,
-            })
+            self.writer.add("users", (*self._user_row(person, email, name, institution),
+                                      role, "es", "America/Mexico_City", "weekly", 0, 8, True))
         for institution, size in zip(self.institutions, sizes):
             for _ in range(size):
                 female = rng.random() < 0.5
@@ -239,13 +396,11 @@ class _DemoBuilder:
                 person = self._person(institution, name, email, joined)
                 person["active"] = rng.random() > 0.02
                 self.people.append(person)
-                self._add(table, {
-                    **self._user_row(person, email, name, institution),
-                    "role": "member", "language": self._language(institution),
-                    "timezone": self._timezone(institution), **self._digest_settings(),
-                    "active": person["active"],
-                })
-        self._flush()
+                self.writer.add("users", (
+                    *self._user_row(person, email, name, institution),
+                    "member", self._language(institution), self._timezone(institution),
+                    *self._digest_settings(), person["active"]))
+        self.writer.flush()
 
     def _person(self, institution: dict | None, name: str, email: str, joined: date) -> dict:
         person = {"id": self._new_id(User.__table__), "name": name, "email": email, "joined": joined,
@@ -257,17 +412,14 @@ class _DemoBuilder:
             institution["people"].append(person)
         return person
 
-    def _user_row(self, person: dict, email: str, name: str, institution: dict | None) -> dict:
+    def _user_row(self, person: dict, email: str, name: str, institution: dict | None) -> tuple:
+        """The columns every user row starts with, up to last_digest_at."""
         created = self._moment(person["joined"])
         last_login = None
         if self.rng.random() < 0.7:
             last_login = max(created, self.now - timedelta(minutes=self.rng.randint(30, 40 * 24 * 60)))
-        return {
-            "id": person["id"], "email": email, "name": name,
-            "institution_id": institution["id"] if institution else None,
-            "password_hash": self.password_hash, "session_token": secrets.token_urlsafe(32),
-            "created_at": created, "last_login_at": last_login, "last_digest_at": None,
-        }
+        return (person["id"], email, name, institution["id"] if institution else None, self.password_hash,
+                secrets.token_urlsafe(32), self.at(created), self.at(last_login), None)
 
     def _email(self, first: str, surname1: str, surname2: str, domain: str) -> str:
         local = f"{_ascii(first.split()[0])}.{_ascii(surname1)}"
@@ -296,29 +448,28 @@ class _DemoBuilder:
             return local
         return "America/Mexico_City"
 
-    def _digest_settings(self) -> dict:
+    def _digest_settings(self) -> tuple[str, int, int]:
+        """(digest_frequency, digest_weekday, digest_hour) for one person."""
         rng = self.rng
         r = rng.random()
         frequency = "weekly" if r < 0.8 else "daily" if r < 0.92 else "off"
-        return {"digest_frequency": frequency,
-                "digest_weekday": 0 if rng.random() < 0.8 else rng.randint(0, 4),
-                "digest_hour": 8 if rng.random() < 0.7 else rng.choice((7, 9, 18))}
+        return (frequency, 0 if rng.random() < 0.8 else rng.randint(0, 4),
+                8 if rng.random() < 0.7 else rng.choice((7, 9, 18)))
 
     # -- memberships -------------------------------------------------------------------------
 
     def _memberships(self) -> None:
         rng = self.rng
-        table = GroupMembership.__table__
         pool = [p for p in self.people if p["active"] and p["institution"]["active"]]
         self.members: dict[str, list[dict]] = {}
         self.leads: dict[str, list[dict]] = {}
-        # Memberships grow with the square root of the scale: attendance is members x meetings.
-        size = math.sqrt(self.scale)
+        # Memberships grow with the coalition's breadth, not its work: attendance is members x meetings.
+        size = self.breadth
         for slug, group in self.groups.items():
             plan = data.GROUP_PLANS[slug]
             lead_institutions = [self.by_acronym[acronym] for acronym in plan["leads"]]
             for institution in lead_institutions:
-                self._add(group_lead_institutions, {"group_id": group.id, "institution_id": institution["id"]})
+                self.writer.add("group_lead_institutions", (group.id, institution["id"]))
             if slug == "ethics":
                 colead = rng.choice([p for p in lead_institutions[1]["people"] if p["active"]])
                 leads = [self.fixed["lead@example.org"], colead]
@@ -343,12 +494,10 @@ class _DemoBuilder:
                 start = max(person["joined"], (person["institution"] or {}).get("joined", person["joined"]))
                 span = max(0, (self.today - start).days - 7)
                 since = start + timedelta(days=rng.randint(0, span))
-                self._add(table, {
-                    "group_id": group.id, "user_id": person["id"],
-                    "role": "lead" if person["id"] in lead_ids else "member",
-                    "since": since, "created_at": self._moment(since),
-                })
-        self._flush()
+                self.writer.add("group_memberships", (
+                    group.id, person["id"], "lead" if person["id"] in lead_ids else "member",
+                    self.day(since), self.at(self._moment(since))))
+        self.writer.flush()
 
     @staticmethod
     def _quotas(weights: dict[str, float], target: int, chosen: list[dict]) -> dict[str, int]:
@@ -372,59 +521,79 @@ class _DemoBuilder:
 
     # -- deliverables ------------------------------------------------------------------------
 
-    def _deliverables(self) -> None:
+    def _deliverables(self) -> list[tuple]:
+        """Write the deliverables, their institutions and milestones; return what their histories need."""
         rng = self.rng
-        table = Deliverable.__table__
-        plans = []
-        profiles, profile_weights = list(PROFILE_WEIGHTS), list(PROFILE_WEIGHTS.values())
-        for slug, group in self.groups.items():
-            members, leads = self.members[slug], self.leads[slug]
-            context = self._group_context(slug)
-            titles = list(data.DELIVERABLES[slug])
-            rng.shuffle(titles)
-            for i in range(rng.randint(10, 14) * self.scale):
-                profile = (GUARANTEED_PROFILES[i] if i < len(GUARANTEED_PROFILES)
-                           else rng.choices(profiles, profile_weights)[0])
-                title, description = titles[i % len(titles)]
-                if i >= len(titles):
-                    title = f"{title} (ciclo {i // len(titles) + 1})"
-                plain = False
-                if slug == "ethics" and i in MEMBER_DELIVERABLES:
-                    owner = self.fixed["member@example.org"]
-                    plain = MEMBER_DELIVERABLES[i] == "plain"
-                elif slug == "ethics" and i in LEAD_DELIVERABLES:
-                    owner = self.fixed["lead@example.org"]
-                else:
-                    owner = rng.choice(leads) if rng.random() < 0.2 else rng.choice(members)
-                plan = self._deliverable_plan(profile, plain)
-                plan.update(id=self._new_id(table), slug=slug, owner=owner, context=context)
-                plan["institution_ids"] = self._contributors(owner, context)
-                plans.append(plan)
-                self._add(table, {
-                    "id": plan["id"], "group_id": group.id, "title": title, "description": description,
-                    "owner_id": owner["id"], "start_date": plan["start_date"], "due_date": plan["due_date"],
-                    "status": plan["status"], "progress": plan["progress"], "version": plan["updates"] + 1,
-                    "last_update_at": plan["last_at"], "created_by_id": rng.choice(leads)["id"],
-                    "created_at": plan["created_at"], "updated_at": plan["last_at"],
-                })
-        self.totals["deliverables"] = len(plans)
-        self.totals["deliverable_updates"] = sum(plan["updates"] for plan in plans)
-        self._flush()
-        for plan in plans:
-            for institution_id in plan["institution_ids"]:
-                self._add(deliverable_institutions, {"deliverable_id": plan["id"], "institution_id": institution_id})
-            for milestone in plan["milestones"]:
-                self._add(Milestone.__table__, {"deliverable_id": plan["id"], **milestone})
-            self._updates(plan)
-        self._flush()
+        cum_weights = list(itertools.accumulate(PROFILE_WEIGHTS.values()))
+        profiles = list(PROFILE_WEIGHTS)
+        demo_counts = {slug: rng.randint(10, 14) for slug in self.groups}
+        extra = DELIVERABLES_PER_SCALE * (self.scale - 1)
+        self.totals["deliverables"] = sum(demo_counts.values()) + extra * len(self.groups)
+        histories, children = [], []
+        add = self.writer.add
+        # One table at a time, so PostgreSQL can take each through a single COPY.
+        with self.writer.streaming("deliverables"):
+            for slug, group in self.groups.items():
+                members, leads = self.members[slug], self.leads[slug]
+                context = self.contexts[slug]
+                titles = list(data.DELIVERABLES[slug])
+                rng.shuffle(titles)
+                demo = demo_counts[slug]
+                for i in range(demo + extra):
+                    if i < len(GUARANTEED_PROFILES):
+                        profile = GUARANTEED_PROFILES[i]
+                    else:
+                        profile = rng.choices(profiles, cum_weights=cum_weights)[0]
+                    title, description = titles[i % len(titles)]
+                    if i >= len(titles):
+                        title = f"{title} (ciclo {i // len(titles) + 1})"
+                    plain = False
+                    if slug == "ethics" and i in MEMBER_DELIVERABLES:
+                        owner = self.fixed["member@example.org"]
+                        plain = MEMBER_DELIVERABLES[i] == "plain"
+                    elif slug == "ethics" and i in LEAD_DELIVERABLES:
+                        owner = self.fixed["lead@example.org"]
+                    else:
+                        owner = rng.choice(leads) if rng.random() < 0.2 else rng.choice(members)
+                    # Beyond the demo's own, deliverables have run longer and been updated more often.
+                    plan = self._deliverable_plan(profile, plain, long=i >= demo)
+                    deliverable_id = self._new_id(Deliverable.__table__)
+                    status, progress, updates = plan["status"], plan["progress"], plan["updates"]
+                    last_at = self.at(plan["last_at"])
+                    add("deliverables", (
+                        deliverable_id, group.id, title, description, owner["id"], self.day(plan["start_date"]),
+                        self.day(plan["due_date"]), status, progress, updates + 1, last_at,
+                        rng.choice(leads)["id"], self.at(plan["created_at"]), last_at))
+                    children.append((deliverable_id, self._contributors(owner, context), plan["milestones"]))
+                    histories.append((deliverable_id, status, progress, updates, plan["first_at"], plan["last_at"],
+                                      owner["id"], context))
+        self.totals["deliverable_institutions"] = sum(len(ids) for _, ids, _ in children)
+        with self.writer.streaming("deliverable_institutions"):
+            for deliverable_id, institution_ids, _ in children:
+                for institution_id in institution_ids:
+                    add("deliverable_institutions", (deliverable_id, institution_id))
+        self.totals["milestones"] = sum(len(milestones) for _, _, milestones in children)
+        with self.writer.streaming("milestones"):
+            for deliverable_id, _, milestones in children:
+                for title, weight, value, position, due in milestones:
+                    add("milestones", (deliverable_id, title, weight, value, position, self.day(due)))
+        return histories
 
     def _group_context(self, slug: str) -> dict:
+        rng = self.rng
         members = self.members[slug]
         by_id = {person["institution_id"]: person["institution"] for person in members if person["institution"]}
         institutions = list(by_id.values())
+        acronyms = [inst["acronym"] for inst in institutions]
+        states = tuple(STATES.values())
+        notes = {kind: [rng.choice(templates).format(inst=rng.choice(acronyms), state=rng.choice(states),
+                                                      n=rng.randint(2, 6), m=rng.randint(8, 60))
+                        for _ in range(NOTE_VARIANTS)]
+                 for kind, templates in data.NOTES.items()}
         return {"members": members, "leads": self.leads[slug], "institutions": institutions,
-                "acronyms": [inst["acronym"] for inst in institutions],
-                "titles": [title for title, _ in data.DELIVERABLES[slug]]}
+                "acronyms": acronyms, "titles": [title for title, _ in data.DELIVERABLES[slug]],
+                "member_ids": [p["id"] for p in members], "lead_ids": [p["id"] for p in self.leads[slug]],
+                "notes": notes}
 
     def _contributors(self, owner: dict, context: dict) -> list[int]:
         ids = [owner["institution_id"]] if owner["institution_id"] else []
@@ -457,10 +626,13 @@ class _DemoBuilder:
             return "blocked", r(5, 90), r(3, 30), r(10, 60)
         return "not_started", r(40, 240), r(2, 30), 0
 
-    def _deliverable_plan(self, profile: str, plain: bool) -> dict:
+    def _deliverable_plan(self, profile: str, plain: bool, long: bool) -> dict:
         rng = self.rng
         status, due_in, age, progress = self._profile(profile)
-        updates = rng.randint(3, 5) if status == "not_started" else rng.randint(3, 10)
+        if status == "not_started":
+            updates = rng.randint(3, 5)
+        else:
+            updates = rng.randint(*LONG_HISTORY) if long else rng.randint(3, 10)
         due_date = self.today + timedelta(days=due_in)
         last_at = self._moment(self._days_ago(age))
         first_at = last_at - timedelta(days=rng.randint(15 + 5 * updates, 40 + 15 * updates),
@@ -471,17 +643,17 @@ class _DemoBuilder:
         milestones = []
         if not plain and rng.random() < 0.4:
             milestones = self._milestones(progress, created_day, due_date)
-            weights = [m["weight"] or 0 for m in milestones]
+            weights = [weight or 0 for _, weight, _, _, _ in milestones]
             if any(weights):
-                progress = round(sum(w * m["progress"] for w, m in zip(weights, milestones)) / sum(weights))
+                progress = round(sum(w * m[2] for w, m in zip(weights, milestones)) / sum(weights))
             else:
-                progress = round(sum(m["progress"] for m in milestones) / len(milestones))
+                progress = round(sum(m[2] for m in milestones) / len(milestones))
         return {"status": status, "progress": progress, "updates": updates, "due_date": due_date,
                 "start_date": created_day, "created_at": created_at, "first_at": first_at,
                 "last_at": last_at, "milestones": milestones}
 
-    def _milestones(self, progress: int, start: date, due: date) -> list[dict]:
-        """2-4 ordered milestones whose rolled-up progress matches the deliverable's."""
+    def _milestones(self, progress: int, start: date, due: date) -> list[tuple]:
+        """2-4 ordered (title, weight, progress, position, due date) whose roll-up matches the deliverable's."""
         rng = self.rng
         count = rng.randint(2, 4)
         titles = [data.MILESTONES[i] for i in sorted(rng.sample(range(len(data.MILESTONES)), count))]
@@ -494,10 +666,7 @@ class _DemoBuilder:
         for position, (title, weight) in enumerate(zip(titles, weights)):
             value = max(0, min(100, round(needed / (weight or 1))))
             needed -= value * (weight or 1)
-            milestones.append({
-                "title": title, "weight": weight, "progress": value, "position": position,
-                "due_date": start + timedelta(days=span * (position + 1) // count),
-            })
+            milestones.append((title, weight, value, position, start + timedelta(days=span * (position + 1) // count)))
         return milestones
 
     def _history(self, status: str, progress: int, count: int) -> list[tuple[str, int, str]]:
@@ -516,7 +685,9 @@ class _DemoBuilder:
         else:
             tail, top = [("in_progress", progress, "progress")], progress
         size = count - len(steps) - len(tail)
-        values = sorted(rng.randint(min(5, top), top) for _ in range(size))
+        low = min(5, top)
+        random, span = rng.random, top - low + 1
+        values = sorted([low + int(random() * span) for _ in range(size)])
         if status == "blocked":
             values[-1] = progress  # blocking records no new progress
         middle = [["in_progress", value, "progress"] for value in values]
@@ -527,39 +698,44 @@ class _DemoBuilder:
             middle[j + 1][2] = "unblock"
         return steps + [tuple(step) for step in middle] + tail
 
-    def _updates(self, plan: dict) -> None:
+    def _updates(self, histories: list[tuple]) -> None:
+        """Write each deliverable's history: a chain of updates from not started to where it stands."""
         rng = self.rng
-        table = DeliverableUpdate.__table__
-        context, owner = plan["context"], plan["owner"]
-        steps = self._history(plan["status"], plan["progress"], plan["updates"])
-        first_at, last_at = plan["first_at"], plan["last_at"]
-        seconds = (last_at - first_at).total_seconds()
-        moments = ([first_at]
-                   + [first_at + timedelta(seconds=seconds * f) for f in sorted(rng.random() for _ in steps[2:])]
-                   + [last_at])
-        status_before, progress_before = "not_started", 0
-        for (status, progress, kind), moment in zip(steps, moments):
-            r = rng.random()
-            author = owner if r < 0.7 else rng.choice(context["leads"]) if r < 0.85 else rng.choice(context["members"])
-            note = rng.choice(data.NOTES[kind]).format(
-                inst=rng.choice(context["acronyms"]), state=rng.choice(tuple(STATES.values())),
-                n=rng.randint(2, 6), m=rng.randint(8, 60))
-            self._add(table, {
-                "deliverable_id": plan["id"], "author_id": author["id"], "created_at": moment,
-                "status_before": status_before, "status_after": status,
-                "progress_before": progress_before, "progress_after": progress, "note": note,
-            })
-            status_before, progress_before = status, progress
+        random, choice = rng.random, rng.choice
+        at = self.at
+        # SQLite wants text: rendering naive UTC instants is twice as fast as aware ones.
+        naive = at is _sqlite_instant
+        render = (lambda moment: moment.isoformat(" ", "microseconds")) if naive else _same
+        rows = self.writer.pending["deliverable_updates"]
+        self.totals["deliverable_updates"] = sum(history[3] for history in histories)
+        for deliverable_id, status, progress, count, first_at, last_at, owner_id, context in histories:
+            steps = self._history(status, progress, count)
+            # The first and last updates are pinned; the others fall at random in between.
+            start = first_at.astimezone(timezone.utc).replace(tzinfo=None) if naive else first_at
+            span = (last_at - first_at).total_seconds()
+            offsets = sorted([random() for _ in steps[2:]])
+            moments = [at(first_at), *(render(start + timedelta(seconds=span * f)) for f in offsets), at(last_at)]
+            leads, members, notes = context["lead_ids"], context["member_ids"], context["notes"]
+            status_before, progress_before = "not_started", 0
+            for (status_after, progress_after, kind), moment in zip(steps, moments):
+                r = random()
+                author = owner_id if r < 0.7 else choice(leads) if r < 0.85 else choice(members)
+                rows.append((deliverable_id, author, moment, status_before, status_after, progress_before,
+                             progress_after, notes[kind][int(random() * NOTE_VARIANTS)], "update"))
+                status_before, progress_before = status_after, progress_after
+            if len(rows) >= BATCH_SIZE:
+                self.writer.flush()
+        self.writer.flush()
 
     # -- meetings ----------------------------------------------------------------------------
 
     def _meetings(self) -> None:
         rng = self.rng
-        table = Meeting.__table__
         plans = []
-        extra = self.scale - 1
+        # Meetings grow with the coalition's breadth: a wider group meets more often, not a hundred times more.
+        extra = round(self.breadth - 1)
         for position, (slug, group) in enumerate(self.groups.items()):
-            context = self._group_context(slug)
+            context = self.contexts[slug]
             held = [rng.randint(2, 5), rng.randint(26, 35), rng.randint(54, 63), rng.randint(82, 95)]
             held += [rng.randint(7, 730) for _ in range(4 * extra)]
             # The newest held meeting has no minutes yet; two groups also left an older one without.
@@ -577,14 +753,14 @@ class _DemoBuilder:
         self.totals["meetings"] = len(plans)
         self.totals["attendance"] = sum(len(plan["context"]["members"]) for plan in plans)
         for plan in plans:
-            self._add(table, plan["row"])
-        self._flush()
+            self.writer.add("meetings", tuple(plan["row"][column] for column in COLUMNS["meetings"]))
+        self.writer.flush()
         # Minutes are written after attendance is drawn (they quote it), so meetings learn their
         # publication time in one bulk UPDATE afterwards.
         self.meeting_changes: list[dict] = []
         for plan in plans:
             self._meeting_children(plan)
-        self._flush()
+        self.writer.flush()
         meetings = Meeting.__table__
         statement = (sa.update(meetings).where(meetings.c.id == sa.bindparam("meeting_id"))
                      .values(minutes_published_at=sa.bindparam("published_at"),
@@ -630,10 +806,10 @@ class _DemoBuilder:
             "location": location, "items": items, "minutes": minutes_kind, "created_at": created_at,
             "row": {
                 "id": self._new_id(Meeting.__table__), "group_id": group.id, "title": title,
-                "starts_at": starts_at, "duration_minutes": duration, "location": location, "agenda": agenda,
+                "starts_at": self.at(starts_at), "duration_minutes": duration, "location": location, "agenda": agenda,
                 "status": status, "organiser_id": organiser["id"], "ical_uid": f"{uuid.uuid4()}@coalition",
                 "ical_sequence": 1 if status == "cancelled" else 0, "minutes_published_at": None,
-                "version": 1, "created_at": created_at, "updated_at": created_at,
+                "version": 1, "created_at": self.at(created_at), "updated_at": self.at(created_at),
             },
         }
 
@@ -649,9 +825,10 @@ class _DemoBuilder:
         rng = self.rng
         row, context = plan["row"], plan["context"]
         held = plan["status"] == "held"
+        ended = self.at(plan["ends_at"])
         attended = 0
         for person in context["members"]:
-            status, updated_at = "invited", plan["created_at"]
+            status, updated_at = "invited", plan["row"]["created_at"]
             if held:
                 rate = data.ATTENDANCE_RATES.get(person["sector"], 0.6) * person["habit"]
                 if rng.random() < min(0.97, rate):
@@ -659,11 +836,8 @@ class _DemoBuilder:
                     attended += 1
                 else:
                     status = "excused" if rng.random() < 0.4 else "absent"
-                updated_at = plan["ends_at"]
-            self._add(Attendance.__table__, {
-                "meeting_id": row["id"], "user_id": person["id"], "institution_id": person["institution_id"],
-                "status": status, "updated_at": updated_at,
-            })
+                updated_at = ended
+            self.writer.add("attendance", (row["id"], person["id"], person["institution_id"], status, updated_at))
         if not held or plan["minutes"] == "none":
             return
         decisions, actions = self._outcomes(plan)
@@ -676,20 +850,17 @@ class _DemoBuilder:
             note = f"\n\n_Se incorporaron las correcciones de {editor['name']}._"
             revisions.append((second, editor, body + note))
         for created_at, author, text in revisions:
-            self._add(MinutesRevision.__table__, {
-                "meeting_id": row["id"], "body": text, "author_id": author["id"], "created_at": created_at})
+            self.writer.add("minutes_revisions", (row["id"], text, author["id"], self.at(created_at)))
         last_change = revisions[-1][0]
         if plan["minutes"] == "published":
             last_change = min(last_change + timedelta(hours=rng.randint(1, 48)), self.now - timedelta(minutes=10))
             row["minutes_published_at"] = last_change
-        done_at = plan["ends_at"] + timedelta(minutes=30)
+        done_at = self.at(plan["ends_at"] + timedelta(minutes=30))
         for text in decisions:
-            self._add(Decision.__table__, {"meeting_id": row["id"], "text": text,
-                                           "author_id": plan["organiser"]["id"], "created_at": done_at})
+            self.writer.add("decisions", (row["id"], text, plan["organiser"]["id"], done_at))
         for text, assignee, due in actions:
-            self._add(ActionItem.__table__, {
-                "meeting_id": row["id"], "text": text, "assignee_id": assignee["id"], "due_date": due,
-                "done": due < self.today and rng.random() < 0.75, "created_at": done_at})
+            self.writer.add("action_items", (row["id"], text, assignee["id"], self.day(due),
+                                             due < self.today and rng.random() < 0.75, done_at))
         self.meeting_changes.append({"meeting_id": row["id"], "published_at": row["minutes_published_at"],
                                      "changed_at": last_change})
 
@@ -736,7 +907,7 @@ class _DemoBuilder:
         """Move PostgreSQL's id sequences past the ids assigned here, so later inserts don't collide."""
         if db.session.connection().dialect.name != "postgresql":
             return
-        for table in (Institution.__table__, User.__table__, Deliverable.__table__, Meeting.__table__):
+        for table in PARENT_TABLES:
             db.session.execute(sa.text(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"))
