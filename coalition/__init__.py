@@ -83,6 +83,9 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    from coalition.auth import throttle
+
+    throttle.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -97,6 +100,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from coalition.audit.views import bp as audit_bp
     from coalition.auth.views import bp as auth_bp
     from coalition.dashboards.views import bp as dashboards_bp
     from coalition.deliverables.views import bp as deliverables_bp
@@ -107,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.notifications.views import bp as notifications_bp
 
     for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp,
-               notifications_bp):
+               notifications_bp, audit_bp):
         app.register_blueprint(bp)
 
     from coalition import api

@@ -52,6 +52,9 @@ class BaseConfig:
     # after this long (tests of a killed worker shorten it).
     OUTBOX_CLAIM_LEASE_SECONDS = int(os.environ.get("OUTBOX_CLAIM_LEASE_SECONDS") or 300)
 
+    # Sensitive changes (people's roles and access) ask for the password again after this long.
+    REAUTH_MINUTES = 15
+
     # Dashboard figures are cached exactly (see coalition/dashboards/cache.py).
     DASHBOARD_CACHE = True
 
@@ -77,6 +80,8 @@ class TestingConfig(BaseConfig):
     # Each test has a fresh database whose data version starts again at 0: a cache shared by the
     # whole run would mix them up. tests/dashboards/test_cache.py turns it on for itself.
     DASHBOARD_CACHE = False
+    # Thousands of logins from one address: tests of throttling turn it on for themselves.
+    THROTTLE = False
 
 
 class ProductionConfig(BaseConfig):

@@ -110,6 +110,11 @@ RULES = {
     "notifications.unsubscribe_page": {"GET": (lambda w: "/unsubscribe/not-a-token", None, NOT_FOUND)},
     "notifications.unsubscribe": {"POST": (lambda w: "/unsubscribe/not-a-token", lambda w: {}, NOT_FOUND)},
     "auth.users": {"GET": (lambda w: "/admin/users", None, ADMINS)},
+    "audit.index": {"GET": (lambda w: "/admin/audit?family=auth", None, ADMINS)},
+    "auth.reauthenticate": {
+        "GET": (lambda w: "/reauthenticate?next=/admin/users", None, SELF),
+        "POST": (lambda w: "/reauthenticate", lambda w: {"password": "wrong password here"},
+                 {**{role: 422 for role in ROLES}, "anonymous": "login"})},
     "auth.user_detail": {
         "GET": (lambda w: f"/admin/users/{w['outsider']}", None, ADMINS),
         "POST": (lambda w: f"/admin/users/{w['outsider']}", lambda w: {

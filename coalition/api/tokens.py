@@ -6,7 +6,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from coalition.api.common import api_actor, documents_errors
-from coalition.auth import services
+from coalition.auth import services, throttle
+from coalition.errors import NotAuthenticated
 from coalition.extensions import db
 
 blp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/tokens", description="Bearer tokens for this API.")
@@ -39,13 +40,20 @@ class TokenSchema(Schema):
 
 @blp.route("")
 class Tokens(MethodView):
+    # The same throttle as the login page: per address, and per account on failures.
+    decorators = [throttle.login_limits]
+
     @blp.doc(security=[])
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, NewTokenSchema)
     @documents_errors(blp, 400, 401, 415, 422)
     def post(self, body):
         """Exchange an email and password for a bearer token."""
-        token, raw = services.create_api_token(body["email"], body["password"], body.get("name", ""))
+        try:
+            token, raw = services.create_api_token(body["email"], body["password"], body.get("name", ""))
+        except NotAuthenticated:
+            db.session.commit()  # the failure's audit entry
+            raise
         db.session.commit()
         return {"id": token.id, "token": raw, "expires_at": token.expires_at}
 

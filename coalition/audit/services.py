@@ -38,3 +38,33 @@ def diff(obj, values: dict) -> dict:
             changed[field] = [_plain(old), _plain(new)]
             setattr(obj, field, new)
     return changed
+
+
+# Families of actions, for the audit page's filter. Security events are the `auth.` and `token.`
+# ones and the changes of people's roles and access (`user.`).
+FAMILIES = ("auth", "token", "user", "invitation", "institution", "membership", "deliverable", "meeting")
+
+
+def list_entries(actor, *, family: str | None = None, q: str | None = None, page: int = 1,
+                 per_page: int = 50):
+    """Newest first, optionally one family of actions, or entries by a person matching `q`."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import joinedload
+
+    from coalition.audit import permissions
+    from coalition.audit.models import AuditEntry
+    from coalition.auth.models import User
+    from coalition.auth.permissions import require, require_actor
+    from coalition.pagination import paginate
+
+    require_actor(actor)
+    require(permissions.can_view_audit(actor))
+    stmt = sa.select(AuditEntry).options(joinedload(AuditEntry.actor)).order_by(
+        AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if family in FAMILIES:
+        stmt = stmt.where(AuditEntry.action.like(f"{family}.%"))
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(AuditEntry.actor_id.in_(sa.select(User.id).where(
+            User.email.ilike(pattern, escape="\\") | User.name.ilike(pattern, escape="\\"))))
+    return paginate(stmt, page, per_page)

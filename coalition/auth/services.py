@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from pathlib import Path
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -72,11 +74,59 @@ def normalise_email(value) -> str:
     return result.normalized.lower()
 
 
-def check_password_policy(password) -> None:
+def check_password_policy(password, personal: tuple[str, ...] = ()) -> None:
+    """ASVS 2.1: at least 8 characters, long passphrases welcome (up to 256), any characters, and
+    not a common or easily guessed one: not in zxcvbn's list of 30,000 common passwords nor in the
+    Spanish list shipped with the app, not built from the person's own name or address, and
+    estimated by zxcvbn at more than a million guesses."""
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise ValidationError(fields={"password": [_l("Use at least %(n)s characters.", n=PASSWORD_MIN)]})
     if len(password) > PASSWORD_MAX:
         raise ValidationError(fields={"password": [_l("Use at most %(n)s characters.", n=PASSWORD_MAX)]})
+    if _is_common(password) or _too_guessable(password, personal):
+        raise ValidationError(fields={"password": [_l(
+            "That password is too common or too easy to guess. A few unrelated words make a strong one.")]})
+
+
+def _common_passwords() -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+        path = Path(__file__).with_name("common_passwords_es.txt")
+        spanish = {line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
+                   if line.strip() and not line.startswith("#")}
+        _COMMON = frozenset(FREQUENCY_LISTS["passwords"]) | frozenset(spanish)
+    return _COMMON
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def _is_common(password: str) -> bool:
+    lowered = password.strip().lower()
+    # "Contraseña2024!" is "contraseña" with decoration.
+    core = lowered.rstrip("0123456789!@#$%^&*.?_-+= ").lstrip("0123456789!@#$%^&*.?_-+= ")
+    common = _common_passwords()
+    return lowered in common or core in common
+
+
+def _too_guessable(password: str, personal: tuple[str, ...]) -> bool:
+    lowered = password.lower()
+    words = {"coalition", "coalicion", "ia2030"}
+    for value in personal:
+        if not value:
+            continue
+        value = value.lower()
+        local = value.split("@", 1)[0]
+        if len(local) >= 4 and lowered.startswith(local) and len(lowered) - len(local) <= 4:
+            return True  # the address itself, perhaps with a few characters added
+        words.update({value, local, *(w for w in re.split(r"[^\w]+", value) if len(w) >= 3)})
+    if len(password) > 64:  # zxcvbn is slow on very long input, and such a passphrase is not weak
+        return False
+    from zxcvbn import zxcvbn
+
+    return zxcvbn(password, user_inputs=sorted(words))["guesses_log10"] < 6
 
 
 def load_user(session_token: str) -> User | None:
@@ -88,8 +138,12 @@ def load_user(session_token: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def authenticate(email, password) -> User | None:
-    """Return the active person with these credentials, or None; same work either way."""
+def authenticate(email, password, channel: str = "web") -> User | None:
+    """Return the active person with these credentials, or None; same work either way.
+
+    Both outcomes go to the audit log (a failure names the account by a hash of the address, so
+    the log does not become a list of guessed addresses); the caller commits either way.
+    """
     try:
         email = normalise_email(email)
     except ValidationError:
@@ -98,11 +152,23 @@ def authenticate(email, password) -> User | None:
     user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password if isinstance(password, str) else "")
     if not ok or user is None or not user.active:
+        audit.record(None, "auth.login_failed", "account", {
+            "account": hashlib.sha256(email.encode()).hexdigest()[:32], "channel": channel,
+            "known": user is not None})
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    audit.record(user, "auth.login", user, {"channel": channel})
     return user
+
+
+def confirm_password(actor, password) -> bool:
+    """Whether `password` is the acting person's own (re-authentication); a miss is audited."""
+    require_actor(actor)
+    ok = verify_password(actor.password_hash, password if isinstance(password, str) else "")
+    audit.record(actor, "auth.reauthenticated" if ok else "auth.reauth_failed", actor)
+    return ok
 
 
 def change_password(actor, current_password: str, new_password: str) -> User:
@@ -115,7 +181,7 @@ def change_password(actor, current_password: str, new_password: str) -> User:
 
 def _set_password(user: User, new_password, action: str) -> User:
     """Store a new password and end every session and API token the person had."""
-    check_password_policy(new_password)
+    check_password_policy(new_password, (user.email, user.name))
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
     _revoke_all_tokens(user)
@@ -182,7 +248,7 @@ def create_user(actor, *, email: str, name: str, role: str = "member", instituti
     if errors:
         raise ValidationError(fields=errors)
     if password is not None:
-        check_password_policy(password)
+        check_password_policy(password, (email, name if isinstance(name, str) else ""))
     institution = _institution_or_error(institution_id)
     if db.session.execute(sa.select(User.id).where(User.email == email)).first():
         raise ValidationError(fields={"email": [_l("Someone already uses this email address.")]})
@@ -301,7 +367,7 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
     from coalition.groups.models import GroupMembership
 
     invitation = find_invitation(token)
-    check_password_policy(password)
+    check_password_policy(password, (invitation.email, name if isinstance(name, str) else ""))
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
         raise ValidationError(fields={"name": [_l("Give a name of at most %(n)s characters.", n=NAME_MAX)]})
     if db.session.execute(sa.select(User.id).where(User.email == invitation.email)).first():
@@ -326,7 +392,7 @@ API_TOKEN_PREFIX = "coa_"
 
 def create_api_token(email, password, name: str = "") -> tuple[ApiToken, str]:
     """Exchange credentials for a new bearer token; return the row and the token (shown once)."""
-    user = authenticate(email, password)
+    user = authenticate(email, password, channel="api")
     if user is None:
         raise NotAuthenticated(_l("The email or password is not right."))
     if not isinstance(name, str) or len(name) > 100:

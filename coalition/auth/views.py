@@ -5,10 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
-from coalition.auth import permissions, services
+from coalition.auth import permissions, reauth, services, throttle
 from coalition.auth.forms import (
     AcceptInvitationForm, ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
-    ResetPasswordForm, RevokeTokenForm, SettingsForm, UserForm)
+    ReauthForm, ResetPasswordForm, RevokeTokenForm, SettingsForm, UserForm)
 from coalition.database import utcnow
 from coalition.errors import ValidationError
 from coalition.extensions import db, login_manager
@@ -25,21 +25,23 @@ def _load_user(session_token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.login_limits
 def login():
     if current_actor() is not None:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        db.session.commit()  # the audit entry, whichever the outcome
         if user is None:
             form.password.errors = [_("The email or password is not right.")]
         else:
-            db.session.commit()
             language = session.get("lang")
             # A fresh session at login: nothing from before carries over but the language.
             session.clear()
             login_user(user, remember=form.remember.data)
             session.permanent = True
+            reauth.mark_authenticated()
             if language and not user.language:
                 session["lang"] = language
             flash(_("Welcome, %(name)s.", name=user.name), "success")
@@ -48,6 +50,7 @@ def login():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@throttle.reset_limits
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -60,6 +63,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@throttle.limiter.limit(throttle.RESET_PER_ADDRESS, methods=["POST"], scope="reset-address")
 def reset_password(token: str):
     services.user_for_reset_token(token)
     form = ResetPasswordForm()
@@ -142,6 +146,7 @@ def change_password():
             db.session.commit()
             # The session token changed: log in again under the new one, others are out.
             login_user(actor)
+            reauth.mark_authenticated()
             flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("auth.settings"))
     return _render_settings(actor, password_form=form, status=422)
@@ -194,6 +199,11 @@ def users():
 def user_detail(user_id: int):
     actor = permissions.require_actor(current_actor())
     permissions.require(permissions.can_manage_users(actor))
+    return _user_detail(actor, user_id)
+
+
+@reauth.recent_login_required
+def _user_detail(actor, user_id: int):
     user = services.get_user(actor, user_id)
     form = UserForm(obj=user if request.method == "GET" else None)
     form.institution_id.choices = _institution_choices()
@@ -211,6 +221,23 @@ def user_detail(user_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("auth.user_detail", user_id=user.id))
     return render_template("auth/user.html", user=user, form=form), 422 if form.errors else 200
+
+
+@bp.route("/reauthenticate", methods=["GET", "POST"])
+@throttle.login_limits
+def reauthenticate():
+    """Type the password again before a sensitive change."""
+    actor = permissions.require_actor(current_actor())
+    form = ReauthForm()
+    target = safe_next(request.args.get("next"), url_for("home.index"))
+    if form.validate_on_submit():
+        if services.confirm_password(actor, form.password.data):
+            db.session.commit()
+            reauth.mark_authenticated()
+            return redirect(target)
+        db.session.commit()  # the failure's audit entry
+        form.password.errors = [_("That is not your password.")]
+    return render_template("auth/reauthenticate.html", form=form), 422 if form.errors else 200
 
 
 # --- invitations -----------------------------------------------------------------------------
@@ -262,6 +289,7 @@ def accept_invitation(token: str):
             db.session.commit()
             session.clear()
             login_user(user)
+            reauth.mark_authenticated()
             flash(_("Welcome to the coalition, %(name)s.", name=user.name), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/accept.html", form=form, invitation=invitation), 422 if form.errors else 200

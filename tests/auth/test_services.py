@@ -41,8 +41,28 @@ def test_password_policy_rejects_short_long_and_non_text(app, password):
     assert "password" in caught.value.fields
 
 
-def test_password_policy_accepts_eight_characters(app):
-    services.check_password_policy("12345678")
+def test_password_policy_accepts_eight_uncommon_characters_and_long_passphrases(app):
+    services.check_password_policy("q7#Rv!2x")
+    services.check_password_policy("el maguey florece cada cien años " * 7)  # 231 characters
+    services.check_password_policy("ñandú bajo la lluvia de otoño")
+
+
+@pytest.mark.parametrize("password", [
+    "12345678", "password1", "P@ssw0rd", "qwertyuiop", "iloveyou",  # zxcvbn's common list
+    "contraseña", "Contraseña2026!", "teamo123", "coalicion", "ia2030mx",  # the Spanish list, decorated
+    "aaaaaaaaaa", "abcdefghij",  # patterns
+])
+def test_password_policy_refuses_common_and_guessable_passwords(app, password):
+    with pytest.raises(ValidationError) as caught:
+        services.check_password_policy(password)
+    message = str(caught.value.fields["password"][0])
+    assert "too common" in message or "demasiado común" in message
+
+
+def test_password_policy_refuses_the_persons_own_name_or_address(app):
+    with pytest.raises(ValidationError):
+        services.check_password_policy("lupita.gomez85", ("lupita.gomez85@example.org", "Lupita Gómez"))
+    services.check_password_policy("lupita.gomez85")  # fine for someone else
 
 
 # --- authentication --------------------------------------------------------------------------
