@@ -43,6 +43,8 @@ class Deliverable(db.Model):
         sa.Index("ix_deliverables_due_date", "due_date"),
         # Progress per group (every page with the groups' bars) read from the index alone.
         sa.Index("ix_deliverables_group_progress", "group_id", "progress"),
+        # A group's deliverables in due order, a page at a time, without sorting them all.
+        sa.Index("ix_deliverables_group_due", "group_id", "due_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,9 @@ from coalition.meetings import permissions as meeting_permissions
 from coalition.meetings import services as meeting_services
 from coalition.web import apply_errors, current_actor, int_arg
 
+# The first ones by due date; the page links to the full, filterable list.
+GROUP_PAGE_DELIVERABLES = 25
+
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
 
@@ -28,7 +31,7 @@ def index():
 def _render_detail(actor, group, add_form=None, status=200):
     memberships = services.memberships(group)
     deliverables = deliverable_services.list_deliverables(
-        actor, deliverable_services.DeliverableFilters(group=group.slug), 1, 100)
+        actor, deliverable_services.DeliverableFilters(group=group.slug), 1, GROUP_PAGE_DELIVERABLES)
     can_manage_members = permissions.can_manage_memberships(actor, group.id)
     if add_form is None and can_manage_members:
         add_form = AddMemberForm(formdata=None)

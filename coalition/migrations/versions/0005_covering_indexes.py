@@ -17,6 +17,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('deliverables', schema=None) as batch_op:
         batch_op.create_index('ix_deliverables_group_progress', ['group_id', 'progress'], unique=False)
+        batch_op.create_index('ix_deliverables_group_due', ['group_id', 'due_date', 'id'], unique=False)
     with op.batch_alter_table('deliverable_updates', schema=None) as batch_op:
         batch_op.drop_index('ix_deliverable_updates_created_at')
         batch_op.create_index('ix_deliverable_updates_created_progress',
@@ -26,6 +27,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('deliverables', schema=None) as batch_op:
         batch_op.drop_index('ix_deliverables_group_progress')
+        batch_op.drop_index('ix_deliverables_group_due')
     with op.batch_alter_table('deliverable_updates', schema=None) as batch_op:
         batch_op.drop_index('ix_deliverable_updates_created_progress')
         batch_op.create_index('ix_deliverable_updates_created_at', ['created_at'], unique=False)
