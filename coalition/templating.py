@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlencode
 
+from jinja2 import pass_context
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_time, get_locale
 
@@ -67,6 +68,20 @@ def url_with(**changes) -> str:
     return f"{base}?{urlencode(args)}" if args else base
 
 
+def web_address(value: str | None) -> str | None:
+    """The address if it is an http(s) one, else None: a stored value is never trusted as a link."""
+    if isinstance(value, str) and value.strip().lower().startswith(("https://", "http://")):
+        return value.strip()
+    return None
+
+
+@pass_context
+def text_of(context, name: str) -> str:
+    """A .txt partial rendered as plain text with the current variables. An HTML template shows it
+    escaped: Jinja compiles .txt templates without autoescaping, so {% include %} would not."""
+    return str(context.environment.get_template(name).render(context.get_all()))
+
+
 def sector_label(key: str) -> str:
     return str(SECTORS.get(key, key))
 
@@ -87,10 +102,12 @@ def init_app(app: Flask) -> None:
         group_name=group_name,
         state_label=state_label,
         sector_label=sector_label,
+        web_address=web_address,
         number=format_number,
     )
     app.jinja_env.globals.update(
         url_with=url_with,
+        text_of=text_of,
         language=language,
         STATUSES=STATUSES,
         HEALTHS=HEALTHS,
