@@ -20,7 +20,7 @@ from coalition.notifications.digests import queue_digests
 from coalition.notifications.models import OutboxMessage
 from coalition.notifications.reminders import queue_reminders
 from tests import factories
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import IsolatedClient, csrf_token, login, post_form
 from tests.test_permissions_matrix import RULES, build_world
 
 SCRIPT = '<script>alert("xss")</script>'
@@ -221,3 +221,27 @@ def test_the_update_form_answers_any_fields_without_a_server_error(app, data):
     response = client.post(f"/deliverables/{item.id}", data={"csrf_token": token, **{
         k: v for k, v in data.items() if k != "csrf_token"}})
     assert response.status_code in (200, 302, 400, 409, 422), response.status_code
+
+
+def test_with_redis_down_pages_logins_and_mail_keep_working(app, tmp_path):
+    from tests.notifications.test_services import free_port
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    coordinator = factories.user(role="coordinator")
+    db.session.commit()
+    broken = create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                                    "REDIS_URL": dead, "THROTTLE": True, "DASHBOARD_CACHE": True,
+                                    "OUTBOX_DISPATCH": True, "WTF_CSRF_ENABLED": True})
+    broken.test_client_class = IsolatedClient
+    with broken.app_context():
+        client = broken.test_client()
+        login(client, coordinator)  # the throttle's counters are unreachable: it lets people in
+        assert client.get("/dashboard").status_code == 200  # the cache is unreachable: computed
+        response = post_form(client, "/password/forgot", {"email": coordinator.email})
+        assert response.status_code == 302, response.get_data(as_text=True)[-300:]  # the mail waits in the outbox
+        db.session.remove()
+        db.engine.dispose()
+    from coalition.auth import throttle
+
+    throttle.limiter.enabled = False
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
