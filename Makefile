@@ -37,12 +37,13 @@ run: migrate
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
-# SQLite first; then, when TEST_POSTGRES_URL is given (CI gives it), the whole suite on PostgreSQL.
+# SQLite first; then, when TEST_POSTGRES_URL is given (CI gives it), the whole suite on PostgreSQL
+# (but the browser tests, which run on their own server and database either way).
 test: translations
 	$(BIN)/pytest -q
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  echo "== the suite again, on PostgreSQL"; \
-	  TEST_DATABASE=postgres $(BIN)/pytest -q; \
+	  TEST_DATABASE=postgres $(BIN)/pytest -q --ignore=tests/e2e; \
 	fi
 
 clean:

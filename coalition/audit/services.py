@@ -55,6 +55,7 @@ def list_entries(actor, *, family: str | None = None, q: str | None = None, page
     from coalition.audit.models import AuditEntry
     from coalition.auth.models import User
     from coalition.auth.permissions import require, require_actor
+    from coalition.database import contains_pattern
     from coalition.pagination import paginate
 
     require_actor(actor)
@@ -64,7 +65,7 @@ def list_entries(actor, *, family: str | None = None, q: str | None = None, page
     if family in FAMILIES:
         stmt = stmt.where(AuditEntry.action.like(f"{family}.%"))
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(q)
         stmt = stmt.where(AuditEntry.actor_id.in_(sa.select(User.id).where(
             User.email.ilike(pattern, escape="\\") | User.name.ilike(pattern, escape="\\"))))
     return paginate(stmt, page, per_page)

@@ -20,7 +20,7 @@ from coalition.auth import permissions
 from coalition.auth.models import (
     DIGEST_FREQUENCIES, LANGUAGES, ROLES, ApiToken, Invitation, User, new_session_token)
 from coalition.auth.permissions import require, require_actor
-from coalition.database import utcnow
+from coalition.database import contains_pattern, utcnow
 from coalition.errors import NotAuthenticated, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.i18n import is_valid_timezone
@@ -265,8 +265,8 @@ def list_users(actor, q: str | None, role: str | None, page: int, per_page: int)
     require(permissions.can_manage_users(actor))
     stmt = sa.select(User).options(joinedload(User.institution)).order_by(User.name, User.id)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(User.name.ilike(like) | User.email.ilike(like))
+        like = contains_pattern(q)
+        stmt = stmt.where(User.name.ilike(like, escape="\\") | User.email.ilike(like, escape="\\"))
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     return paginate(stmt, page, per_page)

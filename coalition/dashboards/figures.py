@@ -1,7 +1,6 @@
 """The dashboard's charts, drawn from the same figures as its tables, in the page's language."""
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import format_decimal, gettext as _
 from markupsafe import Markup
 
@@ -32,7 +31,8 @@ def charts_for(board: Dashboard) -> dict[str, Markup]:
     rated = lambda rows: [(label, percent(a, t)) for label, a, t in rows if t]  # noqa: E731
     return {
         "progress": charts.bar_chart(
-            [(group_name(g), progress, url_for("dashboards.group", slug=g.slug)) for g, progress, _n in board.progress],
+            # No links inside the chart (an image to assistive technology); the table beside it has them.
+            [(group_name(g), progress) for g, progress, _n in board.progress],
             chart_id="chart-progress", title=_("Progress by working group"),
             description=_("Average progress of each group's deliverables, from 0 to 100 %."),
             max_value=100, value_format=_percent, empty_text=empty),

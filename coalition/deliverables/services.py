@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from coalition.audit import services as audit
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
-from coalition.database import utcnow
+from coalition.database import contains_pattern, utcnow
 from coalition.deliverables import permissions
 from coalition.deliverables.health import (
     coalition_clock, health_of, health_sql, is_overdue, is_stale, overdue_sql, rolled_up_progress, stale_sql)
@@ -112,7 +112,7 @@ def filtered_select(filters: DeliverableFilters, clock=None) -> sa.Select:
     if filters.stale:
         stmt = stmt.where(stale_sql(Deliverable, clock))
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(filters.q)
         stmt = stmt.where(Deliverable.title.ilike(pattern, escape="\\"))
     if filters.due_from:
         stmt = stmt.where(Deliverable.due_date >= filters.due_from)

@@ -12,7 +12,7 @@ from coalition.audit import services as audit
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
 from coalition.deliverables.models import Deliverable
-from coalition.database import coalition_today
+from coalition.database import coalition_today, contains_pattern
 from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups import permissions
@@ -172,7 +172,7 @@ def candidates_for(group: WorkingGroup, q: str | None = None, limit: int = 200,
             .where(~User.id.in_(sa.select(GroupMembership.user_id).where(GroupMembership.group_id == group.id)))
             .options(joinedload(User.institution)).order_by(User.name).limit(limit))
     if q:
-        pattern = _like_pattern(q.strip())
+        pattern = contains_pattern(q.strip())
         stmt = stmt.where(User.name.ilike(pattern, escape="\\") | User.email.ilike(pattern, escape="\\"))
     if ids is not None:
         stmt = stmt.where(User.id.in_(ids))
@@ -196,10 +196,6 @@ def can_list_people(actor) -> bool:
     return actor.is_coordinator or "lead" in actor.group_roles().values()
 
 
-def _like_pattern(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def list_people(actor, q: str | None = None, group: str | None = None, institution_id: int | None = None,
                 page: int = 1, per_page: int = 25, *, role: str | None = None, group_role: str | None = None,
                 active: bool | None = None):
@@ -218,7 +214,7 @@ def list_people(actor, q: str | None = None, group: str | None = None, instituti
     if q is not None and not isinstance(q, str):
         errors["q"] = [_l("Must be text.")]
     elif q and q.strip():
-        pattern = _like_pattern(q.strip())
+        pattern = contains_pattern(q.strip())
         stmt = stmt.where(User.name.ilike(pattern, escape="\\") | User.email.ilike(pattern, escape="\\"))
     if role is not None:
         if role not in ROLES:

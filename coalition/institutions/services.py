@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from coalition.audit import services as audit
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
-from coalition.database import coalition_today
+from coalition.database import coalition_today, contains_pattern
 from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
@@ -30,15 +30,11 @@ class InstitutionFilters:
     active: bool | None = None
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def list_institutions(actor, filters: InstitutionFilters, page: int, per_page: int) -> Page:
     require_actor(actor)
     stmt = sa.select(Institution).order_by(Institution.name, Institution.id)
     if filters.q:
-        like = _like(filters.q)
+        like = contains_pattern(filters.q)
         stmt = stmt.where(Institution.name.ilike(like, escape="\\") | Institution.acronym.ilike(like, escape="\\"))
     if filters.sector:
         stmt = stmt.where(Institution.sector == filters.sector)

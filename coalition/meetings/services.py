@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from coalition.audit import services as audit
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
-from coalition.database import utcnow
+from coalition.database import contains_pattern, utcnow
 from coalition.errors import Conflict, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
@@ -88,7 +88,7 @@ def filtered_select(filters: MeetingFilters) -> sa.Select:
         stmt = stmt.where(Meeting.starts_at <= filters.starts_to)
     if filters.q and filters.q.strip():
         q = filters.q.strip()
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(q)
         stmt = stmt.where(Meeting.title.ilike(pattern, escape="\\"))
     if filters.newest_first:
         return stmt.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
