@@ -30,9 +30,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _register_blueprints(app)
 
     from coalition.errors import register_error_handlers
-    from coalition import cli, headers, i18n, input_guard, templating
+    from coalition import cli, headers, i18n, input_guard, metrics, observability, templating
 
     register_error_handlers(app)
+    observability.init_app(app)
+    metrics.init_app(app)
     headers.init_app(app)
     input_guard.init_app(app)
     i18n.init_app(app)

@@ -72,7 +72,7 @@ HTTP_CODES = {
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
 def error_body(status: int, code: str, message: str, fields: dict | None = None) -> dict:

@@ -45,5 +45,10 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
+    from coalition import metrics
+    from coalition.observability import init_celery
+
+    init_celery(celery_app, app.config.get("LOG_FORMAT"), app.config.get("LOG_LEVEL", "INFO"))
+    metrics.init_celery()
     app.extensions["celery"] = celery_app
     return celery_app

@@ -55,6 +55,14 @@ class BaseConfig:
     # Sensitive changes (people's roles and access) ask for the password again after this long.
     REAUTH_MINUTES = 15
 
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0 trusts none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or 0)
+    # "json" for one JSON object per log line (production's default), "text" otherwise.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or "text"
+    LOG_LEVEL = os.environ.get("LOG_LEVEL") or "INFO"
+    # /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>" (404 without the setting).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+
     # Dashboard figures are cached exactly (see coalition/dashboards/cache.py).
     DASHBOARD_CACHE = True
 
@@ -86,6 +94,7 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

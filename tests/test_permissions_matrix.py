@@ -83,6 +83,8 @@ RULES = {
     "static": {"GET": (lambda w: "/static/css/app.css", None, EVERYONE)},
     "home.index": {"GET": (lambda w: "/", None, READ)},
     "home.healthz": {"GET": (lambda w: "/healthz", None, EVERYONE)},
+    "home.readyz": {"GET": (lambda w: "/readyz", None, EVERYONE)},
+    "metrics": {"GET": (lambda w: "/metrics", None, NOT_FOUND)},
     "auth.login": {
         "GET": (lambda w: "/login", None, EVERYONE),
         # A wrong password re-shows the form; someone logged in is sent home.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 
 from coalition.extensions import db
 from coalition.home import services
@@ -27,3 +27,26 @@ def healthz():
         db.session.rollback()
         return jsonify({"status": "unavailable"}), 503
     return jsonify({"status": "ok"})
+
+
+@bp.route("/readyz")
+def readyz():
+    """Readiness: the database answers, and Redis too when one is configured (a load balancer
+    sends no traffic to a web process that cannot work). `/healthz` stays the liveness check."""
+    checks = {"database": "ok"}
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except Exception:  # any failure to reach the database
+        db.session.rollback()
+        checks["database"] = "unavailable"
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+            checks["redis"] = "ok"
+        except redis.RedisError:
+            checks["redis"] = "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    return jsonify({"status": "ready" if ready else "unavailable", **checks}), 200 if ready else 503
