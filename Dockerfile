@@ -14,7 +14,10 @@ RUN pip install --prefix=/install . \
  && PYTHONPATH=/install/lib/python3.11/site-packages /install/bin/pybabel compile -d coalition/translations
 
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 COALITION_ENV=production COALITION_INSTANCE=/app/instance
+# PYTHONPATH: every entry point (gunicorn, celery, the `coalition` command) imports the code from
+# /app, next to templates/ and the compiled translations, not the copy pip put in site-packages.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 COALITION_ENV=production COALITION_INSTANCE=/app/instance \
+    PYTHONPATH=/app
 WORKDIR /app
 COPY --from=build /install /usr/local
 COPY --from=build /app /app

@@ -31,6 +31,8 @@ def test_the_image_runs_unprivileged_checks_its_health_and_compiles_translations
     assert re.search(r"^USER\s+10001$", dockerfile, re.M)
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     assert "pybabel compile" in dockerfile and "gunicorn" in dockerfile
+    # The code runs from /app, where templates/ and the compiled catalogues are.
+    assert "PYTHONPATH=/app" in dockerfile and "COPY templates templates" in dockerfile
 
 
 def compose() -> dict:
