@@ -6,6 +6,7 @@ happens, two schedulers running the same job. Each ends with every message deliv
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -73,7 +74,7 @@ class Worker:
             **os.environ, "COALITION_ENV": "development", "DATABASE_URL": database_url,
             "REDIS_URL": REDIS_URL, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
             "SECRET_KEY": "testing-secret", "COALITION_INSTANCE": str(instance),
-            "OUTBOX_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
+            "OUTBOX_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS), "LOG_FORMAT": "json",
         }
         self.log = log
         self.process: subprocess.Popen | None = None
@@ -146,18 +147,19 @@ def outbox_rows() -> list[OutboxMessage]:
     return rows
 
 
-def request_password_reset(web, email: str):
+def request_password_reset(web, email: str, headers: dict | None = None):
     client = web.test_client()
     token = csrf_token(client, "/password/forgot")
-    return client.post("/password/forgot", data={"email": email, "csrf_token": token})
+    return client.post("/password/forgot", data={"email": email, "csrf_token": token}, headers=headers or {})
 
 
 def test_a_committed_message_is_sent_by_the_worker_through_redis(stack):
     web, recorder, new_worker = stack
     person = factories.user(language="en", email="ana@example.org")
     db.session.commit()
-    new_worker()
-    assert request_password_reset(web, person.email).status_code == 302
+    worker = new_worker()
+    response = request_password_reset(web, person.email, headers={"X-Request-Id": "req-reset-0001"})
+    assert response.status_code == 302 and response.headers["X-Request-Id"] == "req-reset-0001"
     wait_for(lambda: recorder.messages, what="the reset email")
     [received] = recorder.messages
     assert received["To"] == "ana@example.org"
@@ -165,6 +167,9 @@ def test_a_committed_message_is_sent_by_the_worker_through_redis(stack):
     assert "/password/reset/" in received.get_body(("plain",)).get_content()
     [row] = outbox_rows()
     assert row.status == "sent" and row.attempts == 1
+    # The worker's JSON log lines for the task carry the id of the request that caused it.
+    lines = [json.loads(line) for line in worker.log.read_text().splitlines() if line.startswith("{")]
+    assert any(line["request_id"] == "req-reset-0001" and "outbox" in line["message"] for line in lines), lines[-5:]
 
 
 def test_a_worker_killed_mid_send_loses_nothing_and_sends_once(stack):
