@@ -39,6 +39,20 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
+def test_compose_file_is_valid_against_the_compose_specification_schema():
+    import json
+
+    import jsonschema
+
+    schema = json.loads((ROOT / "tests" / "vendor" / "compose-spec.json").read_text())
+    validator = jsonschema.Draft201909Validator(schema)
+    errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(compose())]
+    assert errors == []
+    broken = compose()
+    broken["services"]["web"]["ports"] = "8000"  # a string where a list belongs
+    assert list(validator.iter_errors(broken)), "the schema check accepts anything"
+
+
 def test_compose_has_the_stack_a_migration_first_and_one_beat():
     services = compose()["services"]
     assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
