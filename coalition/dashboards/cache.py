@@ -1,8 +1,8 @@
 """An exact cache of dashboard figures.
 
 Figures are cached under a key that holds the data version, a counter that every transaction
-changing what a dashboard reads increments before it commits (a `before_flush` hook below, so
-the bump and the change commit or roll back together). A new version makes every older entry
+changing what a dashboard reads increments just before it commits (hooks below: `before_flush`
+notes the change, `before_commit` bumps), so the bump and the change commit or roll back together. A new version makes every older entry
 unreachable: nothing is ever served that a committed change has made wrong. Time-dependent rules
 (overdue, stale, "the last 7 days") are computed for a clock rounded to CLOCK_STEP, which is part
 of the key, so an entry is exact for the instant it names. Entries live in Redis when
@@ -40,6 +40,7 @@ TRACKED = (Deliverable, DeliverableUpdate, Milestone, Meeting, Attendance, Minut
 # A person's row changes at every login; only these columns matter to a dashboard.
 USER_COLUMNS = ("name", "institution_id", "active", "role")
 _BUMPED = "data_version_bumped"
+_TOUCHED = "data_version_touched"
 _local: OrderedDict[str, object] = OrderedDict()
 
 
@@ -60,10 +61,18 @@ def _touches_dashboards(obj) -> bool:
 
 
 @sa.event.listens_for(Session, "before_flush")
-def _bump_version(session: Session, flush_context, instances) -> None:
-    if session.info.get(_BUMPED):
-        return
-    if any(_touches_dashboards(obj) for obj in chain(session.new, session.dirty, session.deleted)):
+def _note_change(session: Session, flush_context, instances) -> None:
+    if not session.info.get(_TOUCHED) and any(
+            _touches_dashboards(obj) for obj in chain(session.new, session.dirty, session.deleted)):
+        session.info[_TOUCHED] = True
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _bump_before_commit(session: Session) -> None:
+    # Flush first, then take the version row's lock as the very last thing before COMMIT: a
+    # transaction holding it never waits for another lock, so it cannot be part of a deadlock.
+    session.flush()
+    if session.info.pop(_TOUCHED, False) and not session.info.get(_BUMPED):
         bump(session)
 
 
@@ -79,6 +88,7 @@ def bump(session: Session | None = None) -> None:
 @sa.event.listens_for(Session, "after_rollback")
 def _forget_bump(session: Session) -> None:
     session.info.pop(_BUMPED, None)
+    session.info.pop(_TOUCHED, None)
 
 
 def version() -> int | None:
