@@ -174,16 +174,19 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
     now = cache.clock(utcnow())
     group_id = group.id if group is not None else None
     key = (group_id, filters.sector, filters.start, filters.end, list_limit, now.isoformat())
-    figures = cache.cached(key, lambda: _figures(group_id, filters, now, list_limit))
+    figures = cache.cached(key, lambda: compute_figures(group_id, filters, now, list_limit))
     groups = {g.id: g for g in db.session.execute(
         sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
     return replace(figures, group=group, groups=groups, cache_key=key,
                    progress=[(groups[g_id], progress, count) for g_id, progress, count in figures.progress])
 
 
-def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int) -> Dashboard:
-    """Every figure as plain data (group ids, not objects), so it can be cached."""
-    group = db.session.get(WorkingGroup, group_id) if group_id is not None else None
+def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15) -> Dashboard:
+    """Every figure as of `now`, as plain data (group ids, not objects), so it can be cached.
+
+    No permission check: `dashboard()` makes it for people; the coordinators' digest calls this
+    directly, as the system.
+    """
     clock = coalition_clock(now)
     start = _instant(filters.start) if filters.start else now - timedelta(days=365)
     # No end by default: anything recorded since the clock's rounded instant counts too (it bumped
@@ -194,8 +197,8 @@ def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: 
         sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
     in_sector = (Institution.sector == filters.sector) if filters.sector else sa.true()
     deliverable_scope = []
-    if group is not None:
-        deliverable_scope.append(Deliverable.group_id == group.id)
+    if group_id is not None:
+        deliverable_scope.append(Deliverable.group_id == group_id)
     if filters.sector:
         # correlate(None): the outer queries join institutions too, and must not swallow this one's.
         deliverable_scope.append(Deliverable.owner_id.in_(
@@ -208,7 +211,7 @@ def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: 
         sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress), sa.func.count())
         .where(*deliverable_scope).group_by(Deliverable.group_id)).all()
     progress_of = {g: (round(float(avg or 0)), n) for g, avg, n in progress_rows}
-    progress = [(g.id, *progress_of.get(g.id, (0, 0))) for g in groups.values() if group is None or g.id == group.id]
+    progress = [(g.id, *progress_of.get(g.id, (0, 0))) for g in groups.values() if group_id is None or g.id == group_id]
     moved = sa.func.coalesce(DeliverableUpdate.progress_after, 0) - sa.func.coalesce(DeliverableUpdate.progress_before, 0)
     week_ago, month_ago = now - timedelta(days=7), now - timedelta(days=30)
     change_rows = db.session.execute(
@@ -219,10 +222,10 @@ def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: 
         .where(DeliverableUpdate.created_at > month_ago, *deliverable_scope)
         .group_by(Deliverable.group_id)).all()
     change = {}
-    for group_id, week, month in change_rows:
-        count = progress_of.get(group_id, (0, 0))[1]
+    for row_group, week, month in change_rows:
+        count = progress_of.get(row_group, (0, 0))[1]
         if count:
-            change[group_id] = (round(float(week or 0) / count, 1), round(float(month or 0) / count, 1))
+            change[row_group] = (round(float(week or 0) / count, 1), round(float(month or 0) / count, 1))
 
     health = health_sql(Deliverable, clock).label("health")
     by_status = {key: 0 for key in STATUSES}
@@ -243,7 +246,7 @@ def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: 
             .order_by(Deliverable.due_date, Deliverable.id).limit(list_limit)).all()
         return [ListedDeliverable(*row) for row in rows]
 
-    meeting_scope = [Meeting.group_id == group.id] if group is not None else []
+    meeting_scope = [Meeting.group_id == group_id] if group_id is not None else []
 
     def meetings(*conditions, order, limit=list_limit) -> list[ListedMeeting]:
         rows = db.session.execute(
@@ -275,23 +278,23 @@ def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: 
     by_sector: dict[str, list[int]] = {}
     by_institution: dict[int, list] = {}
     balance_attendance: dict[int, dict[str, int]] = {}
-    for group_id, institution_id, name, sector, a, t in attendance_rows:
+    for row_group, institution_id, name, sector, a, t in attendance_rows:
         a, t = _rate(a, t)
-        for bucket, key in ((by_group, group_id), (by_sector, sector)):
+        for bucket, key in ((by_group, row_group), (by_sector, sector)):
             bucket.setdefault(key, [0, 0])
             bucket[key][0] += a
             bucket[key][1] += t
         by_institution.setdefault(institution_id, [institution_id, name, sector, 0, 0])
         by_institution[institution_id][3] += a
         by_institution[institution_id][4] += t
-        shares = balance_attendance.setdefault(group_id, {})
+        shares = balance_attendance.setdefault(row_group, {})
         shares[sector] = shares.get(sector, 0) + a
     attendance_by_institution = sorted(
         (tuple(row) for row in by_institution.values() if row[4]),
         key=lambda row: (-row[3] / row[4], -row[4], row[1]))[:list_limit]
 
     # Multi-stakeholder balance: sectors of each group's member institutions and active people.
-    membership_scope = [GroupMembership.group_id == group.id] if group is not None else []
+    membership_scope = [GroupMembership.group_id == group_id] if group_id is not None else []
     mix = db.session.execute(
         sa.select(GroupMembership.group_id, Institution.sector,
                   sa.func.count(sa.distinct(Institution.id)), sa.func.count(sa.distinct(User.id)))
@@ -301,11 +304,11 @@ def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: 
         .group_by(GroupMembership.group_id, Institution.sector)).all()
     balance_of: dict[int, Balance] = {
         g.id: Balance(g.id, {}, {}, balance_attendance.get(g.id, {}))
-        for g in groups.values() if group is None or g.id == group.id}
-    for group_id, sector, institutions, people in mix:
-        if group_id in balance_of:
-            balance_of[group_id].institutions[sector] = int(institutions)
-            balance_of[group_id].people[sector] = int(people)
+        for g in groups.values() if group_id is None or g.id == group_id}
+    for row_group, sector, institutions, people in mix:
+        if row_group in balance_of:
+            balance_of[row_group].institutions[sector] = int(institutions)
+            balance_of[row_group].people[sector] = int(people)
     for item in balance_of.values():
         total_institutions = sum(item.institutions.values())
         if total_institutions:
@@ -313,10 +316,10 @@ def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: 
             item.dominant = [s for s, n in item.institutions.items() if n / total_institutions > DOMINANT_SHARE]
 
     institution_scope = [Institution.active.is_(True), in_sector]
-    if group is not None:
+    if group_id is not None:
         institution_scope.append(Institution.id.in_(
             sa.select(User.institution_id).join(GroupMembership, GroupMembership.user_id == User.id)
-            .where(GroupMembership.group_id == group.id).correlate(None)))
+            .where(GroupMembership.group_id == group_id).correlate(None)))
     places = db.session.execute(
         sa.select(Institution.state, Institution.sector, sa.func.count())
         .where(*institution_scope).group_by(Institution.state, Institution.sector)).all()
@@ -327,7 +330,7 @@ def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: 
         institutions_by_sector[sector] = institutions_by_sector.get(sector, 0) + count
     institutions_by_state = sorted(by_state.items(), key=lambda item: (-item[1], item[0]))
 
-    activity = _activity(group, filters, start, end, list_limit)
+    activity = _activity(group_id, filters, start, end, list_limit)
     return Dashboard(
         group=None, filters=filters, groups={}, progress=progress, change=change,
         by_status=by_status, by_health=by_health,
@@ -341,7 +344,7 @@ def _figures(group_id: int | None, filters: Filters, now: datetime, list_limit: 
         activity=activity)
 
 
-def _activity(group, filters: Filters, start: datetime, end: datetime, limit: int) -> list[Activity]:
+def _activity(group_id: int | None, filters: Filters, start: datetime, end: datetime, limit: int) -> list[Activity]:
     """The latest updates, new members and held meetings, newest first (three small queries)."""
     sector_people = (sa.select(User.id).join(Institution, Institution.id == User.institution_id)
                      .where(Institution.sector == filters.sector).correlate(None)) if filters.sector else None
@@ -356,10 +359,10 @@ def _activity(group, filters: Filters, start: datetime, end: datetime, limit: in
                .where(GroupMembership.created_at >= start, GroupMembership.created_at < end))
     held = (sa.select(Meeting.starts_at, Meeting.group_id, Meeting.title, Meeting.id)
             .where(Meeting.status == "held", Meeting.starts_at >= start, Meeting.starts_at < end))
-    if group is not None:
-        updates = updates.where(Deliverable.group_id == group.id)
-        members = members.where(GroupMembership.group_id == group.id)
-        held = held.where(Meeting.group_id == group.id)
+    if group_id is not None:
+        updates = updates.where(Deliverable.group_id == group_id)
+        members = members.where(GroupMembership.group_id == group_id)
+        held = held.where(Meeting.group_id == group_id)
     if sector_people is not None:
         updates = updates.where(DeliverableUpdate.author_id.in_(sector_people))
         members = members.where(GroupMembership.user_id.in_(sector_people))

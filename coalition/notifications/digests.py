@@ -19,12 +19,13 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
 from coalition.auth.models import User
-from coalition.deliverables.health import coalition_clock, health_sql, overdue_sql, stale_sql
+from coalition.dashboards.services import Dashboard, Filters, compute_figures
+from coalition.deliverables.health import coalition_clock, stale_sql
 from coalition.deliverables.models import Deliverable, DeliverableUpdate
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
-from coalition.institutions.models import Institution
-from coalition.meetings.models import Attendance, Meeting, MinutesRevision
+from coalition.groups.services import progress_by_group
+from coalition.meetings.models import Meeting
 from coalition.notifications import services as outbox
 
 BATCH = 500
@@ -78,59 +79,21 @@ def is_due(frequency: str, weekday: int, hour: int, local: datetime, last_local:
 
 
 @dataclass
-class CoalitionFigures:
-    groups: list[WorkingGroup]
-    progress: dict[int, int]
-    change: dict[int, float] = field(default_factory=dict)
-    health: dict[str, int] = field(default_factory=dict)
-    overdue: list[Deliverable] = field(default_factory=list)
-    stale: list[Deliverable] = field(default_factory=list)
-    without_minutes: list[Meeting] = field(default_factory=list)
-    attendance_by_sector: dict[str, tuple[int, int]] = field(default_factory=dict)
-    new_members: int = 0
+class CoordinatorFigures:
+    """The coordinators' digest: the dashboard's figures as of the run, and the week's new members."""
+
+    board: Dashboard
+    new_members: int
 
 
-def coalition_figures(at: datetime, since: datetime) -> CoalitionFigures:
-    """The coordinators' figures, in a fixed number of queries."""
-    clock = coalition_clock(at)
-    groups = list(db.session.execute(sa.select(WorkingGroup).order_by(WorkingGroup.position)).scalars())
-    rows = db.session.execute(sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress),
-                                        sa.func.count()).group_by(Deliverable.group_id)).all()
-    progress = {g: round(float(avg or 0)) for g, avg, _n in rows}
-    counts = {g: n for g, _avg, n in rows}
-    moved = db.session.execute(
-        sa.select(Deliverable.group_id, sa.func.sum(DeliverableUpdate.progress_after - DeliverableUpdate.progress_before))
-        .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
-        .where(DeliverableUpdate.created_at > since, DeliverableUpdate.created_at <= at)
-        .group_by(Deliverable.group_id)).all()
-    change = {g: round(float(total or 0) / counts[g], 1) for g, total in moved if counts.get(g)}
-    # One labelled expression, grouped by its label: PostgreSQL must see the same expression twice.
-    health_expr = health_sql(Deliverable, clock).label("health")
-    health = dict(db.session.execute(sa.select(health_expr, sa.func.count()).group_by(health_expr)).all())
-
-    def listing(condition):
-        return list(db.session.execute(
-            sa.select(Deliverable).where(condition).options(joinedload(Deliverable.owner), joinedload(Deliverable.group))
-            .order_by(Deliverable.due_date).limit(10)).scalars())
-
-    has_minutes = sa.exists().where(MinutesRevision.meeting_id == Meeting.id)
-    without_minutes = list(db.session.execute(
-        sa.select(Meeting).options(joinedload(Meeting.group))
-        .where(Meeting.status == "held", ~has_minutes).order_by(Meeting.starts_at.desc()).limit(10)).scalars())
-    attendance = db.session.execute(
-        sa.select(Institution.sector, sa.func.count(), sa.func.sum(sa.case((Attendance.status == "attended", 1), else_=0)))
-        .join(Institution, Institution.id == Attendance.institution_id)
-        .join(Meeting, Meeting.id == Attendance.meeting_id)
-        .where(Meeting.status == "held", Meeting.starts_at > since, Meeting.starts_at <= at)
-        .group_by(Institution.sector)).all()
+def coordinator_figures(at: datetime, since: datetime) -> CoordinatorFigures:
+    """The same figures as the coalition dashboard (attendance counted from `since`), in its fixed
+    number of queries, plus one count."""
+    days = Filters(start=coalition_clock(since).today, end=coalition_clock(at).today)  # Mexico City days
+    board = compute_figures(None, days, at, list_limit=10)
     new_members = db.session.scalar(sa.select(sa.func.count()).select_from(GroupMembership)
                                     .where(GroupMembership.created_at > since, GroupMembership.created_at <= at))
-    return CoalitionFigures(
-        groups=groups, progress=progress, change=change, health=health,
-        overdue=listing(overdue_sql(Deliverable, clock)), stale=listing(stale_sql(Deliverable, clock)),
-        without_minutes=without_minutes,
-        attendance_by_sector={sector: (int(attended or 0), int(total)) for sector, total, attended in attendance},
-        new_members=int(new_members or 0))
+    return CoordinatorFigures(board=board, new_members=int(new_members or 0))
 
 
 # At most this many recent updates per group are kept for a run: a digest shows ten.
@@ -225,11 +188,10 @@ def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
         return outcome
     figures = None
     if any(role in ("coordinator", "admin") for *_rest, role in due):
-        figures = coalition_figures(at, at - timedelta(days=7))
+        figures = coordinator_figures(at, at - timedelta(days=7))
     context = _run_context(at)
     groups = {g.id: g for g in db.session.execute(sa.select(WorkingGroup)).scalars()}
-    progress = {g: round(float(avg or 0)) for g, avg in db.session.execute(
-        sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress)).group_by(Deliverable.group_id)).all()}
+    progress = {group_id: average for group_id, (average, _count) in progress_by_group().items()}
     base = current_app.config["BASE_URL"].rstrip("/")
     clock = coalition_clock(at)
     for start in range(0, len(due), BATCH):
