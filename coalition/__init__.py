@@ -8,13 +8,15 @@ from flask import Flask
 
 from config import get_config
 
+from coalition.transaction import TransactionalFlask
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build the Flask application for `config_name` (default: COALITION_ENV)."""
     config = get_config(config_name)
-    app = Flask(
+    app = TransactionalFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=config.INSTANCE_PATH,

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 
-from coalition.extensions import db, login_manager
+from coalition.extensions import login_manager
 
 
 class DomainError(Exception):
@@ -119,10 +119,18 @@ def _render(status: int, code: str, message, fields=None, current=None):
 
 
 def _safe_rollback() -> None:
-    try:
-        db.session.rollback()
-    except Exception:  # the connection may be gone; the error page matters more
-        db.session.remove()
+    from coalition.transaction import safe_rollback
+
+    safe_rollback()
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when the database itself is gone (down, restarting, a killed connection), not when it
+    refused a statement (a constraint, bad data)."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)) or \
+        isinstance(getattr(error, "orig", None), (ConnectionError, OSError))
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -180,11 +188,24 @@ def register_error_handlers(app: Flask) -> None:
     def handle_too_deep(error):
         return _render(400, "bad_request", _l("The request could not be understood."))
 
-    @app.errorhandler(sa_exc.OperationalError)
-    def handle_database_down(error):
+    @app.errorhandler(sa_exc.IntegrityError)
+    def handle_integrity(error):
+        # A race the service's own checks could not see (two clicks, two clients): the loser is told.
+        app.logger.info("constraint refused on %s %s: %s", request.method, request.path, error.orig)
+        _safe_rollback()
+        return _render(409, "conflict", _l("That already exists, or someone changed it at the same moment. "
+                                           "Reload and try again."))
+
+    @app.errorhandler(sa_exc.DBAPIError)
+    def handle_database_error(error):
+        if not database_unavailable(error):
+            return handle_unexpected(error)
         app.logger.error("database unavailable on %s %s: %s", request.method, request.path, error.orig)
         _safe_rollback()
-        return _render(503, "unavailable", _l("The service is briefly unavailable. Please try again in a minute."))
+        response = _render(503, "unavailable",
+                           _l("The service is briefly unavailable. Please try again in a minute."))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

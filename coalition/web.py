@@ -7,6 +7,7 @@ from flask_login import current_user
 from wtforms import Form
 
 from coalition.errors import ValidationError
+from coalition.transaction import safe_rollback
 
 
 def current_actor():
@@ -15,7 +16,8 @@ def current_actor():
 
 
 def apply_errors(form: Form, error: ValidationError) -> None:
-    """Put a service's field errors beside the matching form fields (others at the top)."""
+    """Undo what the refused service call began, and put its errors beside the matching form fields."""
+    safe_rollback()
     for name, messages in error.fields.items():
         messages = list(messages) if isinstance(messages, (list, tuple)) else [messages]
         field = getattr(form, name, None) or getattr(form, name.removesuffix("_id"), None)

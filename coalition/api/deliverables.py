@@ -201,7 +201,6 @@ class Deliverables(MethodView):
         actor = api_actor()
         group = group_services.get_group(actor, body.pop("group"))
         deliverable = services.create_deliverable(actor, group, **body)
-        db.session.commit()
         return deliverable_body(services.get_deliverable(actor, deliverable.id))
 
 
@@ -235,7 +234,6 @@ class DeliverableById(MethodView):
                 services.edit_deliverable(actor, deliverable_id, version=version)
         except Conflict:
             raise _with_current(actor, deliverable_id) from None
-        db.session.commit()
         return deliverable_body(services.get_deliverable(actor, deliverable_id))
 
     @blp.response(204)
@@ -243,7 +241,6 @@ class DeliverableById(MethodView):
     def delete(self, deliverable_id):
         """Delete a deliverable (leads and coordinators); the audit log keeps a record."""
         services.delete_deliverable(api_actor(), deliverable_id)
-        db.session.commit()
         return None
 
 
@@ -272,7 +269,6 @@ class Updates(MethodView):
                                           note=body.get("note", ""), version=body.get("version"))
         except Conflict:
             raise _with_current(actor, deliverable_id) from None
-        db.session.commit()
         return update_body(update)
 
 
@@ -290,7 +286,6 @@ class Milestones(MethodView):
     def post(self, body, deliverable_id):
         """Add a milestone (leads); its progress rolls up into the deliverable's."""
         milestone = services.add_milestone(api_actor(), deliverable_id, **body)
-        db.session.commit()
         return milestone
 
 
@@ -309,7 +304,6 @@ class MilestoneById(MethodView):
         values = {"title": milestone.title, "weight": milestone.weight, "progress": milestone.progress,
                   "due_date": milestone.due_date, **body}
         milestone = services.update_milestone(actor, deliverable_id, milestone_id, **values)
-        db.session.commit()
         return milestone
 
     @blp.response(204)
@@ -317,5 +311,4 @@ class MilestoneById(MethodView):
     def delete(self, deliverable_id, milestone_id):
         """Remove a milestone (leads)."""
         services.delete_milestone(api_actor(), deliverable_id, milestone_id)
-        db.session.commit()
         return None

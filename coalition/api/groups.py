@@ -247,7 +247,6 @@ class Members(MethodView):
                                                 GroupMembership.user_id == body["user_id"])
         ).first() is not None
         membership = services.add_member(actor, group, body["user_id"], body["role"])
-        db.session.commit()
         return membership_body(membership), 200 if existed else 201
 
 
@@ -263,7 +262,6 @@ class MemberById(MethodView):
             require(permissions.can_manage_memberships(actor, group.id))
             raise NotFound()
         services.remove_member(actor, group, membership_id)
-        db.session.commit()
 
 
 @blp.route("/<slug>/lead-institutions", parameters=[SLUG_PARAMETER])
@@ -277,5 +275,4 @@ class LeadInstitutions(MethodView):
         actor = api_actor()
         group = get_group(actor, slug)
         services.set_lead_institutions(actor, group, body["institution_ids"])
-        db.session.commit()
         return group_body(_summary(actor, slug))

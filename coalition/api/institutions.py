@@ -20,7 +20,6 @@ from coalition.api.common import (
 from coalition.api.groups import MAX_ID, checked_first, plain_text, signed_in
 from coalition.auth.permissions import require
 from coalition.errors import NotFound
-from coalition.extensions import db
 from coalition.institutions import permissions, services
 from coalition.institutions.models import ABROAD, SECTORS, STATES, state_label
 
@@ -148,7 +147,6 @@ class Institutions(MethodView):
     def post(self, body):
         """Add a member institution (coordinators and admins); the audit log records it."""
         institution = services.create_institution(api_actor(), **body)
-        db.session.commit()
         return institution_body(institution)
 
 
@@ -174,5 +172,4 @@ class InstitutionById(MethodView):
         if institution_id > MAX_ID:
             raise NotFound()
         institution = services.edit_institution(actor, institution_id, **body)
-        db.session.commit()
         return institution_body(institution)

@@ -9,7 +9,6 @@ from marshmallow import Schema, fields, validate
 from coalition.api.common import api_actor, documents_errors
 from coalition.auth import services
 from coalition.auth.models import ROLES
-from coalition.extensions import db
 from coalition.groups import services as group_services
 
 blp = Blueprint("api_invitations", __name__, url_prefix="/api/v1/invitations",
@@ -49,7 +48,6 @@ class Invitations(MethodView):
         group = group_services.get_group(actor, body["group"]) if body.get("group") else None
         invitation, token = services.invite(actor, email=body["email"], name=body["name"], role=body["role"],
                                             institution_id=body.get("institution_id"), group=group)
-        db.session.commit()
         return {"id": invitation.id, "email": invitation.email, "name": invitation.name, "role": invitation.role,
                 "group": group.slug if group else None, "expires_at": invitation.expires_at,
                 "accept_url": url_for("auth.accept_invitation", token=token, _external=True)}

@@ -8,7 +8,6 @@ from marshmallow import Schema, fields, validate
 from coalition.api.common import api_actor, documents_errors
 from coalition.auth import services
 from coalition.auth.models import DIGEST_FREQUENCIES, LANGUAGES, ROLES
-from coalition.extensions import db
 from coalition.groups.services import memberships_of
 
 blp = Blueprint("api_me", __name__, url_prefix="/api/v1/me", description="Your own account.")
@@ -67,5 +66,4 @@ class Me(MethodView):
         """Change your name, language, timezone or digest settings."""
         actor = api_actor()
         services.update_settings(actor, **body)
-        db.session.commit()
         return me_body(actor)

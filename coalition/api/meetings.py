@@ -465,7 +465,6 @@ class Meetings(MethodView):
         except NotFound:
             raise ValidationError(fields={"group": [_l("Unknown working group.")]}) from None
         meeting = services.create_meeting(actor, group, **body)
-        db.session.commit()
         return _fresh(actor, meeting.id)
 
 
@@ -492,7 +491,6 @@ class MeetingById(MethodView):
             services.edit_meeting(actor, meeting_id, version=version, **body)
         except Conflict:
             raise _with_current(actor, meeting_id) from None
-        db.session.commit()
         return _fresh(actor, meeting_id)
 
     @blp.response(204)
@@ -500,7 +498,6 @@ class MeetingById(MethodView):
     def delete(self, meeting_id):
         """Delete a meeting scheduled by mistake; one with minutes cannot be deleted (422): cancel it."""
         services.delete_meeting(api_actor(), meeting_id)
-        db.session.commit()
         return None
 
 
@@ -511,7 +508,6 @@ def _run_meeting_action(action, meeting_id: int):
         action(actor, meeting_id)
     except Conflict:
         raise _with_current(actor, meeting_id) from None
-    db.session.commit()
     return _fresh(actor, meeting_id)
 
 
@@ -566,7 +562,6 @@ class MeetingAttendance(MethodView):
                 error.fields["attendance"] = error.fields.pop("statuses")
             raise
         changed_ids = sorted(row.user_id for row in changed)
-        db.session.commit()
         rows = services.attendance_of(services.get_meeting(actor, meeting_id))
         return {"items": [attendance_body(r) for r in rows if r.user_id in statuses], "changed": changed_ids}
 
@@ -583,7 +578,6 @@ class MeetingInvitees(MethodView):
         meeting = services.get_meeting(actor, meeting_id)
         already = any(r.user_id == body["user_id"] for r in services.attendance_of(meeting))
         row = services.invite_person(actor, meeting_id, body["user_id"])
-        db.session.commit()
         row = next(r for r in services.attendance_of(services.get_meeting(actor, meeting_id))
                    if r.user_id == body["user_id"])
         return (attendance_body(row), 200) if already else attendance_body(row)
@@ -616,7 +610,6 @@ class MeetingMinutes(MethodView):
         revision = services.save_minutes(actor, meeting_id, body["body"])
         unchanged = before is not None and revision is not None and revision.id == before.id
         revision_id = revision.id
-        db.session.commit()
         revision = next(r for r in services.minutes_revisions(services.get_meeting(actor, meeting_id))
                         if r.id == revision_id)
         return (revision_body(revision), 200) if unchanged else revision_body(revision)
@@ -647,7 +640,6 @@ class MeetingDecisions(MethodView):
     def post(self, body, meeting_id):
         """Record a decision (not on a cancelled meeting)."""
         decision = services.add_decision(api_actor(), meeting_id, body["text"])
-        db.session.commit()
         return decision_body(decision)
 
 
@@ -668,7 +660,6 @@ class MeetingActionItems(MethodView):
         """Add an action item, optionally assigned to an active person and due on a date."""
         item = services.add_action_item(api_actor(), meeting_id, body["text"], assignee_id=body["assignee_id"],
                                         due_date=body["due_date"])
-        db.session.commit()
         return action_item_body(item)
 
 
@@ -680,5 +671,4 @@ class MeetingActionItemById(MethodView):
     def patch(self, body, meeting_id, item_id):
         """Mark an action item done (`true`) or not done (`false`)."""
         item = services.set_action_item_done(api_actor(), meeting_id, item_id, body["done"])
-        db.session.commit()
         return action_item_body(item)

@@ -54,7 +54,6 @@ class Tokens(MethodView):
         except NotAuthenticated:
             db.session.commit()  # the failure's audit entry
             raise
-        db.session.commit()
         return {"id": token.id, "token": raw, "expires_at": token.expires_at}
 
     @blp.response(200, TokenSchema(many=True))
@@ -71,5 +70,4 @@ class TokenById(MethodView):
     def delete(self, token_id):
         """Revoke one of your tokens."""
         services.revoke_api_token(api_actor(), token_id)
-        db.session.commit()
         return None

@@ -55,7 +55,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         # The same answer whether or not the address has an account.
         flash(_("If an account uses that address, a link to choose a new password is on its way."), "info")
         return redirect(url_for("auth.login"))
@@ -71,10 +70,8 @@ def reset_password(token: str):
         try:
             services.reset_password(token, form.password.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             session.clear()
             flash(_("Your password is changed. Log in with it now."), "success")
             return redirect(url_for("auth.login"))
@@ -123,10 +120,8 @@ def settings():
                                      timezone=form.timezone.data, digest_frequency=form.digest_frequency.data,
                                      digest_weekday=form.digest_weekday.data, digest_hour=form.digest_hour.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Your settings are saved."), "success")
             return redirect(url_for("auth.settings"))
     return _render_settings(actor, settings_form=form, status=422)
@@ -140,10 +135,8 @@ def change_password():
         try:
             services.change_password(actor, form.current_password.data, form.new_password.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             # The session token changed: log in again under the new one, others are out.
             login_user(actor)
             reauth.mark_authenticated()
@@ -158,7 +151,6 @@ def revoke_token(token_id: int):
     if not RevokeTokenForm().validate_on_submit():
         abort(400)
     token = services.revoke_api_token(actor, token_id)
-    db.session.commit()
     flash(_("The token “%(name)s” no longer works.", name=token.name or token.id), "success")
     return redirect(url_for("auth.settings") + "#tokens")
 
@@ -173,7 +165,6 @@ def change_language():
         session["lang"] = form.language.data
     else:
         services.update_settings(actor, language=form.language.data)
-        db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("home.index")))
 
 
@@ -214,10 +205,8 @@ def _user_detail(actor, user_id: int):
             services.manage_user(actor, user.id, role=form.role.data, active=form.active.data,
                                  institution_id=form.institution_id.data or None)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("auth.user_detail", user_id=user.id))
     return render_template("auth/user.html", user=user, form=form), 422 if form.errors else 200
@@ -232,7 +221,6 @@ def reauthenticate():
     target = safe_next(request.args.get("next"), url_for("home.index"))
     if form.validate_on_submit():
         if services.confirm_password(actor, form.password.data):
-            db.session.commit()
             reauth.mark_authenticated()
             return redirect(target)
         db.session.commit()  # the failure's audit entry
@@ -265,10 +253,8 @@ def invite():
                                                 role=form.role.data, institution_id=form.institution_id.data or None,
                                                 group=group)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             link = url_for("auth.accept_invitation", token=token, _external=True)
             flash(_("Invitation created for %(email)s.", email=invitation.email), "success")
             form = None
@@ -283,10 +269,8 @@ def accept_invitation(token: str):
         try:
             user = services.accept_invitation(token, name=form.name.data, password=form.password.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             session.clear()
             login_user(user)
             reauth.mark_authenticated()

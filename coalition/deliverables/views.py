@@ -82,10 +82,8 @@ def detail(deliverable_id: int):
         form.version.data = current.version
         return _render_detail(actor, current, form=form, conflict=current, status=409)
     except ValidationError as error:
-        db.session.rollback()
         apply_errors(form, error)
         return _render_detail(actor, services.get_deliverable(actor, deliverable_id), form=form, status=422)
-    db.session.commit()
     flash(_("Your update is recorded."), "success")
     return redirect(url_for("deliverables.detail", deliverable_id=deliverable.id))
 
@@ -119,10 +117,8 @@ def create(slug: str):
         try:
             deliverable = services.create_deliverable(actor, group, **_form_values(form))
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The deliverable is created."), "success")
             return redirect(url_for("deliverables.detail", deliverable_id=deliverable.id))
     return render_template("deliverables/form.html", form=form, group=group, deliverable=None), \
@@ -144,10 +140,8 @@ def edit(deliverable_id: int):
             conflict = services.get_deliverable(actor, deliverable_id)
             form.version.data = conflict.version
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("deliverables.detail", deliverable_id=deliverable.id))
     status = 409 if conflict else (422 if form.errors else 200)
@@ -163,7 +157,6 @@ def delete(deliverable_id: int):
     deliverable = services.get_deliverable(actor, deliverable_id)
     slug = deliverable.group.slug
     services.delete_deliverable(actor, deliverable.id)
-    db.session.commit()
     flash(_("The deliverable is deleted. The audit log keeps a record of it."), "success")
     return redirect(url_for("groups.detail", slug=slug))
 
@@ -179,10 +172,8 @@ def add_milestone(deliverable_id: int):
             services.add_milestone(actor, deliverable.id, title=form.title.data, weight=form.weight.data,
                                    progress=form.progress.data, due_date=form.due_date.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The milestone is added."), "success")
             return redirect(url_for("deliverables.detail", deliverable_id=deliverable.id) + "#milestones")
     return render_template("deliverables/milestone_error.html", deliverable=deliverable, form=form), 422
@@ -200,10 +191,8 @@ def update_milestone(deliverable_id: int, milestone_id: int):
                                       weight=form.weight.data, progress=form.progress.data,
                                       due_date=form.due_date.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The milestone is saved."), "success")
             return redirect(url_for("deliverables.detail", deliverable_id=deliverable.id) + "#milestones")
     return render_template("deliverables/milestone_error.html", deliverable=deliverable, form=form), 422
@@ -215,6 +204,5 @@ def delete_milestone(deliverable_id: int, milestone_id: int):
     if not DeleteForm().validate_on_submit():
         abort(400)
     services.delete_milestone(actor, deliverable_id, milestone_id)
-    db.session.commit()
     flash(_("The milestone is removed."), "success")
     return redirect(url_for("deliverables.detail", deliverable_id=deliverable_id) + "#milestones")

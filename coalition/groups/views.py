@@ -8,7 +8,6 @@ from coalition.auth.permissions import require
 from coalition.deliverables import permissions as deliverable_permissions
 from coalition.deliverables import services as deliverable_services
 from coalition.errors import ValidationError
-from coalition.extensions import db
 from coalition.groups import permissions, services
 from coalition.groups.forms import AddMemberForm, LeadInstitutionsForm, RemoveMemberForm
 from coalition.institutions.services import institution_choices
@@ -81,10 +80,8 @@ def add_member(slug: str):
         try:
             services.add_member(actor, group, form.user_id.data, form.role.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The person is added to the group."), "success")
             return redirect(url_for("groups.detail", slug=group.slug) + "#people")
     return _render_detail(actor, group, add_form=form, status=422)
@@ -97,7 +94,6 @@ def remove_member(slug: str, membership_id: int):
     if not RemoveMemberForm().validate_on_submit():
         abort(400)
     services.remove_member(actor, group, membership_id)
-    db.session.commit()
     flash(_("The person is no longer in the group."), "success")
     return redirect(url_for("groups.detail", slug=group.slug) + "#people")
 
@@ -112,6 +108,5 @@ def set_leads(slug: str):
     if not form.validate_on_submit():
         abort(400)
     services.set_lead_institutions(actor, group, form.institution_ids.data)
-    db.session.commit()
     flash(_("The lead institutions are saved."), "success")
     return redirect(url_for("groups.detail", slug=group.slug))

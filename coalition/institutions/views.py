@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 
 from coalition.auth.permissions import require, require_actor
 from coalition.errors import ValidationError
-from coalition.extensions import db
 from coalition.institutions import permissions, services
 from coalition.institutions.forms import InstitutionForm
 from coalition.institutions.models import ABROAD, SECTORS, STATES
@@ -54,10 +53,8 @@ def create():
         try:
             institution = services.create_institution(actor, **_values(form))
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("The institution is added."), "success")
             return redirect(url_for("institutions.detail", institution_id=institution.id))
     return render_template("institutions/form.html", form=form, institution=None), 422 if form.errors else 200
@@ -73,10 +70,8 @@ def edit(institution_id: int):
         try:
             services.edit_institution(actor, institution.id, **_values(form))
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("institutions.detail", institution_id=institution.id))
     return render_template("institutions/form.html", form=form, institution=institution), \

@@ -185,10 +185,8 @@ def new(slug: str):
             try:
                 meeting = services.create_meeting(actor, group, **values)
             except ValidationError as error:
-                db.session.rollback()
                 apply_errors(form, error)
             else:
-                db.session.commit()
                 flash(_("The meeting is scheduled and the group's members are invited."), "success")
                 return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return render_template("meetings/form.html", form=form, group=group, meeting=None,
@@ -227,12 +225,10 @@ def edit(meeting_id: int):
                 form.version.data = conflict.version
                 status = 409
             except ValidationError as error:
-                db.session.rollback()
                 apply_errors(form, error)
                 if not error.fields:
                     form.form_errors = list(form.form_errors) + [error.message]
             else:
-                db.session.commit()
                 flash(_("The meeting is updated."), "success")
                 return redirect(url_for("meetings.detail", meeting_id=meeting_id))
     if status == 200 and form.errors:
@@ -262,7 +258,6 @@ def _simple_action(meeting_id: int, action, message: str):
             db.session.rollback()
             messages = [error.message] + [m for ms in error.fields.values() for m in ms]
             return _render_detail(services.get_meeting(actor, meeting_id), 422, errors=messages)
-        db.session.commit()
         flash(message, "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
@@ -284,7 +279,6 @@ def delete(meeting_id: int):
     except ValidationError as error:
         db.session.rollback()
         return _render_detail(services.get_meeting(actor, meeting_id), 422, errors=[error.message])
-    db.session.commit()
     flash(_("The meeting is deleted. The audit log keeps a record of it."), "success")
     return redirect(url_for("groups.detail", slug=slug))
 
@@ -309,10 +303,8 @@ def minutes(meeting_id: int):
             before = services.current_minutes(meeting)
             revision = services.save_minutes(actor, meeting.id, form.body.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
             if before is not None and revision is not None and revision.id == before.id:
                 flash(_("The minutes did not change."), "info")
             else:
@@ -337,7 +329,6 @@ def attendance(meeting_id: int):
             db.session.rollback()
             messages = [m for ms in error.fields.values() for m in ms] or [error.message]
             return _render_detail(services.get_meeting(actor, meeting_id), 422, errors=messages)
-        db.session.commit()
         flash(_("Attendance is saved."), "success")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="attendance"))
 
@@ -350,12 +341,10 @@ def invite(meeting_id: int):
         try:
             row = services.invite_person(actor, meeting.id, form.user_id.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
             if not error.fields:
                 form.form_errors = list(form.form_errors) + [error.message]
         else:
-            db.session.commit()
             flash(_("%(name)s is invited.", name=row.user.name), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="attendance"))
     return _render_detail(services.get_meeting(actor, meeting_id), 422, invite_form=form)
@@ -369,12 +358,10 @@ def decisions(meeting_id: int):
         try:
             services.add_decision(actor, meeting.id, form.text.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
             if not error.fields:
                 form.form_errors = list(form.form_errors) + [error.message]
         else:
-            db.session.commit()
             flash(_("The decision is recorded."), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="decisions"))
     return _render_detail(services.get_meeting(actor, meeting_id), 422, decision_form=form)
@@ -389,12 +376,10 @@ def actions(meeting_id: int):
             services.add_action_item(actor, meeting.id, form.text.data, assignee_id=form.assignee_id.data or None,
                                      due_date=form.due_date.data)
         except ValidationError as error:
-            db.session.rollback()
             apply_errors(form, error)
             if not error.fields:
                 form.form_errors = list(form.form_errors) + [error.message]
         else:
-            db.session.commit()
             flash(_("The action item is added."), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor="actions"))
     return _render_detail(services.get_meeting(actor, meeting_id), 422, item_form=form)
@@ -407,6 +392,5 @@ def action_done(meeting_id: int, item_id: int):
     if not form.validate_on_submit() or form.done.data not in ("0", "1"):
         return _render_detail(meeting, 422, errors=[_("The action item could not be updated.")])
     services.set_action_item_done(actor, meeting.id, item_id, form.done.data == "1")
-    db.session.commit()
     return redirect(url_for("meetings.detail", meeting_id=meeting.id, _anchor=f"action-{item_id}"))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from coalition.extensions import csrf, db
+from coalition.extensions import csrf
 from coalition.notifications import digests
 
 bp = Blueprint("notifications", __name__)
@@ -24,5 +24,4 @@ def unsubscribe(token: str):
     person = digests.unsubscribe(token)
     if person is None:
         abort(404)
-    db.session.commit()
     return render_template("notifications/unsubscribe.html", person=person, token=token, done=True)
