@@ -1,7 +1,7 @@
 """Jinja filters and globals shared by every page: dates in the viewer's timezone, labels, Markdown."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from jinja2 import pass_context
@@ -30,6 +30,15 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
         # Minutes, not seconds: "3 dic 2026, 17:00" / "Dec 3, 2026, 5:00 PM".
         return f"{format_date(value, 'medium')}, {format_time(value, 'short')}"
     return format_datetime(value, fmt)
+
+
+def machine_datetime(value: datetime | None) -> str:
+    """An instant for a `datetime` attribute: UTC to the second, as HTML allows (no microseconds)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def local_date(value: date | None, fmt: str = "medium") -> str:
@@ -98,6 +107,7 @@ def init_app(app: Flask) -> None:
         markdown=render_markdown,
         localdt=local_datetime,
         localdate=local_date,
+        machine_datetime=machine_datetime,
         in_timezone=in_timezone,
         group_name=group_name,
         state_label=state_label,
