@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test venv translations messages migrate clean
+.PHONY: run test venv translations messages migrate clean vnu
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,21 @@ run: migrate
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
+# The W3C's Nu Html Checker for tests/test_html_valid.py: vnu-jar from npm, pinned, in a cache outside the
+# repository (the test looks there, or at VNU_JAR). Without npm or the registry the test skips (fails when CI=true).
+VNU_VERSION := 26.9.27
+VNU_PREFIX ?= $(HOME)/.cache/coalition-vnu
+
+vnu:
+	@if grep -qs '"version": "$(VNU_VERSION)"' "$(VNU_PREFIX)/node_modules/vnu-jar/package.json"; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --ignore-scripts --fetch-retries=1 --prefix "$(VNU_PREFIX)" \
+	    vnu-jar@$(VNU_VERSION) || echo "vnu-jar could not be installed: the HTML validity test will skip"; \
+	else echo "npm not found: the HTML validity test will skip"; fi
+
 # SQLite first; then, when TEST_POSTGRES_URL is given (CI gives it), the whole suite on PostgreSQL
 # (but the browser tests, which run on their own server and database either way).
-test: translations
+test: translations vnu
 	$(BIN)/pytest -q
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  echo "== the suite again, on PostgreSQL"; \

@@ -1,0 +1,280 @@
+"""Every page is valid HTML, as the W3C's Nu Html Checker (vnu) reads it.
+
+The pages come from the route map: every GET route outside the API, with its parameters filled from
+the demo coalition, seen by an admin, a member and an anonymous visitor, in Spanish and English.
+Each distinct page is written to a file and the checker runs once over all of them. A route whose
+parameters this module cannot fill fails the suite, so a new page is checked from its first day.
+
+The checker is the npm package `vnu-jar`, pinned in the Makefile (`make vnu` installs it under
+~/.cache/coalition-vnu; VNU_JAR points elsewhere). Without it or without Java the test skips, and
+fails when CI=true.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from coalition import create_app
+from coalition.extensions import db
+from tests.conftest import IN_CI, IsolatedClient, csrf_token
+
+VNU_JAR = Path(os.environ.get("VNU_JAR") or
+               Path.home() / ".cache" / "coalition-vnu" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar")
+PASSWORD = "coalition-demo"
+LANGUAGES = ("es", "en")
+ROLES = {"anonymous": None, "member": "member@example.org", "admin": "admin@example.org"}
+
+# GET routes that serve no HTML page, with the reason.
+NOT_PAGES = {
+    "static": "files, not pages",
+    "home.healthz": "JSON",
+    "home.readyz": "JSON",
+    "metrics": "Prometheus text",
+    "dashboards.coalition_csv": "CSV",
+    "dashboards.group_csv": "CSV",
+    "meetings.calendar_file": "iCalendar",
+}
+
+# Checker warnings allowed on purpose: (a regular expression over the message, the reason). Errors never are.
+ALLOWED_WARNINGS = [
+    (r"Consider using the “h1” element as a top-level heading only",
+     "Markdown bodies (minutes, descriptions) keep the headings their authors wrote, inside the page's own h1"),
+]
+
+
+def _ids(member_id: int) -> dict:
+    from coalition.auth.models import User
+    from coalition.deliverables.models import Deliverable, Milestone
+    from coalition.groups.models import WorkingGroup
+    from coalition.institutions.models import Institution
+    from coalition.meetings.models import Decision, Meeting, MinutesRevision
+
+    ethics = db.session.scalar(sa.select(WorkingGroup.id).where(WorkingGroup.slug == "ethics"))
+
+    def first(query):
+        return db.session.scalar(query.limit(1))
+
+    return {
+        # The member's own deliverable (the update form), and one with milestones (their forms).
+        "own_deliverable": first(sa.select(Deliverable.id).where(Deliverable.owner_id == member_id)
+                                 .order_by(Deliverable.id)),
+        "milestones_deliverable": first(sa.select(Milestone.deliverable_id).join(Deliverable)
+                                        .where(Deliverable.group_id == ethics).order_by(Milestone.deliverable_id)),
+        # A held meeting with minutes and decisions, an upcoming one and a cancelled one.
+        "held_meeting": first(sa.select(Meeting.id).where(Meeting.group_id == ethics, Meeting.status == "held",
+                                                          Meeting.id.in_(sa.select(MinutesRevision.meeting_id)),
+                                                          Meeting.id.in_(sa.select(Decision.meeting_id)))
+                              .order_by(Meeting.starts_at.desc())),
+        "upcoming_meeting": first(sa.select(Meeting.id).where(Meeting.group_id == ethics,
+                                                              Meeting.status == "scheduled")
+                                  .order_by(Meeting.starts_at)),
+        "cancelled_meeting": first(sa.select(Meeting.id).where(Meeting.status == "cancelled")),
+        "institution": first(sa.select(Institution.id).where(Institution.active.is_(True)).order_by(Institution.id)),
+        "person": member_id,
+        "admin": first(sa.select(User.id).where(User.role == "admin")),
+    }
+
+
+def _tokens(admin, member) -> dict:
+    """Real one-time tokens, so the anonymous token pages show their forms rather than a 404."""
+    from coalition.auth import services as auth
+    from coalition.notifications.digests import unsubscribe_token
+    from coalition.notifications.models import OutboxMessage
+
+    _, invitation = auth.invite(admin, email="nueva.persona@example.org", name="Nueva Persona")
+    auth.request_password_reset(member.email)
+    body = db.session.scalars(sa.select(OutboxMessage.text_body).where(OutboxMessage.kind == "password-reset")
+                              .order_by(OutboxMessage.id.desc())).first()
+    reset = re.search(r"/password/reset/(\S+)", body).group(1)
+    return {"invitation": invitation, "reset": reset, "unsubscribe": unsubscribe_token(member.id)}
+
+
+# endpoint -> the paths that show its page (as many variants as its template has), from the World.
+PATHS = {
+    "auth.user_detail": lambda w: [f"/admin/users/{w['person']}", f"/admin/users/{w['admin']}"],
+    "audit.index": lambda w: ["/admin/audit", "/admin/audit?family=deliverables"],
+    "auth.users": lambda w: ["/admin/users", "/admin/users?role=member&q=a"],
+    "auth.reauthenticate": lambda w: ["/reauthenticate?next=/admin/users"],
+    "auth.accept_invitation": lambda w: [f"/invitations/{w['invitation']}"],
+    "auth.reset_password": lambda w: [f"/password/reset/{w['reset']}"],
+    "notifications.unsubscribe_page": lambda w: [f"/unsubscribe/{w['unsubscribe']}"],
+    "dashboards.coalition": lambda w: ["/dashboard", "/dashboard?sector=academia"],
+    "dashboards.group": lambda w: ["/groups/ethics/dashboard"],
+    "groups.detail": lambda w: ["/groups/ethics", "/groups/governance", "/groups/ethics?person_q=a"],
+    "deliverables.index": lambda w: ["/deliverables", "/deliverables?group=ethics&status=in_progress",
+                                     "/deliverables?owner=me", "/deliverables?overdue=true"],
+    "deliverables.detail": lambda w: [f"/deliverables/{w['own_deliverable']}",
+                                      f"/deliverables/{w['milestones_deliverable']}"],
+    "deliverables.edit": lambda w: [f"/deliverables/{w['own_deliverable']}/edit"],
+    "deliverables.create": lambda w: ["/groups/ethics/deliverables/new"],
+    "institutions.index": lambda w: ["/institutions", "/institutions?sector=academia&state=JAL&page=2"],
+    "institutions.detail": lambda w: [f"/institutions/{w['institution']}"],
+    "institutions.edit": lambda w: [f"/institutions/{w['institution']}/edit"],
+    "meetings.detail": lambda w: [f"/meetings/{w['held_meeting']}", f"/meetings/{w['upcoming_meeting']}",
+                                  f"/meetings/{w['cancelled_meeting']}"],
+    "meetings.edit": lambda w: [f"/meetings/{w['upcoming_meeting']}/edit"],
+    "meetings.new": lambda w: ["/groups/ethics/meetings/new"],
+}
+# Pages no route leads to on purpose: the error pages.
+EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
+# Forms shown again with their errors (role, path, fields, the status expected): the pages' error states,
+# where the field macros add aria-describedby and error ids.
+INVALID_FORMS = [
+    ("anonymous", lambda w: "/login", {"email": "nobody@example.org", "password": "wrong password"}, 422),
+    ("admin", lambda w: f"/deliverables/{w['own_deliverable']}", {"status": "lost", "progress": "200"}, 422),
+    ("admin", lambda w: f"/deliverables/{w['own_deliverable']}",
+     {"status": "in_review", "progress": "50", "note": "", "version": "999"}, 409),
+    ("admin", lambda w: "/groups/ethics/deliverables/new", {"title": "", "owner_id": "0"}, 422),
+    ("admin", lambda w: f"/deliverables/{w['milestones_deliverable']}/milestones", {"title": ""}, 422),
+    ("admin", lambda w: "/groups/ethics/members", {"user_id": "0"}, 422),
+    ("admin", lambda w: "/groups/ethics/meetings/new", {"title": "", "duration_minutes": "-5"}, 422),
+    ("admin", lambda w: f"/meetings/{w['held_meeting']}/decisions", {"text": ""}, 422),
+    ("admin", lambda w: "/institutions/new", {"name": "", "sector": "industry"}, 422),
+    ("member", lambda w: "/settings", {"name": "", "timezone": "Mars/Olympus"}, 422),
+    ("member", lambda w: "/settings/password", {"current_password": "wrong", "new_password": "short"}, 422),
+]
+
+
+def _page_routes(app) -> dict[str, list[str]]:
+    """Every GET route outside the API: its endpoint and whether its rule has parameters."""
+    routes = {}
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and not rule.rule.startswith("/api/"):
+            routes[rule.endpoint] = sorted(rule.arguments)
+    return routes
+
+
+def test_every_page_route_is_checked_or_excused():
+    routes = _page_routes(create_app("testing"))
+    unfilled = sorted(endpoint for endpoint, arguments in routes.items()
+                      if arguments and endpoint not in PATHS and endpoint not in NOT_PAGES)
+    assert not unfilled, f"GET routes whose parameters tests/test_html_valid.py cannot fill: {unfilled}"
+    stale = sorted((set(PATHS) | set(NOT_PAGES)) - set(routes))
+    assert not stale, f"entries for routes that no longer exist: {stale}"
+
+
+def _with_lang(path: str, lang: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}lang={lang}"
+
+
+class Pages:
+    """The distinct HTML pages seen, written to files, each with where it came from."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.origin: dict[str, str] = {}  # file name -> "role lang METHOD url → status"
+        self._seen: set[str] = set()
+
+    def keep(self, response, origin: str) -> None:
+        if response.mimetype != "text/html" or 300 <= response.status_code < 400:
+            return
+        body = response.get_data()
+        digest = hashlib.sha256(body).hexdigest()
+        if digest not in self._seen:
+            self._seen.add(digest)
+            name = f"{len(self.origin):04d}.html"
+            (self.directory / name).write_bytes(body)
+            self.origin[name] = f"{origin} → {response.status_code}"
+
+
+@pytest.fixture(scope="module")
+def pages(template_db, tmp_path_factory) -> Pages:
+    """Every page of the route map as each role sees it in each language, plus the forms' error states."""
+    from coalition.auth.models import User
+    from coalition.demo.seed import seed_demo
+
+    path = tmp_path_factory.mktemp("html-valid") / "coalition.db"
+    shutil.copy(template_db, path)
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True,
+                                 "SERVER_NAME": None})
+    app.test_client_class = IsolatedClient
+    app.instance_path = str(tmp_path_factory.mktemp("html-valid-instance"))
+    with app.app_context():
+        seed_demo(1, password=PASSWORD)
+        db.session.commit()
+        users = {role: db.session.scalar(sa.select(User).where(User.email == email))
+                 for role, email in ROLES.items() if email}
+        world = {**_ids(users["member"].id), **_tokens(users["admin"], users["member"])}
+        db.session.commit()
+        paths = []
+        for endpoint, arguments in sorted(_page_routes(app).items()):
+            if endpoint in PATHS:
+                paths += PATHS[endpoint](world)
+            elif endpoint not in NOT_PAGES and not arguments:
+                paths.append(app.url_map.bind("").build(endpoint))
+        db.session.remove()
+
+    pages = Pages(tmp_path_factory.mktemp("html-pages"))
+    shown, failures = set(), []
+    for role, email in ROLES.items():
+        client = app.test_client()
+        if email:
+            response = client.post("/login", data={"email": email, "password": PASSWORD,
+                                                   "csrf_token": csrf_token(client, "/login")})
+            assert response.status_code == 302, f"{role} could not log in"
+        for lang in LANGUAGES:
+            for page in paths + EXTRA_PATHS:
+                url = _with_lang(page, lang)
+                response = client.get(url)
+                if response.status_code == 200:
+                    shown.add(page)
+                elif role == "admin" and response.status_code >= 400 and page not in EXTRA_PATHS:
+                    failures.append(f"GET {url} → {response.status_code} for the admin: fill its parameters better")
+                pages.keep(response, f"{role} GET {url}")
+            for form_role, path_for, data, expected in INVALID_FORMS:
+                if form_role != role:
+                    continue
+                url = _with_lang(path_for(world), lang)
+                token = csrf_token(client, "/settings" if email else "/login")
+                response = client.post(url, data={**data, "csrf_token": token})
+                if response.status_code != expected:
+                    failures.append(f"POST {url} → {response.status_code}, not {expected}: not the error state meant")
+                pages.keep(response, f"{role} POST {url}")
+    failures += [f"GET {page} is a page for nobody: no role got a 200" for page in paths if page not in shown]
+    assert not failures, "\n".join(failures)
+    return pages
+
+
+@pytest.fixture(scope="module")
+def vnu() -> list[str]:
+    """The command that runs the checker; without Java or the jar, a skip (a failure when CI=true)."""
+    missing = None
+    if not shutil.which("java"):
+        missing = "java not found (apt-get install default-jre-headless)"
+    elif not VNU_JAR.is_file():
+        missing = f"the Nu Html Checker is not at {VNU_JAR} (make vnu, or set VNU_JAR)"
+    if missing:
+        if IN_CI:
+            pytest.fail(f"the HTML validity check needs Java and vnu.jar, and CI=true: {missing}")
+        pytest.skip(missing)
+    return ["java", "-jar", str(VNU_JAR), "--format", "json"]
+
+
+def test_every_page_is_valid_html(vnu, pages):
+    files = [str(pages.directory / name) for name in sorted(pages.origin)]
+    # One run over every file: the checker's start-up (about two seconds) is most of its time.
+    result = subprocess.run([*vnu, *files], check=False, capture_output=True, text=True, timeout=600)
+    try:
+        report = json.loads(result.stderr)  # vnu writes its report to stderr, and exits 1 on any error
+    except json.JSONDecodeError:
+        pytest.fail(f"the checker gave no report (exit {result.returncode}): {result.stderr[-2000:]}")
+    problems: dict[str, list[str]] = {}
+    for message in report["messages"]:
+        text = message.get("message", "")
+        if message["type"] == "info" and (message.get("subType") != "warning" or any(
+                re.search(pattern, text) for pattern, _reason in ALLOWED_WARNINGS)):
+            continue
+        kind = "warning" if message["type"] == "info" else message["type"]  # error or non-document-error
+        origin = pages.origin.get(Path(message.get("url", "")).name, message.get("url", ""))
+        problems.setdefault(f"{kind}: {text}", []).append(
+            f"    {origin}, line {message.get('lastLine')}: {message.get('extract', '').strip()[:120]}")
+    assert not problems, f"the HTML checker found problems in {len(files)} pages:\n" + "\n".join(
+        f"{summary} ({len(where)} times)\n" + "\n".join(where[:5]) for summary, where in problems.items())
