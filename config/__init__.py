@@ -80,6 +80,8 @@ class BaseConfig:
     DUE_SOON_DAYS = (7, 1)
     # A held meeting still without minutes: its organiser is reminded this many days after it.
     MINUTES_REMINDER_DAYS = (3, 7)
+    # A digest shows the deliverables due, and the meetings held, within this many days.
+    DIGEST_AHEAD_DAYS = 14
     PER_PAGE = 25
 
 
