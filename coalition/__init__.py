@@ -77,6 +77,11 @@ def _celery_settings(app: Flask) -> dict:
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
         "timezone": "UTC",
+        # Messages and results are JSON only: nothing a worker reads from the broker is unpickled.
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "result_accept_content": ["json"],
     }
 
 

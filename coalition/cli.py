@@ -113,8 +113,10 @@ def create_user_command(email, name, role, institution_id, password_stdin, langu
 @click.command("outbox")
 @click.option("--retry-failed", is_flag=True, help="Put failed messages back in the queue.")
 @click.option("--send-now", is_flag=True, help="Send what is due in this process, without a worker.")
+@click.option("--prune", is_flag=True,
+              help="Drop the bodies and attachments of messages sent over OUTBOX_KEEP_BODIES_DAYS ago.")
 @with_appcontext
-def outbox_command(retry_failed: bool, send_now: bool):
+def outbox_command(retry_failed: bool, send_now: bool, prune: bool):
     """Show the outbox's messages by status."""
     from coalition.notifications import services
 
@@ -125,6 +127,10 @@ def outbox_command(retry_failed: bool, send_now: bool):
     if send_now:
         outcome = services.deliver_due(limit=10_000)
         click.echo("Sent now: " + (", ".join(f"{n} {status}" for status, n in outcome.items()) or "nothing due"))
+    if prune:
+        pruned = services.prune(progress=lambda n: click.echo(f"  pruned {n}…", err=True))
+        days = current_app.config["OUTBOX_KEEP_BODIES_DAYS"]
+        click.echo(f"Pruned {pruned} messages sent over {days} days ago (bodies and attachments dropped).")
     for status, n in services.counts().items():
         click.echo(f"{status:>7}  {n}")
 

@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
-DEFAULT_TIMEZONE = "America/Mexico_City"
-
 
 def _valid_language(value) -> str | None:
     return value if value in current_app.config["LANGUAGES"] else None
@@ -38,7 +36,7 @@ def select_locale() -> str:
 def select_timezone() -> str:
     if has_request_context() and current_user.is_authenticated:
         return current_user.timezone
-    return DEFAULT_TIMEZONE
+    return current_app.config["COALITION_TIMEZONE"]
 
 
 def is_valid_timezone(name: str) -> bool:

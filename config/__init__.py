@@ -33,8 +33,11 @@ class BaseConfig:
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD") or "coalition-demo"
 
+    # The coalition's home timezone: its "today" (due dates, overdue), dashboard months and days,
+    # calendar files, and the default of anonymous visitors and of new accounts.
+    COALITION_TIMEZONE = os.environ.get("COALITION_TIMEZONE") or "America/Mexico_City"
     BABEL_DEFAULT_LOCALE = "es"
-    BABEL_DEFAULT_TIMEZONE = "America/Mexico_City"
+    BABEL_DEFAULT_TIMEZONE = COALITION_TIMEZONE
     LANGUAGES = ("es", "en")
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
@@ -51,6 +54,8 @@ class BaseConfig:
     # A worker's claim on a message it is sending; if the worker dies, the message is sent again
     # after this long (tests of a killed worker shorten it).
     OUTBOX_CLAIM_LEASE_SECONDS = int(os.environ.get("OUTBOX_CLAIM_LEASE_SECONDS") or 300)
+    # Sent messages keep their bodies and attachments this long; then only their metadata stays.
+    OUTBOX_KEEP_BODIES_DAYS = int(os.environ.get("OUTBOX_KEEP_BODIES_DAYS") or 90)
 
     # Sensitive changes (people's roles and access) ask for the password again after this long.
     REAUTH_MINUTES = 15
@@ -66,8 +71,17 @@ class BaseConfig:
     # Dashboard figures are cached exactly (see coalition/dashboards/cache.py).
     DASHBOARD_CACHE = True
 
-    # A deliverable in progress with no update for this many days is stale.
+    # The reminder and health rules (SPEC's defaults; COALITION_<NAME> overrides, as JSON).
+    # A deliverable in progress with no update for this many days is stale: its owner is nudged,
+    # then its group's leads after STALE_ESCALATION_DAYS more, then the coordinators after as many again.
     STALE_AFTER_DAYS = 14
+    STALE_ESCALATION_DAYS = 7
+    # An open deliverable's owner is reminded this many days before it is due (each step once).
+    DUE_SOON_DAYS = (7, 1)
+    # A held meeting still without minutes: its organiser is reminded this many days after it.
+    MINUTES_REMINDER_DAYS = (3, 7)
+    # A digest shows the deliverables due, and the meetings held, within this many days.
+    DIGEST_AHEAD_DAYS = 14
     PER_PAGE = 25
 
 

@@ -9,4 +9,6 @@ BEAT_SCHEDULE: dict = {
     # Each person's digest goes out in their own hour; the scan runs often, and a key per period
     # makes the later runs in that hour harmless.
     "queue-digests": {"task": "workers.tasks.queue_digests", "schedule": crontab(minute="*/15")},
+    # Old sent messages lose their bodies (OUTBOX_KEEP_BODIES_DAYS); idempotent, so once a day is plenty.
+    "prune-outbox": {"task": "workers.tasks.prune_outbox", "schedule": crontab(hour=4, minute=17)},
 }

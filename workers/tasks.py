@@ -37,6 +37,14 @@ def sweep_outbox() -> dict:
     return deliver_due()
 
 
+@shared_task(name="workers.tasks.prune_outbox")
+def prune_outbox() -> int:
+    """Drop the bodies and attachments of long-sent outbox messages (their rows stay); count them."""
+    from coalition.notifications.services import prune
+
+    return prune()
+
+
 @shared_task(name="workers.tasks.queue_reminders")
 def queue_reminders(at_iso: str | None = None) -> dict:
     """Write the reminders due now (or at `at_iso`) to the outbox; they are dispatched on commit."""

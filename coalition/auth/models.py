@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coalition.database import UTCDateTime, utcnow
+from coalition.database import UTCDateTime, coalition_timezone_name, utcnow
 from coalition.extensions import db
 
 ROLES = ("admin", "coordinator", "member")
@@ -37,7 +37,7 @@ class User(db.Model):
         sa.ForeignKey("institutions.id", ondelete="SET NULL"), index=True)
     role: Mapped[str] = mapped_column(sa.String(20), default="member")
     language: Mapped[str] = mapped_column(sa.String(2), default="es")
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="America/Mexico_City")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=lambda: coalition_timezone_name())
     digest_frequency: Mapped[str] = mapped_column(sa.String(10), default="weekly")
     digest_weekday: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     digest_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=8)

@@ -8,18 +8,29 @@ unreachable: nothing is ever served that a committed change has made wrong. Time
 of the key, so an entry is exact for the instant it names. Entries live in Redis when
 `REDIS_URL` is set (shared by every web process), otherwise in a small per-process LRU; with
 Redis down the figures are simply computed.
+
+Nothing read back from Redis is unpickled or executed: an entry is plain JSON (with tags for the
+few types JSON lacks, and only the dashboards' own dataclasses rebuilt by name), signed with an
+HMAC of its key and payload under a key derived from SECRET_KEY. An entry whose signature does
+not match (written by someone else, altered, or moved from another key) is refused, logged, and
+the figures are recomputed.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
+import json
 import logging
-import pickle
 from collections import OrderedDict
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from itertools import chain
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from coalition.auth.models import User
@@ -108,6 +119,103 @@ def _redis():
     return client
 
 
+class Refused(ValueError):
+    """A cache entry that is not exactly what this application wrote under that key."""
+
+
+def _dataclasses() -> dict[str, type]:
+    # Only these classes are ever rebuilt from an entry, by name; anything else is refused.
+    from coalition.dashboards import services
+
+    return {cls.__name__: cls for cls in (services.Dashboard, services.Filters, services.ListedDeliverable,
+                                          services.ListedMeeting, services.Activity, services.Balance)}
+
+
+def _encode(value):
+    """`value` as JSON-ready data; every JSON object is a tagged value, so decoding is unambiguous."""
+    kind = type(value)
+    if value is None or kind in (bool, int, float, str):
+        return value
+    if kind is list:
+        return [_encode(item) for item in value]
+    if kind is tuple:
+        return {"~": "tuple", "v": [_encode(item) for item in value]}
+    if kind is dict:
+        return {"~": "dict", "v": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if kind is Markup:
+        return {"~": "markup", "v": str(value)}
+    if kind is datetime:
+        zone = getattr(value.tzinfo, "key", None)  # a ZoneInfo comes back as itself, not as an offset
+        return {"~": "datetime", "v": value.isoformat(), "tz": zone}
+    if kind is date:
+        return {"~": "date", "v": value.isoformat()}
+    if kind is Decimal:
+        return {"~": "decimal", "v": str(value)}
+    if dataclasses.is_dataclass(value) and _dataclasses().get(kind.__name__) is kind:
+        return {"~": "dataclass", "name": kind.__name__,
+                "v": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"a {kind.__name__} cannot be cached")
+
+
+def _decode(data):
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [_decode(item) for item in data]
+    tag, value = data.get("~"), data.get("v")
+    if tag == "tuple":
+        return tuple(_decode(item) for item in value)
+    if tag == "dict":
+        return {_decode(k): _decode(v) for k, v in value}
+    if tag == "markup":
+        return Markup(value)
+    if tag == "datetime":
+        moment = datetime.fromisoformat(value)
+        if data.get("tz"):
+            from zoneinfo import ZoneInfo
+
+            moment = moment.astimezone(ZoneInfo(data["tz"]))
+        return moment
+    if tag == "date":
+        return date.fromisoformat(value)
+    if tag == "decimal":
+        return Decimal(value)
+    if tag == "dataclass":
+        cls = _dataclasses().get(data.get("name"))
+        if cls is None:
+            raise Refused(f"unknown class {data.get('name')!r}")
+        return cls(**{name: _decode(item) for name, item in value.items()})
+    raise Refused(f"unknown tag {tag!r}")
+
+
+def _signing_key() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(secret, b"coalition.dashboards.cache", hashlib.sha256).digest()
+
+
+def _signature(key: str, payload: bytes) -> bytes:
+    # The key is signed too: a valid entry copied under another key is refused.
+    return hmac.new(_signing_key(), key.encode() + b"\0" + payload, hashlib.sha256).hexdigest().encode()
+
+
+def seal(key: str, value) -> bytes:
+    """`value` as signed JSON, to be stored under `key` (TypeError if it holds anything but plain data)."""
+    payload = json.dumps(_encode(value), separators=(",", ":"), ensure_ascii=False).encode()
+    return _signature(key, payload) + b"." + payload
+
+
+def unseal(key: str, stored: bytes):
+    """The value sealed under `key`; Refused if the entry was not written so by this application."""
+    signature, dot, payload = stored.partition(b".")
+    if not dot or not hmac.compare_digest(signature, _signature(key, payload)):
+        raise Refused("bad signature")
+    try:
+        return _decode(json.loads(payload))
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise Refused(f"{type(error).__name__}: {error}") from error
+
+
 def cached(parts: tuple, compute: Callable[[], object]):
     """The value for `parts` at the current data version, computed once per version and clock."""
     if not current_app.config.get("DASHBOARD_CACHE", True):
@@ -118,18 +226,7 @@ def cached(parts: tuple, compute: Callable[[], object]):
     key = "coalition:dashboard:" + ":".join(str(p) for p in (current, *parts))
     client = _redis()
     if client is not None:
-        import redis
-
-        try:
-            hit = client.get(key)
-            if hit is not None:
-                return pickle.loads(hit)
-            value = compute()
-            client.set(key, pickle.dumps(value), ex=TTL_SECONDS)
-            return value
-        except redis.RedisError as error:
-            log.warning("dashboard cache unavailable (%s); computing", type(error).__name__)
-            return compute()
+        return _through_redis(client, key, compute)
     if key in _local:
         _local.move_to_end(key)
         return _local[key]
@@ -137,4 +234,27 @@ def cached(parts: tuple, compute: Callable[[], object]):
     _local[key] = value
     while len(_local) > LOCAL_ENTRIES:
         _local.popitem(last=False)
+    return value
+
+
+def _through_redis(client, key: str, compute: Callable[[], object]):
+    import redis
+
+    try:
+        hit = client.get(key)
+    except redis.RedisError as error:
+        log.warning("dashboard cache unavailable (%s); computing", type(error).__name__)
+        return compute()
+    if hit is not None:
+        try:
+            return unseal(key, hit)
+        except Refused as error:
+            log.warning("dashboard cache: refused the entry under %s (%s); recomputing", key, error)
+    value = compute()
+    try:
+        client.set(key, seal(key, value), ex=TTL_SECONDS)
+    except TypeError as error:
+        log.warning("dashboard cache: not cached (%s)", error)
+    except redis.RedisError as error:
+        log.warning("dashboard cache unavailable (%s); computed", type(error).__name__)
     return value

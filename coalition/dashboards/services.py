@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
 from coalition.dashboards import cache, permissions
-from coalition.database import utcnow
+from coalition.database import coalition_timezone, local_bucket, utcnow
 from coalition.deliverables.health import coalition_clock, health_sql, overdue_sql, stale_sql
 from coalition.deliverables.models import HEALTHS, STATUSES, Deliverable, DeliverableUpdate
 from coalition.errors import ValidationError
@@ -26,8 +26,6 @@ from coalition.meetings.models import Attendance, Meeting, MinutesRevision
 
 # A sector is "dominant" in a group above this share, and "absent" at zero.
 DOMINANT_SHARE = 0.6
-# Mexico City has kept UTC-6 all year since 2022: months and days are counted there.
-COALITION_UTC_OFFSET_HOURS = -6
 
 
 @dataclass(frozen=True)
@@ -144,18 +142,13 @@ class Dashboard:
 
 
 def _local_month(column):
-    """The Mexico City year-month of a UTC timestamp column, as 'YYYY-MM', on either database."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(sa.func.timezone("America/Mexico_City", column), "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column, f"{COALITION_UTC_OFFSET_HOURS} hours")
+    """The coalition's local year-month of a UTC timestamp column, as 'YYYY-MM', on either database."""
+    return local_bucket(column, "%Y-%m", db.session.get_bind().dialect.name)
 
 
 def _instant(day: date, end: bool = False) -> datetime:
-    from zoneinfo import ZoneInfo
-
-    moment = datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time(),
-                              tzinfo=ZoneInfo("America/Mexico_City"))
-    return moment
+    return datetime.combine(day + timedelta(days=1) if end else day, datetime.min.time(),
+                            tzinfo=coalition_timezone())
 
 
 def _rate(attended, total) -> tuple[int, int]:

@@ -21,6 +21,10 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 STALE_STATUSES = ("in_progress", "in_review")
+# The thresholds of the rules above, used by both versions: (days before the due date, progress under).
+BLOCKED_OFF_TRACK_DAYS = 14
+CLOSE = (7, 75)
+NEAR = (30, 50)
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class HealthClock:
     stale_before: datetime
 
     @classmethod
-    def at(cls, now: datetime, today: date, stale_after_days: int = 14) -> "HealthClock":
+    def at(cls, now: datetime, today: date, stale_after_days: int) -> "HealthClock":
         return cls(today=today, stale_before=now - timedelta(days=stale_after_days))
 
 
@@ -48,15 +52,15 @@ def health_of(status: str, progress: int, due_date: date, last_update_at: dateti
         return "on_track"
     if due_date < clock.today:
         return "off_track"
-    if status == "blocked" and due_date <= clock.today + timedelta(days=14):
+    if status == "blocked" and due_date <= clock.today + timedelta(days=BLOCKED_OFF_TRACK_DAYS):
         return "off_track"
-    if due_date <= clock.today + timedelta(days=7) and progress < 75:
+    if due_date <= clock.today + timedelta(days=CLOSE[0]) and progress < CLOSE[1]:
         return "off_track"
     if status == "blocked":
         return "at_risk"
     if is_stale(status, last_update_at, clock):
         return "at_risk"
-    if due_date <= clock.today + timedelta(days=30) and progress < 50:
+    if due_date <= clock.today + timedelta(days=NEAR[0]) and progress < NEAR[1]:
         return "at_risk"
     return "on_track"
 
@@ -67,11 +71,12 @@ def health_sql(deliverable, clock: HealthClock):
     return sa.case(
         (d.status == "done", "on_track"),
         (d.due_date < clock.today, "off_track"),
-        (sa.and_(d.status == "blocked", d.due_date <= clock.today + timedelta(days=14)), "off_track"),
-        (sa.and_(d.due_date <= clock.today + timedelta(days=7), d.progress < 75), "off_track"),
+        (sa.and_(d.status == "blocked", d.due_date <= clock.today + timedelta(days=BLOCKED_OFF_TRACK_DAYS)),
+         "off_track"),
+        (sa.and_(d.due_date <= clock.today + timedelta(days=CLOSE[0]), d.progress < CLOSE[1]), "off_track"),
         (d.status == "blocked", "at_risk"),
-        (sa.and_(d.status.in_(STALE_STATUSES), d.last_update_at < clock.stale_before), "at_risk"),
-        (sa.and_(d.due_date <= clock.today + timedelta(days=30), d.progress < 50), "at_risk"),
+        (stale_sql(d, clock), "at_risk"),
+        (sa.and_(d.due_date <= clock.today + timedelta(days=NEAR[0]), d.progress < NEAR[1]), "at_risk"),
         else_="on_track",
     )
 
@@ -98,13 +103,11 @@ def rolled_up_progress(milestones) -> int | None:
 
 
 def coalition_clock(now: datetime | None = None) -> HealthClock:
-    """The clock of the coalition's home timezone (Mexico City), for rules that speak of 'today'."""
-    from zoneinfo import ZoneInfo
-
+    """The clock of the coalition's home timezone (COALITION_TIMEZONE), for rules that speak of 'today'."""
     from flask import current_app
 
-    from coalition.database import utcnow
+    from coalition.database import coalition_timezone, utcnow
 
     now = now or utcnow()
-    today = now.astimezone(ZoneInfo("America/Mexico_City")).date()
-    return HealthClock.at(now, today, current_app.config.get("STALE_AFTER_DAYS", 14))
+    today = now.astimezone(coalition_timezone()).date()
+    return HealthClock.at(now, today, current_app.config["STALE_AFTER_DAYS"])

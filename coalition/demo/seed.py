@@ -32,12 +32,12 @@ import unicodedata
 import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from coalition.auth.models import User
 from coalition.dashboards.cache import bump
+from coalition.database import coalition_timezone
 from coalition.deliverables.models import Deliverable
 from coalition.demo import data
 from coalition.extensions import db
@@ -45,7 +45,6 @@ from coalition.groups.models import GROUPS, WorkingGroup
 from coalition.institutions.models import ABROAD, STATES, Institution
 from coalition.meetings.models import Meeting
 
-HOME = ZoneInfo("America/Mexico_City")
 BATCH_SIZE = 10_000
 SQLITE_CACHE_KIB = 256 * 1024
 # Deliverables each unit of scale above 1 adds to every group, and the length of their histories.
@@ -245,12 +244,13 @@ class _DemoBuilder:
         # How much wider than the demo the coalition is: institutions, people, members and meetings.
         self.breadth = math.sqrt(scale)
         self.rng = _Random(41 + scale)
+        self.home = coalition_timezone()
         if today is None:
             self.now = datetime.now(timezone.utc)
-            self.today = self.now.astimezone(HOME).date()
+            self.today = self.now.astimezone(self.home).date()
         else:
             self.today = today
-            self.now = datetime.combine(today, time(12), tzinfo=HOME).astimezone(timezone.utc)
+            self.now = datetime.combine(today, time(12), tzinfo=self.home).astimezone(timezone.utc)
         self.password_hash = password_hash
         self.progress = progress
         self.totals: dict[str, int] = {}
@@ -314,7 +314,7 @@ class _DemoBuilder:
         """An aware UTC instant during Mexico City working hours on `day`."""
         if hour is None:
             hour = self.rng.randint(9, 18)
-        local = datetime(day.year, day.month, day.day, hour, 5 * self.rng.randint(0, 11), tzinfo=HOME)
+        local = datetime(day.year, day.month, day.day, hour, 5 * self.rng.randint(0, 11), tzinfo=self.home)
         return min(local.astimezone(timezone.utc), self.now - timedelta(minutes=30))
 
     def _days_ago(self, days: int) -> date:
@@ -383,7 +383,7 @@ class _DemoBuilder:
             person = self._person(institution, name, email, founded)
             self.fixed[email] = person
             self.writer.add("users", (*self._user_row(person, email, name, institution),
-                                      role, "es", "America/Mexico_City", "weekly", 0, 8, True))
+                                      role, "es", self.home.key, "weekly", 0, 8, True))
         for institution, size in zip(self.institutions, sizes):
             for _ in range(size):
                 female = rng.random() < 0.5
@@ -446,7 +446,7 @@ class _DemoBuilder:
         local = data.STATE_TIMEZONES.get(institution["state"])
         if local and self.rng.random() < 0.85:
             return local
-        return "America/Mexico_City"
+        return self.home.key
 
     def _digest_settings(self) -> tuple[str, int, int]:
         """(digest_frequency, digest_weekday, digest_hour) for one person."""
@@ -637,7 +637,7 @@ class _DemoBuilder:
         last_at = self._moment(self._days_ago(age))
         first_at = last_at - timedelta(days=rng.randint(15 + 5 * updates, 40 + 15 * updates),
                                        hours=rng.randint(0, 6))
-        created_day = min(first_at.astimezone(HOME).date() - timedelta(days=rng.randint(1, 10)),
+        created_day = min(first_at.astimezone(self.home).date() - timedelta(days=rng.randint(1, 10)),
                           due_date - timedelta(days=rng.randint(30, 120)))
         created_at = self._moment(created_day)
         milestones = []
@@ -783,7 +783,7 @@ class _DemoBuilder:
                       minutes_kind: str) -> dict:
         rng = self.rng
         hours = (10, 11) if group.slug == "abroad" else (10, 10, 12, 17, 17)
-        starts_at = datetime.combine(day, time(rng.choice(hours)), tzinfo=HOME).astimezone(timezone.utc)
+        starts_at = datetime.combine(day, time(rng.choice(hours)), tzinfo=self.home).astimezone(timezone.utc)
         duration = rng.choice((60, 90, 90, 120))
         organiser = rng.choice(context["leads"])
         topic = rng.choice(context["titles"])
@@ -878,7 +878,7 @@ class _DemoBuilder:
         return decisions, actions
 
     def _minutes_body(self, plan: dict, attended: int, decisions: list[str], actions: list) -> str:
-        local = plan["starts_at"].astimezone(HOME)
+        local = plan["starts_at"].astimezone(self.home)
         place = "en línea" if plan["location"].startswith("https://") else plan["location"]
         lines = [
             f"# Minuta: {plan['title']}",

@@ -1,4 +1,4 @@
-"""A meeting as an iCalendar file: one VEVENT with a stable UID, in Mexico City time."""
+"""A meeting as an iCalendar file: one VEVENT with a stable UID, in the coalition's timezone."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
-from coalition.database import utcnow
+from coalition.database import coalition_timezone_name, utcnow
 from coalition.meetings.models import Meeting
 
-TZID = "America/Mexico_City"
 PRODID = "-//Coalition//Meetings//ES"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -41,7 +40,8 @@ def meeting_calendar(meeting: Meeting, method: str = "PUBLISH") -> bytes:
         method = "CANCEL"
     if method not in METHODS:
         raise ValueError(f"unknown iCalendar method {method!r}")
-    zone = ZoneInfo(TZID)
+    tzid = coalition_timezone_name()
+    zone = ZoneInfo(tzid)
 
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -49,7 +49,7 @@ def meeting_calendar(meeting: Meeting, method: str = "PUBLISH") -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     last_year = max(2038, meeting.ends_at.year + 2)
-    calendar.add_component(Timezone.from_ical(_vtimezone(TZID, last_year)))
+    calendar.add_component(Timezone.from_ical(_vtimezone(tzid, last_year)))
 
     event = Event()
     event.add("uid", meeting.ical_uid)

@@ -8,11 +8,10 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 
 from coalition.auth.permissions import require, require_actor
-from coalition.database import utcnow
+from coalition.database import coalition_timezone, coalition_timezone_name, utcnow
 from coalition.errors import Conflict, ValidationError
 from coalition.extensions import db
 from coalition.groups import services as groups
-from coalition.i18n import DEFAULT_TIMEZONE
 from coalition.meetings import ics, permissions, services
 from coalition.meetings.forms import (
     ActionForm, ActionItemForm, ActionItemToggleForm, DecisionForm, InviteForm, MeetingForm, MinutesForm)
@@ -29,9 +28,9 @@ WHEN_CHOICES = ("upcoming", "past", "all")
 
 def _zone(actor) -> ZoneInfo:
     try:
-        return ZoneInfo(getattr(actor, "timezone", None) or DEFAULT_TIMEZONE)
+        return ZoneInfo(getattr(actor, "timezone", None) or coalition_timezone_name())
     except (ValueError, KeyError, OSError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
+        return coalition_timezone()
 
 
 def _to_utc(local: datetime, zone: ZoneInfo) -> datetime | None:

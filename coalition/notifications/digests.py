@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from coalition.auth.models import User
 from coalition.dashboards.services import Dashboard, Filters, compute_figures
+from coalition.database import coalition_timezone
 from coalition.deliverables.health import coalition_clock, stale_sql
 from coalition.deliverables.models import Deliverable, DeliverableUpdate
 from coalition.extensions import db
@@ -89,7 +90,7 @@ class CoordinatorFigures:
 def coordinator_figures(at: datetime, since: datetime) -> CoordinatorFigures:
     """The same figures as the coalition dashboard (attendance counted from `since`), in its fixed
     number of queries, plus one count."""
-    days = Filters(start=coalition_clock(since).today, end=coalition_clock(at).today)  # Mexico City days
+    days = Filters(start=coalition_clock(since).today, end=coalition_clock(at).today)  # the coalition's days
     board = compute_figures(None, days, at, list_limit=10)
     new_members = db.session.scalar(sa.select(sa.func.count()).select_from(GroupMembership)
                                     .where(GroupMembership.created_at > since, GroupMembership.created_at <= at))
@@ -125,7 +126,8 @@ def _run_context(at: datetime) -> RunContext:
         context.updates_by_group.setdefault(deliverable.group_id, []).append((update, deliverable))
     for meeting in db.session.execute(
             sa.select(Meeting).options(joinedload(Meeting.group))
-            .where(Meeting.status == "scheduled", Meeting.starts_at > at, Meeting.starts_at <= at + timedelta(days=14))
+            .where(Meeting.status == "scheduled", Meeting.starts_at > at,
+                   Meeting.starts_at <= at + timedelta(days=current_app.config["DIGEST_AHEAD_DAYS"]))
             .order_by(Meeting.starts_at)).scalars():
         context.meetings_by_group.setdefault(meeting.group_id, []).append(meeting)
     return context
@@ -136,7 +138,7 @@ def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetim
     """Per person: their open deliverables needing attention, their groups' news, their next meetings."""
     clock = coalition_clock(at)
     sections: dict[int, dict] = defaultdict(lambda: {"mine": [], "updates": [], "meetings": [], "groups": []})
-    soon = clock.today + timedelta(days=14)
+    soon = clock.today + timedelta(days=current_app.config["DIGEST_AHEAD_DAYS"])
     for d in db.session.execute(
         sa.select(Deliverable).options(joinedload(Deliverable.group))
         .where(Deliverable.owner_id.in_(user_ids), Deliverable.status != "done",
@@ -163,7 +165,7 @@ def _local(at: datetime, tz: str) -> datetime:
     try:
         return at.astimezone(ZoneInfo(tz))
     except (KeyError, ValueError):
-        return at.astimezone(ZoneInfo("America/Mexico_City"))
+        return at.astimezone(coalition_timezone())
 
 
 def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:

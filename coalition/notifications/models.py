@@ -17,6 +17,8 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
         sa.Index("ix_outbox_messages_status_next_attempt", "status", "next_attempt_at"),
+        # What the daily prune looks for: sent long ago and not pruned yet.
+        sa.Index("ix_outbox_messages_unpruned_sent", "pruned_at", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,3 +38,5 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the bodies and attachments of this sent message were dropped (its metadata stays).
+    pruned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -22,7 +22,22 @@ from coalition.meetings.ics import meeting_calendar
 from coalition.meetings.models import Attendance, Meeting, MinutesRevision
 from coalition.notifications import services as outbox
 
-STALE_STEPS = ((14, "owner"), (21, "leads"), (28, "coordinators"))
+# Intervals come from settings (config: STALE_AFTER_DAYS, STALE_ESCALATION_DAYS, DUE_SOON_DAYS,
+# MINUTES_REMINDER_DAYS), shared with the health rules and digests. A held meeting's minutes are
+# chased within this window at least.
+MINUTES_WINDOW_DAYS = 30
+
+
+def stale_steps() -> tuple[tuple[int, str], ...]:
+    """(days without an update, who is told): the owner, then the leads, then the coordinators."""
+    first, more = current_app.config["STALE_AFTER_DAYS"], current_app.config["STALE_ESCALATION_DAYS"]
+    return ((first, "owner"), (first + more, "leads"), (first + 2 * more, "coordinators"))
+
+
+def _two_steps(name: str) -> tuple[int, int]:
+    """A setting of two day counts, as (smaller, larger)."""
+    low, high = sorted(int(days) for days in current_app.config[name])
+    return low, high
 
 
 def _link(path: str) -> str:
@@ -59,13 +74,16 @@ def queue_reminders(at: datetime) -> dict[str, int]:
     written: dict[str, int] = defaultdict(int)
     leads = _leads_by_group()
     coordinators = None
+    steps = stale_steps()
+    due_last, due_first = _two_steps("DUE_SOON_DAYS")  # SPEC: 1 and 7 (the reasons keep those names)
+    minutes_first, minutes_second = _two_steps("MINUTES_REMINDER_DAYS")
 
     open_deliverables = db.session.execute(
         sa.select(Deliverable).options(joinedload(Deliverable.owner), joinedload(Deliverable.group))
         .where(Deliverable.status != "done",
-               sa.or_(Deliverable.due_date <= today + timedelta(days=7),
+               sa.or_(Deliverable.due_date <= today + timedelta(days=due_first),
                       sa.and_(Deliverable.status.in_(("in_progress", "in_review")),
-                              Deliverable.last_update_at < at - timedelta(days=STALE_STEPS[0][0]))))
+                              Deliverable.last_update_at < at - timedelta(days=steps[0][0]))))
     ).scalars()
     for d in open_deliverables:
         context = {"deliverable": d, "link": _link(f"/deliverables/{d.id}")}
@@ -75,15 +93,15 @@ def queue_reminders(at: datetime) -> dict[str, int]:
             key = f"reminder:overdue:d{d.id}:{d.due_date}:w{weeks_late}"
             for person in ([owner] if owner else []) + [p for p in leads[d.group_id] if p.id != d.owner_id]:
                 written["overdue"] += _send(person, "overdue", key, days_late=(today - d.due_date).days, **context)
-        elif d.due_date <= today + timedelta(days=1):
+        elif d.due_date <= today + timedelta(days=due_last):
             if owner:
-                written["due_1"] += _send(owner, "due_1", f"reminder:due1:d{d.id}:{d.due_date}", **context)
-        elif d.due_date <= today + timedelta(days=7):
+                written["due_1"] += _send(owner, "due_1", f"reminder:due{due_last}:d{d.id}:{d.due_date}", **context)
+        elif d.due_date <= today + timedelta(days=due_first):
             if owner:
-                written["due_7"] += _send(owner, "due_7", f"reminder:due7:d{d.id}:{d.due_date}", **context)
+                written["due_7"] += _send(owner, "due_7", f"reminder:due{due_first}:d{d.id}:{d.due_date}", **context)
         if d.status in ("in_progress", "in_review"):
             idle = (at - d.last_update_at).days
-            for days, audience in STALE_STEPS:
+            for days, audience in steps:
                 if idle < days:
                     break
                 key = f"reminder:stale{days}:d{d.id}:{d.last_update_at.date()}"
@@ -114,17 +132,17 @@ def queue_reminders(at: datetime) -> dict[str, int]:
         written["meeting_24h"] += _send(person, "meeting_24h", f"reminder:meeting:m{meeting.id}:seq{meeting.ical_sequence}",
                                         attachments=ics, meeting=meeting, link=_link(f"/meetings/{meeting.id}"))
 
-    # Held meetings still without minutes: the organiser, 3 and 7 days after.
+    # Held meetings still without minutes: the organiser, 3 and 7 days after (MINUTES_REMINDER_DAYS).
     has_minutes = sa.exists().where(MinutesRevision.meeting_id == Meeting.id)
     for meeting in db.session.execute(
         sa.select(Meeting).options(joinedload(Meeting.organiser), joinedload(Meeting.group))
-        .where(Meeting.status == "held", ~has_minutes, Meeting.starts_at <= at - timedelta(days=3),
-               Meeting.starts_at > at - timedelta(days=30))
+        .where(Meeting.status == "held", ~has_minutes, Meeting.starts_at <= at - timedelta(days=minutes_first),
+               Meeting.starts_at > at - timedelta(days=max(MINUTES_WINDOW_DAYS, 2 * minutes_second)))
     ).scalars():
         organiser = meeting.organiser
         if organiser is None or not organiser.active:
             continue
-        step = 7 if meeting.starts_at <= at - timedelta(days=7) else 3
+        step = minutes_second if meeting.starts_at <= at - timedelta(days=minutes_second) else minutes_first
         written["minutes_missing"] += _send(organiser, "minutes_missing", f"reminder:minutes{step}:m{meeting.id}",
                                             meeting=meeting, link=_link(f"/meetings/{meeting.id}"))
     return {reason: n for reason, n in written.items() if n}

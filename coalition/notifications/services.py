@@ -14,7 +14,6 @@ import logging
 import random
 import smtplib
 import ssl
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email import encoders
 from email.header import Header
@@ -111,7 +110,6 @@ def attachment(filename: str, content_type: str, data: bytes) -> dict:
 # row simply waits for the minute sweep. Nothing is lost either way: the row is the message.
 
 _NEW_IDS = "outbox_new_ids"
-_NO_DISPATCH = "outbox_no_dispatch"
 DISPATCH_CHUNK = 100
 
 
@@ -119,20 +117,10 @@ def _remember_for_dispatch(message_id: int) -> None:
     db.session.info.setdefault(_NEW_IDS, []).append(message_id)
 
 
-@contextmanager
-def dispatch_suppressed():
-    """Within this block, new rows are not handed to workers (the caller sends them itself)."""
-    db.session.info[_NO_DISPATCH] = True
-    try:
-        yield
-    finally:
-        db.session.info.pop(_NO_DISPATCH, None)
-
-
 @sa.event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
     ids = session.info.pop(_NEW_IDS, None)
-    if not ids or session.info.get(_NO_DISPATCH) or not has_app_context():
+    if not ids or not has_app_context():
         return
     if not current_app.config.get("OUTBOX_DISPATCH", True):
         return
@@ -157,15 +145,6 @@ def _forget_after_rollback(session: Session) -> None:
 def _due(now: datetime):
     table = OutboxMessage.__table__
     return sa.and_(table.c.status == "queued", table.c.next_attempt_at <= now)
-
-
-def due_ids(now: datetime | None = None, limit: int = 100) -> list[int]:
-    """Ids of queued rows whose time has come, oldest first."""
-    now = now or utcnow()
-    return list(db.session.execute(
-        sa.select(OutboxMessage.id).where(_due(now))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
-    ).scalars())
 
 
 def claim_batch(now: datetime | None = None, limit: int = 100, ids: list[int] | None = None) -> list[int]:
@@ -330,12 +309,6 @@ class Mailer:
             self.close()
 
 
-def transmit(email: Message) -> None:
-    """Hand one message to the SMTP server (or write it under instance/mail/)."""
-    with Mailer() as mailer:
-        mailer.send(email)
-
-
 def backoff(attempts: int) -> timedelta:
     """Exponential, with jitter so a crowd of retries does not arrive together."""
     seconds = min(60 * 2 ** (attempts - 1), 6 * 3600)
@@ -435,6 +408,35 @@ def deliver_due(now: datetime | None = None, limit: int = 10_000, batch: int = 2
 def counts() -> dict[str, int]:
     rows = db.session.execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status))
     return {"queued": 0, "sent": 0, "failed": 0, **dict(rows.all())}
+
+
+PRUNE_BATCH = 1000
+
+
+def prune(now: datetime | None = None, batch: int = PRUNE_BATCH, progress=None) -> int:
+    """Drop the bodies and attachments of messages sent over OUTBOX_KEEP_BODIES_DAYS ago; count them. Commits.
+
+    The rows stay (recipient, subject, kind, dedupe_key, status, sent_at): the dedupe keys still
+    stop a second send, and the log of what was sent to whom is kept. Each batch is one UPDATE
+    and its own commit, so a large backlog never holds a long transaction; pruned rows are
+    stamped `pruned_at` and never taken again.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["OUTBOX_KEEP_BODIES_DAYS"])
+    table = OutboxMessage.__table__
+    old = sa.and_(table.c.pruned_at.is_(None), table.c.sent_at < cutoff, table.c.status == "sent")
+    total = 0
+    while True:
+        chosen = sa.select(table.c.id).where(old).order_by(table.c.id).limit(batch).scalar_subquery()
+        pruned = db.session.execute(
+            sa.update(table).where(table.c.id.in_(chosen), old)
+            .values(text_body="", html_body="", attachments=[], pruned_at=now)).rowcount
+        db.session.commit()
+        total += pruned
+        if progress is not None and pruned:
+            progress(total)
+        if pruned < batch:
+            return total
 
 
 def retry_failed() -> int:

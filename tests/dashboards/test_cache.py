@@ -1,10 +1,13 @@
 """The dashboard cache is exact: any committed change that a dashboard reads is seen at once."""
 from __future__ import annotations
 
+import logging
 import os
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from coalition.dashboards import cache, services
 from coalition.deliverables import services as deliverables
@@ -102,3 +105,130 @@ def test_the_cached_page_is_kept_per_language_and_follows_changes(cached_app):
     db.session.commit()
     page = en_client.get("/dashboard").get_data(as_text=True)
     assert "Segunda versión" in page and "Primera versión" not in page
+
+
+def rich_figures():
+    """Figures holding every kind of value a dashboard has: dates, instants, tuples, int keys, lists."""
+    from datetime import datetime, timezone
+
+    from coalition.meetings.models import Attendance
+
+    coordinator = factories.user(role="coordinator")
+    institution = factories.institution(sector="industry")
+    member = factories.user(groups={"ethics": "member"}, institution_id=institution.id)
+    factories.deliverable("ethics", progress=40, due_date=factories.today() - timedelta(days=3))
+    factories.deliverable("data", status="in_progress", last_update_at=factories.days_ago(30))
+    held = factories.meeting("ethics", invitees=[member], status="held",
+                             starts_at=datetime(2026, 1, 15, 17, 30, 12, 345678, tzinfo=timezone.utc))
+    db.session.execute(sa.update(Attendance).where(Attendance.meeting_id == held.id).values(status="attended"))
+    factories.meeting("ethics", invitees=[member])
+    db.session.commit()
+    now = cache.clock(factories.days_ago(0))
+    return coordinator, services.compute_figures(None, services.Filters(start=date(2025, 1, 1)), now)
+
+
+def test_sealed_figures_come_back_exactly_as_computed(app):
+    from markupsafe import Markup
+
+    _coordinator, computed = rich_figures()
+    assert computed.attendance_by_month and computed.upcoming and computed.overdue and computed.activity
+    back = cache.unseal("k", cache.seal("k", computed))
+    assert back == computed
+    assert type(back.attendance_by_month[0]) is tuple and all(type(k) is int for k in back.attendance_by_group)
+    assert back.upcoming[0].starts_at.tzinfo == computed.upcoming[0].starts_at.tzinfo
+    html = Markup("<p>Avance</p>")
+    assert type(cache.unseal("h", cache.seal("h", html))) is Markup
+    progress = {1: (40, 2)}
+    assert cache.unseal("p", cache.seal("p", progress)) == progress
+
+
+def test_an_entry_moved_to_another_key_or_altered_or_signed_with_another_secret_is_refused(app):
+    sealed = cache.seal("coalition:dashboard:1:a", {"total": 3})
+    with pytest.raises(cache.Refused):
+        cache.unseal("coalition:dashboard:1:b", sealed)
+    with pytest.raises(cache.Refused):
+        cache.unseal("coalition:dashboard:1:a", sealed.replace(b"3", b"4"))
+    app.config["SECRET_KEY"] = "another-secret"
+    with pytest.raises(cache.Refused):
+        cache.unseal("coalition:dashboard:1:a", sealed)
+
+
+def test_the_celery_serializer_is_json_only(app):
+    conf = app.extensions["celery"].conf
+    assert (conf.task_serializer, conf.result_serializer) == ("json", "json")
+    assert list(conf.accept_content) == ["json"] and list(conf.result_accept_content) == ["json"]
+
+
+def test_no_code_unpickles_or_evaluates_what_it_reads():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.glob("coalition/**/*.py"), *root.glob("workers/*.py"), *root.glob("config/*.py")]
+    reading = re.compile(r"\bimport (pickle|marshal|shelve|dill)\b|\b(pickle|marshal|dill)\.loads?\(|\beval\(|\bexec\(")
+    found = [str(path.relative_to(root)) for path in sources if reading.search(path.read_text())]
+    assert not found
+
+
+class _Planted:
+    """Unpickling this creates a file: proof that code ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.fixture
+def redis_cache(cached_app):
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set")
+    cached_app.config["REDIS_URL"] = url
+    cached_app.extensions.pop("dashboard_redis", None)
+    client = redis.Redis.from_url(url)
+    # Alembic's logging setup (the test database's migration) disables loggers that existed before it.
+    logging.getLogger("coalition.dashboards.cache").disabled = False
+    for key in client.scan_iter("coalition:dashboard:*"):
+        client.delete(key)
+    yield client
+    for key in client.scan_iter("coalition:dashboard:*"):
+        client.delete(key)
+    cached_app.extensions.pop("dashboard_redis", None)
+
+
+def test_a_pickle_planted_under_the_cache_key_is_refused_and_runs_nothing(redis_cache, tmp_path, caplog):
+    import pickle
+
+    coordinator = factories.user(role="coordinator")
+    factories.deliverable("ethics")
+    db.session.commit()
+    assert figures(coordinator).total == 1
+    keys = list(redis_cache.scan_iter("coalition:dashboard:*"))
+    assert keys
+    marker = tmp_path / "pwned"
+    for key in keys:
+        redis_cache.set(key, pickle.dumps(_Planted(marker)))
+    with caplog.at_level("WARNING", logger="coalition.dashboards.cache"):
+        assert figures(coordinator).total == 1
+    assert not marker.exists()
+    assert "refused" in caplog.text
+    # The refused entry was replaced by a good one, served from then on.
+    assert all(cache.unseal(key.decode(), redis_cache.get(key)).total == 1 for key in keys)
+
+
+def test_a_tampered_signed_entry_in_redis_is_refused_and_the_figures_recomputed(redis_cache, caplog):
+    coordinator = factories.user(role="coordinator")
+    factories.deliverable("ethics")
+    factories.deliverable("data")
+    db.session.commit()
+    assert figures(coordinator).total == 2
+    (key,) = redis_cache.scan_iter("coalition:dashboard:*")
+    stored = redis_cache.get(key)
+    assert b'"total",2' not in stored and b'"total":2' in stored
+    redis_cache.set(key, stored.replace(b'"total":2', b'"total":9'))
+    with caplog.at_level("WARNING", logger="coalition.dashboards.cache"):
+        assert figures(coordinator).total == 2
+    assert "refused" in caplog.text

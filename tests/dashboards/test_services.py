@@ -1,9 +1,10 @@
 """The dashboard's figures: progress and its change, balance, attendance, places, activity, filters."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from coalition.dashboards import services
 from coalition.deliverables.models import DeliverableUpdate
@@ -124,3 +125,40 @@ def test_a_lead_gets_only_their_groups_board(app):
         services.dashboard(lead, factories.group("research"))
     with pytest.raises(PermissionDenied):
         services.dashboard(lead)
+
+
+def _month_of_a_2021_meeting(starts_at):
+    from coalition.meetings.models import Attendance
+
+    coordinator = factories.user(role="coordinator")
+    member = factories.user(groups={"ethics": "member"}, institution_id=factories.institution().id)
+    meeting = factories.meeting("ethics", invitees=[member], status="held", starts_at=starts_at)
+    db.session.execute(sa.update(Attendance).where(Attendance.meeting_id == meeting.id).values(status="attended"))
+    db.session.commit()
+    year = services.Filters(start=date(2021, 1, 1), end=date(2021, 12, 31))
+    return services.dashboard(coordinator, filters=year).attendance_by_month
+
+
+# 2021-05-01 05:30 UTC is 00:30 on May 1 in Mexico City, then under daylight time (UTC-5);
+# a fixed UTC-6 would have put it at 23:30 on April 30. After DST ended (Oct 31), UTC-6 again.
+MEXICO_2021 = [
+    (datetime(2021, 5, 1, 5, 30, tzinfo=timezone.utc), "2021-05"),
+    (datetime(2021, 10, 1, 5, 30, tzinfo=timezone.utc), "2021-10"),  # 00:30 on October 1 (still UTC-5)
+    (datetime(2021, 11, 1, 5, 30, tzinfo=timezone.utc), "2021-10"),  # 23:30 on October 31 (UTC-6)
+]
+
+
+@pytest.mark.parametrize("starts_at, month", MEXICO_2021)
+def test_months_follow_mexicos_former_daylight_time_on_sqlite(app, starts_at, month):
+    assert _month_of_a_2021_meeting(starts_at) == [(month, 1, 1)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("starts_at, month", MEXICO_2021)
+def test_months_follow_mexicos_former_daylight_time_on_postgres(app, starts_at, month):
+    assert _month_of_a_2021_meeting(starts_at) == [(month, 1, 1)]
+
+
+def test_months_follow_the_coalition_timezone_setting(app):
+    app.config["COALITION_TIMEZONE"] = "America/Tijuana"  # UTC-7 under daylight time in May 2021
+    assert _month_of_a_2021_meeting(datetime(2021, 5, 1, 5, 30, tzinfo=timezone.utc)) == [("2021-04", 1, 1)]

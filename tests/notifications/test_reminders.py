@@ -142,3 +142,53 @@ def test_a_meeting_across_the_european_dst_change_is_told_in_each_persons_local_
     calendar = base64.b64decode(by_person[lead.email].attachments[0]["data"]).decode()
     # The calendar entry is anchored in the coalition's zone, with its VTIMEZONE: 03:00 Mexico City.
     assert "DTSTART;TZID=America/Mexico_City:20261026T030000" in calendar and "BEGIN:VTIMEZONE" in calendar
+
+
+# --- intervals from settings ---------------------------------------------------------------------
+
+def test_stale_steps_follow_the_settings_and_health_agrees(app):
+    from coalition.dashboards.services import Filters, compute_figures
+
+    app.config.update(STALE_AFTER_DAYS=10, STALE_ESCALATION_DAYS=3)
+    owner = factories.user(groups={"ethics": "member"})
+    lead = factories.user(groups={"ethics": "lead"})
+    coordinator = factories.user(role="coordinator")
+    factories.deliverable(owner=owner, status="in_progress", due_date=TODAY + timedelta(days=90),
+                          last_update_at=AT - timedelta(days=9, hours=23))
+    db.session.commit()
+    assert queue_reminders(AT) == {}
+    assert compute_figures(None, Filters(), AT).stale == []
+    assert queue_reminders(AT + timedelta(hours=2)) == {"stale_owner": 1}
+    assert len(compute_figures(None, Filters(), AT + timedelta(hours=2)).stale) == 1
+    db.session.commit()
+    assert queue_reminders(AT + timedelta(days=3, hours=2)) == {"stale_leads": 1}
+    db.session.commit()
+    assert queue_reminders(AT + timedelta(days=6, hours=2)) == {"stale_coordinators": 1}
+    db.session.commit()
+    assert [m.recipient for m in sent("stale")] == [owner.email, lead.email, coordinator.email]
+    assert [m.dedupe_key.split(":")[1] for m in sent("stale")] == ["stale10", "stale13", "stale16"]
+
+
+def test_due_soon_steps_follow_the_settings(app):
+    app.config["DUE_SOON_DAYS"] = (10, 2)
+    owner = factories.user(groups={"ethics": "member"})
+    factories.deliverable(owner=owner, due_date=TODAY + timedelta(days=10), last_update_at=AT)
+    factories.deliverable(owner=owner, due_date=TODAY + timedelta(days=2), last_update_at=AT)
+    factories.deliverable(owner=owner, due_date=TODAY + timedelta(days=11), last_update_at=AT)
+    db.session.commit()
+    assert queue_reminders(AT) == {"due_7": 1, "due_1": 1}
+    db.session.commit()
+    assert sorted(m.dedupe_key.split(":")[1] for m in sent()) == ["due10", "due2"]
+
+
+def test_minutes_reminders_follow_the_settings(app):
+    app.config["MINUTES_REMINDER_DAYS"] = (2, 5)
+    lead = factories.user(groups={"ethics": "lead"})
+    factories.meeting("ethics", starts_at=AT - timedelta(days=2, hours=1), status="held", organiser_id=lead.id)
+    db.session.commit()
+    assert queue_reminders(AT) == {"minutes_missing": 1}
+    db.session.commit()
+    assert queue_reminders(AT + timedelta(days=2)) == {}
+    assert queue_reminders(AT + timedelta(days=3)) == {"minutes_missing": 1}
+    db.session.commit()
+    assert [m.dedupe_key.split(":")[1] for m in sent("minutes")] == ["minutes2", "minutes5"]

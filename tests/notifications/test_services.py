@@ -159,3 +159,73 @@ def test_an_invitation_is_emailed_in_the_inviters_language_with_its_link(app, sm
     assert received["To"] == "nueva@example.org"
     text = received.get_body(("plain",)).get_content()
     assert f"/invitations/{token}" in text and "Hello Ana Nueva" in text
+
+
+# --- pruning old bodies ------------------------------------------------------------------------
+
+def _aged(key: str, status: str, sent_days_ago: int | None) -> None:
+    """A message with bodies and an attachment, in `status`, sent that many days ago (None: never)."""
+    queue(1, key=key)
+    sent_at = utcnow() - timedelta(days=sent_days_ago) if sent_days_ago is not None else None
+    db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.dedupe_key == f"{key}:0")
+                       .values(status=status, sent_at=sent_at, created_at=utcnow() - timedelta(days=200)))
+    db.session.commit()
+
+
+def _by_key() -> dict[str, OutboxMessage]:
+    return {row.dedupe_key.split(":")[0]: row for row in rows()}
+
+
+def test_prune_drops_old_sent_bodies_and_keeps_everything_else(app):
+    _aged("old", "sent", 91)
+    _aged("recent", "sent", 89)
+    _aged("queued", "queued", None)
+    _aged("failed", "failed", None)
+    assert services.prune() == 1
+    messages = _by_key()
+    old = messages.pop("old")
+    assert (old.text_body, old.html_body, old.attachments) == ("", "", [])
+    assert old.pruned_at is not None and old.status == "sent" and old.sent_at is not None
+    assert (old.recipient, old.subject, old.kind, old.dedupe_key) == ("persona0@example.org", "Asunto ñ", "reminder",
+                                                                      "old:0")
+    for row in messages.values():
+        assert row.pruned_at is None and row.text_body == "Texto" and row.html_body == "<p>Texto</p>"
+        assert len(row.attachments) == 1
+
+
+def test_prune_again_changes_nothing(app):
+    _aged("old", "sent", 120)
+    assert services.prune() == 1
+    first = _by_key()["old"].pruned_at
+    assert services.prune() == 0
+    assert _by_key()["old"].pruned_at == first
+
+
+def test_prune_works_in_batches_and_follows_the_setting(app):
+    for n in range(5):
+        _aged(f"m{n}", "sent", 40)
+    assert services.prune() == 0
+    app.config["OUTBOX_KEEP_BODIES_DAYS"] = 30
+    seen = []
+    assert services.prune(batch=2, progress=seen.append) == 5
+    assert seen == [2, 4, 5]
+    assert all(row.pruned_at is not None for row in rows())
+
+
+def test_outbox_prune_command_prints_the_count(app):
+    _aged("old", "sent", 100)
+    _aged("other", "sent", 100)
+    result = app.test_cli_runner().invoke(args=["outbox", "--prune"])
+    assert result.exit_code == 0, result.output
+    assert "Pruned 2 messages sent over 90 days ago" in result.output and "sent  2" in result.output
+    result = app.test_cli_runner().invoke(args=["outbox", "--prune"])
+    assert "Pruned 0 messages" in result.output
+
+
+def test_beat_prunes_the_outbox_daily():
+    from workers import tasks
+    from workers.schedule import BEAT_SCHEDULE
+
+    entry = BEAT_SCHEDULE["prune-outbox"]
+    assert entry["task"] == tasks.prune_outbox.name
+    assert entry["schedule"].hour == {4} and len(entry["schedule"].minute) == 1
