@@ -62,7 +62,7 @@ def queue_reminders(at: datetime) -> dict[str, int]:
 
     open_deliverables = db.session.execute(
         sa.select(Deliverable).options(joinedload(Deliverable.owner), joinedload(Deliverable.group))
-        .where(Deliverable.status != "done",
+        .where(Deliverable.status != "done", Deliverable.archived_at.is_(None),
                sa.or_(Deliverable.due_date <= today + timedelta(days=7),
                       sa.and_(Deliverable.status.in_(("in_progress", "in_review")),
                               Deliverable.last_update_at < at - timedelta(days=STALE_STEPS[0][0]))))
