@@ -569,7 +569,7 @@ def test_an_archived_deliverable_cannot_be_changed_until_restored(world):
     assert world.delete("coordinator", _path(world)).status_code == 204
     version = _reload(world.item_id).version
     refused = _expect(world.patch("coordinator", _path(world), json={"version": version, "title": "Otro"}), 409)
-    assert refused["code"] == "archived" and "restore" in refused["message"].lower()
+    assert refused["code"] == "archived" and "restaur" in refused["message"].lower()  # restore, restaurarlo
     _expect(world.post("coordinator", f"{_path(world)}/updates", json={"status": "done", "progress": 100}), 409)
     _expect(world.post("coordinator", f"{_path(world)}/milestones", json={"title": "Hito"}), 409)
     # Members and leads: it does not exist for them.
