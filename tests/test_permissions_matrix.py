@@ -32,6 +32,8 @@ COORDINATORS = {"anonymous": "login", "member": 403, "other": 403, "lead": 403, 
 GROUP_DASHBOARD = MANAGE_G
 ADMINS = {"anonymous": "login", "member": 403, "other": 403, "lead": 403, "coordinator": 403, "admin": OK}
 NOT_FOUND = {role: 404 for role in ROLES}
+# An archived deliverable: coordinators and admins only; to everyone else it does not exist.
+ARCHIVED = {"anonymous": "login", "member": 404, "other": 404, "lead": 404, "coordinator": OK, "admin": OK}
 
 
 @dataclass
@@ -51,6 +53,7 @@ def build_world() -> dict:
     outsider = factories.user()
     filler = factories.user(groups={"ethics": "member"})
     deliverable = factories.deliverable("ethics", owner=people["member"])
+    archived = factories.deliverable("ethics", owner=people["member"], archived_at=factories.days_ago(1))
     milestone = Milestone(deliverable_id=deliverable.id, title="Hito", progress=10)
     db.session.add(milestone)
     # Started two hours ago, with draft minutes: it can be marked held and its minutes published.
@@ -61,7 +64,7 @@ def build_world() -> dict:
     filler_membership = db.session.query(GroupMembership).filter_by(user_id=filler.id).one()
     db.session.commit()
     return {
-        "people": people, "deliverable": deliverable.id, "version": deliverable.version,
+        "people": people, "deliverable": deliverable.id, "version": deliverable.version, "archived": archived.id,
         "milestone": milestone.id, "meeting": meeting.id, "meeting_version": meeting.version,
         "item": item.id, "institution": ethics_inst.id, "outsider": outsider.id,
         "filler_membership": filler_membership.id, "ethics": factories.group("ethics").id,
@@ -166,6 +169,7 @@ RULES = {
             "title": "Título editado", "owner_id": str(w["people"]["member"].id),
             "due_date": (factories.today() + timedelta(days=50)).isoformat(), "version": str(w["version"])}, MANAGE_G)},
     "deliverables.delete": {"POST": (lambda w: f"/deliverables/{w['deliverable']}/delete", lambda w: {}, MANAGE_G)},
+    "deliverables.restore": {"POST": (lambda w: f"/deliverables/{w['archived']}/restore", lambda w: {}, ARCHIVED)},
     "deliverables.add_milestone": {"POST": (lambda w: f"/deliverables/{w['deliverable']}/milestones", lambda w: {
         "title": "Otro hito", "progress": "0"}, MANAGE_G)},
     "deliverables.update_milestone": {"POST": (
@@ -184,9 +188,9 @@ RULES = {
         "POST": (lambda w: f"/meetings/{w['meeting']}/edit",
                  lambda w: {**meeting_form(w), "version": str(w["meeting_version"])}, MANAGE_G)},
     "meetings.cancel": {"POST": (lambda w: f"/meetings/{w['meeting']}/cancel", lambda w: {}, MANAGE_G)},
-    # The matrix meeting has minutes: deleting it is refused for everyone who may manage it.
+    # The matrix meeting has minutes: deleting it is refused (409) for everyone who may manage it.
     "meetings.delete": {"POST": (lambda w: f"/meetings/{w['meeting']}/delete", lambda w: {},
-                                 {**MANAGE_G, "lead": 422, "coordinator": 422, "admin": 422})},
+                                 {**MANAGE_G, "lead": 409, "coordinator": 409, "admin": 409})},
     "meetings.held": {"POST": (lambda w: f"/meetings/{w['meeting']}/held", lambda w: {}, MANAGE_G)},
     "meetings.minutes": {"POST": (lambda w: f"/meetings/{w['meeting']}/minutes", lambda w: {
         "body": "## Acuerdos\n\n- Uno"}, MANAGE_G)},

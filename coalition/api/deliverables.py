@@ -55,6 +55,8 @@ class DeliverableSchema(Schema):
     last_update_at = fields.AwareDateTime(required=True)
     created_at = fields.AwareDateTime(required=True)
     url = fields.String(required=True, metadata={"description": "The deliverable's page."})
+    archived_at = fields.AwareDateTime(required=True, allow_none=True, metadata={
+        "description": "When it was archived (deleted); null while it is active. Only coordinators see archived ones."})
 
 
 class DeliverableListArgsSchema(PageArgsSchema):
@@ -67,6 +69,7 @@ class DeliverableListArgsSchema(PageArgsSchema):
     q = fields.String(validate=validate.Length(max=100), metadata={"description": "Words in the title."})
     due_from = fields.Date(metadata={"description": "Due on or after this date."})
     due_to = fields.Date(metadata={"description": "Due on or before this date."})
+    archived = fields.Boolean(metadata={"description": "`true`: only the archived (deleted) ones; coordinators only."})
 
 
 class DeliverableCreateSchema(Schema):
@@ -157,6 +160,7 @@ def deliverable_body(deliverable, view=None) -> dict:
         "institution_ids": [i.id for i in d.institutions], "version": d.version,
         "last_update_at": d.last_update_at, "created_at": d.created_at,
         "url": url_for("deliverables.detail", deliverable_id=d.id, _external=True),
+        "archived_at": d.archived_at,
     }
 
 
@@ -180,14 +184,18 @@ def _with_current(actor, deliverable_id: int):
 class Deliverables(MethodView):
     @blp.arguments(DeliverableListArgsSchema, location="query")
     @blp.response(200, page_of(DeliverableSchema))
-    @documents_errors(blp, 401, 422)
+    @documents_errors(blp, 401, 403, 422)
     def get(self, args):
-        """List deliverables (every group's: all members may read), ordered by due date."""
+        """List deliverables (every group's: all members may read), ordered by due date.
+
+        Archived (deleted) deliverables are left out; `archived=true` lists only them (coordinators).
+        """
         actor = api_actor()
         filters = services.DeliverableFilters(
             group=args.get("group"), status=args.get("status"), health=args.get("health"),
             owner_id=actor.id if args.get("owner") == "me" else None, overdue=bool(args.get("overdue")),
-            stale=bool(args.get("stale")), q=args.get("q"), due_from=args.get("due_from"), due_to=args.get("due_to"))
+            stale=bool(args.get("stale")), q=args.get("q"), due_from=args.get("due_from"), due_to=args.get("due_to"),
+            archived=bool(args.get("archived")))
         page = services.list_deliverables(actor, filters, args["page"], args["per_page"])
         body = page_body(page)
         body["items"] = [deliverable_body(d) for d in page.items]
@@ -239,9 +247,25 @@ class DeliverableById(MethodView):
     @blp.response(204)
     @documents_errors(blp, 401, 403, 404)
     def delete(self, deliverable_id):
-        """Delete a deliverable (leads and coordinators); the audit log keeps a record."""
-        services.delete_deliverable(api_actor(), deliverable_id)
+        """Delete a deliverable (leads and coordinators): it is archived, never erased.
+
+        It leaves every list, dashboard, digest and reminder and is 404 to everyone but coordinators,
+        who can still read it with its history and restore it (`POST …/restore`). Deleting it again
+        changes nothing.
+        """
+        services.archive_deliverable(api_actor(), deliverable_id)
         return None
+
+
+@blp.route("/<int:deliverable_id>/restore")
+class DeliverableRestore(MethodView):
+    @blp.response(200, DeliverableSchema)
+    @documents_errors(blp, 401, 403, 404, 415)
+    def post(self, deliverable_id):
+        """Restore an archived deliverable (coordinators; no body); restoring an active one changes nothing."""
+        actor = api_actor()
+        services.restore_deliverable(actor, deliverable_id)
+        return deliverable_body(services.get_deliverable(actor, deliverable_id))
 
 
 @blp.route("/<int:deliverable_id>/updates")
@@ -282,7 +306,7 @@ class Milestones(MethodView):
 
     @blp.arguments(MilestoneCreateSchema)
     @blp.response(201, MilestoneSchema)
-    @documents_errors(blp, 400, 401, 403, 404, 415, 422)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 415, 422)
     def post(self, body, deliverable_id):
         """Add a milestone (leads); its progress rolls up into the deliverable's."""
         milestone = services.add_milestone(api_actor(), deliverable_id, **body)
@@ -293,7 +317,7 @@ class Milestones(MethodView):
 class MilestoneById(MethodView):
     @blp.arguments(MilestonePatchSchema)
     @blp.response(200, MilestoneSchema)
-    @documents_errors(blp, 400, 401, 403, 404, 415, 422)
+    @documents_errors(blp, 400, 401, 403, 404, 409, 415, 422)
     def patch(self, body, deliverable_id, milestone_id):
         """Record a milestone's progress (members) or rename and reweigh it (leads)."""
         actor = api_actor()
@@ -307,7 +331,7 @@ class MilestoneById(MethodView):
         return milestone
 
     @blp.response(204)
-    @documents_errors(blp, 401, 403, 404)
+    @documents_errors(blp, 401, 403, 404, 409)
     def delete(self, deliverable_id, milestone_id):
         """Remove a milestone (leads)."""
         services.delete_milestone(api_actor(), deliverable_id, milestone_id)

@@ -494,9 +494,13 @@ class MeetingById(MethodView):
         return _fresh(actor, meeting_id)
 
     @blp.response(204)
-    @documents_errors(blp, 401, 403, 404, 422)
+    @documents_errors(blp, 401, 403, 404, 409)
     def delete(self, meeting_id):
-        """Delete a meeting scheduled by mistake; one with minutes cannot be deleted (422): cancel it."""
+        """Delete a meeting scheduled by mistake.
+
+        One with minutes, decisions, action items or recorded attendance is part of the record: it
+        cannot be deleted (409, the message says so); cancel it instead (`POST …/cancel`).
+        """
         services.delete_meeting(api_actor(), meeting_id)
         return None
 

@@ -189,7 +189,7 @@ def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_
     groups = {g.id: g for g in db.session.execute(
         sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
     in_sector = (Institution.sector == filters.sector) if filters.sector else sa.true()
-    deliverable_scope = []
+    deliverable_scope = [Deliverable.archived_at.is_(None)]
     if group_id is not None:
         deliverable_scope.append(Deliverable.group_id == group_id)
     if filters.sector:
@@ -346,7 +346,8 @@ def _activity(group_id: int | None, filters: Filters, start: datetime, end: date
                          Deliverable.id)
                .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
                .outerjoin(author, author.id == DeliverableUpdate.author_id)
-               .where(DeliverableUpdate.created_at >= start, DeliverableUpdate.created_at < end))
+               .where(DeliverableUpdate.created_at >= start, DeliverableUpdate.created_at < end,
+                      Deliverable.archived_at.is_(None)))
     members = (sa.select(GroupMembership.created_at, GroupMembership.group_id, User.name)
                .join(User, User.id == GroupMembership.user_id)
                .where(GroupMembership.created_at >= start, GroupMembership.created_at < end))

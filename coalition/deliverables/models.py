@@ -41,14 +41,16 @@ class Deliverable(db.Model):
         sa.Index("ix_deliverables_group_status", "group_id", "status"),
         sa.Index("ix_deliverables_owner_due", "owner_id", "due_date"),
         sa.Index("ix_deliverables_due_date", "due_date"),
-        # Progress per group (every page with the groups' bars) read from the index alone.
-        sa.Index("ix_deliverables_group_progress", "group_id", "progress"),
+        # Progress per group of the deliverables not archived (every page with the groups' bars), read
+        # from the index alone.
+        sa.Index("ix_deliverables_group_progress", "group_id", "archived_at", "progress"),
         # A group's deliverables in due order, a page at a time, without sorting them all.
         sa.Index("ix_deliverables_group_due", "group_id", "due_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="CASCADE"))
+    # RESTRICT: a deliverable carries history; removing a group must not take it along.
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="RESTRICT"))
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
@@ -62,12 +64,16 @@ class Deliverable(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Deleting a deliverable archives it: it leaves every list, its page and history stay.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     # The database refuses an UPDATE whose version changed under it: a second line of defence.
     __mapper_args__ = {"version_id_col": version}
 
     group = relationship("WorkingGroup")
     owner = relationship("User", foreign_keys=[owner_id])
+    archived_by = relationship("User", foreign_keys=[archived_by_id])
     institutions = relationship("Institution", secondary=deliverable_institutions, order_by="Institution.name")
     milestones = relationship("Milestone", back_populates="deliverable", order_by="Milestone.position",
                               cascade="all, delete-orphan")
@@ -75,6 +81,10 @@ class Deliverable(db.Model):
     @property
     def status_label(self) -> str:
         return str(STATUSES.get(self.status, self.status))
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     def __repr__(self) -> str:
         return f"<Deliverable {self.id} {self.title!r}>"
@@ -98,7 +108,8 @@ class DeliverableUpdate(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    deliverable_id: Mapped[int] = mapped_column(sa.ForeignKey("deliverables.id", ondelete="CASCADE"))
+    # RESTRICT: history never goes with its deliverable (which is archived, not deleted).
+    deliverable_id: Mapped[int] = mapped_column(sa.ForeignKey("deliverables.id", ondelete="RESTRICT"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status_before: Mapped[str] = mapped_column(sa.String(20))
@@ -122,7 +133,7 @@ class Milestone(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deliverable_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("deliverables.id", ondelete="CASCADE"), index=True)
+        sa.ForeignKey("deliverables.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     weight: Mapped[int | None] = mapped_column(sa.SmallInteger)
     progress: Mapped[int] = mapped_column(sa.SmallInteger, default=0)

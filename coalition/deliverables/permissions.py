@@ -9,5 +9,14 @@ def can_post_update(actor, group_id: int) -> bool:
 
 
 def can_manage(actor, group_id: int) -> bool:
-    """Create, edit and delete deliverables (and their milestones) of the group."""
+    """Create, edit and archive ("delete") deliverables (and their milestones) of the group."""
     return actor.is_coordinator or is_lead(actor, group_id)
+
+
+def can_see_archived(actor) -> bool:
+    """Archived deliverables are hidden from everyone else (a 404, as if they did not exist)."""
+    return actor.is_coordinator
+
+
+def can_restore(actor) -> bool:
+    return actor.is_coordinator

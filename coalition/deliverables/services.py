@@ -1,4 +1,4 @@
-"""Deliverables: read, create, edit, delete, record progress, and roll milestones up."""
+"""Deliverables: read, create, edit, archive and restore, record progress, and roll milestones up."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,7 +16,7 @@ from coalition.deliverables import permissions
 from coalition.deliverables.health import (
     coalition_clock, health_of, health_sql, is_overdue, is_stale, overdue_sql, rolled_up_progress, stale_sql)
 from coalition.deliverables.models import STATUSES, Deliverable, DeliverableUpdate, Milestone
-from coalition.errors import Conflict, NotFound, ValidationError
+from coalition.errors import Conflict, DomainError, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.institutions.models import Institution
@@ -25,6 +25,15 @@ from coalition.pagination import Page, paginate
 TITLE_MAX = 200
 NOTE_MAX = 5000
 DESCRIPTION_MAX = 20000
+
+
+class Archived(DomainError):
+    """A change to an archived deliverable: it is kept as it was until a coordinator restores it."""
+
+    status = 409
+    code = "archived"
+    default_message = _l("This deliverable is archived: it can be read but not changed. "
+                         "A coordinator can restore it.")
 
 
 @dataclass
@@ -51,7 +60,7 @@ def describe(deliverable: Deliverable, clock=None) -> DeliverableView:
 # --- reading ---------------------------------------------------------------------------------
 
 def get_deliverable(actor, deliverable_id: int, *, for_update: bool = False) -> Deliverable:
-    """Return the deliverable if the actor may see it."""
+    """Return the deliverable if the actor may see it (an archived one: coordinators only)."""
     require_actor(actor)
     if not isinstance(deliverable_id, int) or not 0 < deliverable_id < 2**31:
         raise NotFound()
@@ -61,9 +70,14 @@ def get_deliverable(actor, deliverable_id: int, *, for_update: bool = False) -> 
     if for_update:
         stmt = stmt.with_for_update(of=Deliverable)
     deliverable = db.session.execute(stmt).unique().scalar_one_or_none()
-    if deliverable is None:
+    if deliverable is None or (deliverable.archived and not permissions.can_see_archived(actor)):
         raise NotFound()
     return deliverable
+
+
+def _refuse_if_archived(deliverable: Deliverable) -> None:
+    if deliverable.archived:
+        raise Archived()
 
 
 def history_select(deliverable: Deliverable) -> sa.Select:
@@ -90,11 +104,13 @@ class DeliverableFilters:
     q: str | None = None
     due_from: date | None = None
     due_to: date | None = None
+    archived: bool = False  # only the archived ones (coordinators), instead of only the others
 
 
 def filtered_select(filters: DeliverableFilters, clock=None) -> sa.Select:
     clock = clock or coalition_clock()
     stmt = sa.select(Deliverable).options(joinedload(Deliverable.group), joinedload(Deliverable.owner))
+    stmt = stmt.where(Deliverable.archived_at.is_not(None) if filters.archived else Deliverable.archived_at.is_(None))
     if filters.group:
         stmt = stmt.join(WorkingGroup, WorkingGroup.id == Deliverable.group_id).where(
             WorkingGroup.slug == filters.group)
@@ -122,8 +138,10 @@ def filtered_select(filters: DeliverableFilters, clock=None) -> sa.Select:
 
 
 def list_deliverables(actor, filters: DeliverableFilters, page: int, per_page: int) -> Page:
-    """Every deliverable the filters select (all members may read every group)."""
+    """Every deliverable the filters select (all members may read every group); archived ones apart."""
     require_actor(actor)
+    if filters.archived:
+        require(permissions.can_see_archived(actor))
     return paginate(filtered_select(filters), page, per_page)
 
 
@@ -162,6 +180,7 @@ def post_update(actor, deliverable_id: int, *, status: str, progress: int, note:
     require_actor(actor)
     deliverable = get_deliverable(actor, deliverable_id, for_update=True)
     require(permissions.can_post_update(actor, deliverable.group_id))
+    _refuse_if_archived(deliverable)
     errors: dict = {}
     _check_status_progress(status, progress, errors)
     _check_text(note, "note", NOTE_MAX, errors)
@@ -249,6 +268,7 @@ def edit_deliverable(actor, deliverable_id: int, *, version: int, **values) -> D
     require_actor(actor)
     deliverable = get_deliverable(actor, deliverable_id, for_update=True)
     require(permissions.can_manage(actor, deliverable.group_id))
+    _refuse_if_archived(deliverable)
     allowed = {"title", "description", "owner_id", "due_date", "start_date", "institution_ids"}
     unknown = set(values) - allowed
     if unknown:
@@ -283,15 +303,35 @@ def edit_deliverable(actor, deliverable_id: int, *, version: int, **values) -> D
     return deliverable
 
 
-def delete_deliverable(actor, deliverable_id: int) -> None:
+def archive_deliverable(actor, deliverable_id: int) -> Deliverable:
+    """What deleting a deliverable does: hide it from every list, keeping it and its history whole."""
     require_actor(actor)
-    deliverable = get_deliverable(actor, deliverable_id)
+    deliverable = get_deliverable(actor, deliverable_id, for_update=True)
     require(permissions.can_manage(actor, deliverable.group_id))
-    audit.record(actor, "deliverable.delete", deliverable, {
+    if deliverable.archived:
+        return deliverable
+    deliverable.archived_at = utcnow()
+    deliverable.archived_by_id = actor.id
+    audit.record(actor, "deliverable.archive", deliverable, {
         "group": deliverable.group.slug, "title": deliverable.title, "status": deliverable.status,
         "progress": deliverable.progress, "due_date": deliverable.due_date, "owner_id": deliverable.owner_id})
-    db.session.delete(deliverable)
     db.session.flush()
+    return deliverable
+
+
+def restore_deliverable(actor, deliverable_id: int) -> Deliverable:
+    """Bring an archived deliverable back into the lists, dashboards and reminders (coordinators)."""
+    require_actor(actor)
+    deliverable = get_deliverable(actor, deliverable_id, for_update=True)
+    require(permissions.can_restore(actor))
+    if not deliverable.archived:
+        return deliverable
+    audit.record(actor, "deliverable.restore", deliverable, {
+        "archived_at": [deliverable.archived_at, None], "archived_by_id": [deliverable.archived_by_id, None]})
+    deliverable.archived_at = None
+    deliverable.archived_by_id = None
+    db.session.flush()
+    return deliverable
 
 
 # --- milestones ------------------------------------------------------------------------------
@@ -327,6 +367,7 @@ def add_milestone(actor, deliverable_id: int, *, title: str, weight: int | None 
     require_actor(actor)
     deliverable = get_deliverable(actor, deliverable_id, for_update=True)
     require(permissions.can_manage(actor, deliverable.group_id))
+    _refuse_if_archived(deliverable)
     errors: dict = {}
     _check_milestone(title, weight, progress, due_date, errors)
     if errors:
@@ -345,6 +386,7 @@ def _get_milestone(actor, deliverable_id: int, milestone_id: int) -> tuple[Deliv
     milestone = next((m for m in deliverable.milestones if m.id == milestone_id), None)
     if milestone is None:
         raise NotFound()
+    _refuse_if_archived(deliverable)
     return deliverable, milestone
 
 

@@ -32,12 +32,14 @@ def index():
         overdue=args.get("overdue") == "true",
         stale=args.get("stale") == "true",
         q=(args.get("q") or "").strip()[:100] or None,
+        archived=args.get("archived") in ("1", "true"),
     )
     result = services.list_deliverables(actor, filters, page, per_page)
     views = [services.describe(d) for d in result.items]
     groups = group_services.list_groups(actor)
     return render_template("deliverables/index.html", page=result, views=views, filters=filters,
-                           groups=[g.group for g in groups])
+                           groups=[g.group for g in groups],
+                           can_see_archived=permissions.can_see_archived(actor))
 
 
 def _render_detail(actor, deliverable, form=None, conflict=None, status=200):
@@ -54,8 +56,10 @@ def _render_detail(actor, deliverable, form=None, conflict=None, status=200):
         milestone_form=MilestoneForm(formdata=None),
         delete_form=DeleteForm(formdata=None),
         suggested=rolled_up_progress(deliverable.milestones),
-        can_update=permissions.can_post_update(actor, deliverable.group_id),
-        can_manage=permissions.can_manage(actor, deliverable.group_id),
+        # An archived deliverable is shown as it was: no form changes it until it is restored.
+        can_update=not deliverable.archived and permissions.can_post_update(actor, deliverable.group_id),
+        can_manage=not deliverable.archived and permissions.can_manage(actor, deliverable.group_id),
+        can_restore=deliverable.archived and permissions.can_restore(actor),
     ), status
 
 
@@ -130,6 +134,9 @@ def edit(deliverable_id: int):
     actor = current_actor()
     deliverable = services.get_deliverable(actor, deliverable_id)
     require(permissions.can_manage(actor, deliverable.group_id))
+    if deliverable.archived:
+        flash(_("This deliverable is archived: restore it before editing it."), "warning")
+        return redirect(url_for("deliverables.detail", deliverable_id=deliverable.id))
     form = _edit_form(deliverable.group, deliverable, formdata=request.form if request.method == "POST" else None)
     conflict = None
     if request.method == "POST" and form.validate_on_submit():
@@ -151,14 +158,24 @@ def edit(deliverable_id: int):
 
 @bp.route("/deliverables/<int:deliverable_id>/delete", methods=["POST"])
 def delete(deliverable_id: int):
+    """Deleting archives: the deliverable leaves the lists, and its page and history stay."""
     actor = current_actor()
     if not DeleteForm().validate_on_submit():
         abort(400)
-    deliverable = services.get_deliverable(actor, deliverable_id)
-    slug = deliverable.group.slug
-    services.delete_deliverable(actor, deliverable.id)
-    flash(_("The deliverable is deleted. The audit log keeps a record of it."), "success")
-    return redirect(url_for("groups.detail", slug=slug))
+    deliverable = services.archive_deliverable(actor, deliverable_id)
+    flash(_("The deliverable is archived: it no longer appears in lists, dashboards or reminders. "
+            "Its history is kept, and a coordinator can restore it."), "success")
+    return redirect(url_for("groups.detail", slug=deliverable.group.slug))
+
+
+@bp.route("/deliverables/<int:deliverable_id>/restore", methods=["POST"])
+def restore(deliverable_id: int):
+    actor = current_actor()
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    deliverable = services.restore_deliverable(actor, deliverable_id)
+    flash(_("The deliverable is restored."), "success")
+    return redirect(url_for("deliverables.detail", deliverable_id=deliverable.id))
 
 
 @bp.route("/deliverables/<int:deliverable_id>/milestones", methods=["POST"])

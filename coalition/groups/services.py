@@ -44,6 +44,7 @@ def progress_by_group() -> dict[int, tuple[int, int]]:
 def _progress_by_group() -> dict[int, tuple[int, int]]:
     rows = db.session.execute(
         sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress), sa.func.count())
+        .where(Deliverable.archived_at.is_(None))
         .group_by(Deliverable.group_id)
     ).all()
     return {group_id: (round(float(avg or 0)), count) for group_id, avg, count in rows}

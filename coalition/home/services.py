@@ -26,7 +26,8 @@ def home_for(actor, limit: int = 20) -> Home:
     require_actor(actor)
     clock = coalition_clock()
     mine = db.session.execute(
-        sa.select(Deliverable).where(Deliverable.owner_id == actor.id, Deliverable.status != "done")
+        sa.select(Deliverable).where(Deliverable.owner_id == actor.id, Deliverable.status != "done",
+                                     Deliverable.archived_at.is_(None))
         .options(joinedload(Deliverable.group), joinedload(Deliverable.owner))
         .order_by(Deliverable.due_date, Deliverable.id).limit(limit)
     ).scalars()

@@ -34,7 +34,8 @@ class Meeting(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="CASCADE"))
+    # RESTRICT here and on every history row below: the database refuses to delete the record.
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="RESTRICT"))
     title: Mapped[str] = mapped_column(sa.String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duration_minutes: Mapped[int] = mapped_column(default=60)
@@ -54,10 +55,10 @@ class Meeting(db.Model):
 
     group = relationship("WorkingGroup")
     organiser = relationship("User")
-    attendance = relationship("Attendance", back_populates="meeting", cascade="all, delete-orphan")
-    decisions = relationship("Decision", back_populates="meeting", cascade="all, delete-orphan",
-                             order_by="Decision.id")
-    action_items = relationship("ActionItem", back_populates="meeting", cascade="all, delete-orphan",
+    # passive_deletes="all": deleting a meeting never deletes these through the ORM; the database decides.
+    attendance = relationship("Attendance", back_populates="meeting", passive_deletes="all")
+    decisions = relationship("Decision", back_populates="meeting", passive_deletes="all", order_by="Decision.id")
+    action_items = relationship("ActionItem", back_populates="meeting", passive_deletes="all",
                                 order_by="ActionItem.id")
 
     @property
@@ -83,7 +84,7 @@ class MinutesRevision(db.Model):
     __table_args__ = (sa.Index("ix_minutes_revisions_meeting_id_id", "meeting_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="RESTRICT"))
     body: Mapped[str] = mapped_column(sa.Text)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -99,11 +100,11 @@ class Attendance(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="RESTRICT"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     # The institution the person represented at the time, so sector roll-ups stay true later.
     institution_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("institutions.id", ondelete="SET NULL"), index=True)
+        sa.ForeignKey("institutions.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(sa.String(10), default="invited")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -120,7 +121,7 @@ class Decision(db.Model):
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="RESTRICT"), index=True)
     text: Mapped[str] = mapped_column(sa.Text)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -132,7 +133,7 @@ class ActionItem(db.Model):
     __tablename__ = "action_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="RESTRICT"), index=True)
     text: Mapped[str] = mapped_column(sa.Text)
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     due_date: Mapped[date | None] = mapped_column(sa.Date)

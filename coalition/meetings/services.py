@@ -393,16 +393,31 @@ def cancel_meeting(actor, meeting_id: int) -> Meeting:
     return meeting
 
 
+def has_history(meeting: Meeting) -> bool:
+    """Whether the meeting has minutes, decisions, action items or recorded attendance (one query)."""
+    def any_of(model, *conditions):
+        return sa.exists().where(model.meeting_id == meeting.id, *conditions)
+
+    return bool(db.session.scalar(sa.select(sa.or_(
+        any_of(MinutesRevision), any_of(Decision), any_of(ActionItem),
+        any_of(Attendance, Attendance.status != "invited")))))
+
+
 def delete_meeting(actor, meeting_id: int) -> None:
-    """Delete a meeting scheduled by mistake; one with minutes is part of the record and stays."""
+    """Delete a meeting scheduled by mistake; one with any history is part of the record: cancel it instead."""
     meeting = _get_managed(actor, meeting_id)
-    has_minutes = db.session.execute(
-        sa.select(MinutesRevision.id).where(MinutesRevision.meeting_id == meeting.id).limit(1)).first()
-    if has_minutes:
-        raise ValidationError(_l("A meeting with minutes is part of the record and cannot be deleted."))
+    if has_history(meeting):
+        if meeting.status == "scheduled":
+            raise Conflict(_l("This meeting has minutes, decisions, action items or recorded attendance: "
+                              "it is part of the record and cannot be deleted. Cancel it instead."))
+        raise Conflict(_l("This meeting has minutes, decisions, action items or recorded attendance: "
+                          "it is part of the record and cannot be deleted."))
     audit.record(actor, "meeting.delete", meeting, {
         "group_id": meeting.group_id, "title": meeting.title, "starts_at": meeting.starts_at,
         "status": meeting.status})
+    # Only invitations are left (nothing was recorded about them); the database refuses anything more.
+    db.session.execute(sa.delete(Attendance).where(Attendance.meeting_id == meeting.id,
+                                                   Attendance.status == "invited"))
     db.session.delete(meeting)
     _flush()
 

@@ -119,11 +119,15 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
     actor = current_actor()
     manage = services.can_manage(actor, meeting)
     rows = services.attendance_of(meeting)
+    revisions = services.minutes_revisions(meeting)
     context = {
         "meeting": meeting,
         "manage": manage,
         "minutes": services.current_minutes(meeting),
-        "revisions": services.minutes_revisions(meeting),
+        "revisions": revisions,
+        # The same rule as services.has_history, from what the page loads anyway.
+        "deletable": manage and not (revisions or meeting.decisions or meeting.action_items
+                                     or any(row.status != "invited" for row in rows)),
         "attendance": rows,
         "summary": services.attendance_summary(rows),
         "errors": [str(e) for e in errors],
@@ -275,9 +279,11 @@ def delete(meeting_id: int):
     slug = meeting.group.slug
     try:
         services.delete_meeting(actor, meeting.id)
-    except ValidationError as error:
+    except (Conflict, ValidationError) as error:
+        # A meeting with history stays (409): the page says why, and offers to cancel it instead.
         db.session.rollback()
-        return _render_detail(services.get_meeting(actor, meeting_id), 422, errors=[error.message])
+        status = 409 if isinstance(error, Conflict) else 422
+        return _render_detail(services.get_meeting(actor, meeting_id), status, errors=[error.message])
     flash(_("The meeting is deleted. The audit log keeps a record of it."), "success")
     return redirect(url_for("groups.detail", slug=slug))
 

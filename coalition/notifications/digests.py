@@ -114,7 +114,8 @@ def _run_context(at: datetime) -> RunContext:
     recent = (sa.select(DeliverableUpdate.id, sa.func.row_number().over(
         partition_by=Deliverable.group_id, order_by=DeliverableUpdate.created_at.desc()).label("rank"))
         .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
-        .where(DeliverableUpdate.created_at > at - max(WINDOWS.values()), DeliverableUpdate.created_at <= at)
+        .where(DeliverableUpdate.created_at > at - max(WINDOWS.values()), DeliverableUpdate.created_at <= at,
+               Deliverable.archived_at.is_(None))
         .subquery())
     for update, deliverable in db.session.execute(
             sa.select(DeliverableUpdate, Deliverable)
@@ -141,7 +142,7 @@ def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetim
     soon = clock.today + timedelta(days=current_app.config["DIGEST_AHEAD_DAYS"])
     for d in db.session.execute(
         sa.select(Deliverable).options(joinedload(Deliverable.group))
-        .where(Deliverable.owner_id.in_(user_ids), Deliverable.status != "done",
+        .where(Deliverable.owner_id.in_(user_ids), Deliverable.status != "done", Deliverable.archived_at.is_(None),
                sa.or_(Deliverable.due_date <= soon, stale_sql(Deliverable, clock)))
         .order_by(Deliverable.due_date)).scalars():
         sections[d.owner_id]["mine"].append(d)

@@ -20,6 +20,7 @@ UPDATE_G = {"anonymous": 401, "member": OK, "other": 403, "lead": OK, "coordinat
 MANAGE_G = {"anonymous": 401, "member": 403, "other": 403, "lead": OK, "coordinator": OK, "admin": OK}
 COORDINATORS = {"anonymous": 401, "member": 403, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
 NOT_FOUND = {**{role: 404 for role in ROLES}, "anonymous": 401}
+ARCHIVED = {"anonymous": 401, "member": 404, "other": 404, "lead": 404, "coordinator": OK, "admin": OK}
 
 
 def later(days: int) -> str:
@@ -74,6 +75,8 @@ RULES = {
     ("/api/v1/deliverables/<int:deliverable_id>", "PATCH"): (
         D, lambda w: {"version": w["version"], "title": "Título editado"}, MANAGE_G),
     ("/api/v1/deliverables/<int:deliverable_id>", "DELETE"): (D, None, MANAGE_G),
+    ("/api/v1/deliverables/<int:deliverable_id>/restore", "POST"): (
+        "/api/v1/deliverables/{archived}/restore", None, ARCHIVED),
     ("/api/v1/deliverables/<int:deliverable_id>/updates", "GET"): (D + "/updates", None, READ),
     ("/api/v1/deliverables/<int:deliverable_id>/updates", "POST"): (
         D + "/updates", lambda w: {"status": "in_review", "progress": 70, "note": "Avance"}, UPDATE_G),
@@ -89,9 +92,9 @@ RULES = {
     ("/api/v1/meetings/<int:meeting_id>", "GET"): (M, None, READ),
     ("/api/v1/meetings/<int:meeting_id>", "PATCH"): (
         M, lambda w: {"version": w["meeting_version"], "title": "Sesión movida"}, MANAGE_G),
-    # The matrix meeting has minutes: deleting it is refused (422) for those who may manage it.
-    ("/api/v1/meetings/<int:meeting_id>", "DELETE"): (M, None, {**MANAGE_G, "lead": 422, "coordinator": 422,
-                                                              "admin": 422}),
+    # The matrix meeting has minutes: deleting it is refused (409) for those who may manage it.
+    ("/api/v1/meetings/<int:meeting_id>", "DELETE"): (M, None, {**MANAGE_G, "lead": 409, "coordinator": 409,
+                                                              "admin": 409}),
     ("/api/v1/meetings/<int:meeting_id>/cancel", "POST"): (M + "/cancel", None, MANAGE_G),
     ("/api/v1/meetings/<int:meeting_id>/held", "POST"): (M + "/held", None, MANAGE_G),
     ("/api/v1/meetings/<int:meeting_id>/invitees", "POST"): (

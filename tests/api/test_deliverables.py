@@ -517,37 +517,75 @@ def test_patch_an_unknown_deliverable_is_404(world):
 # --- deleting --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", ROLES)
-def test_delete_per_role(world, role):
+def test_delete_per_role_archives(world, role):
     response = world.delete(role, _path(world))
     expected = _allowed(MANAGE_ETHICS, role, 204)
     if expected == 204:
         assert response.status_code == 204, response.get_data(as_text=True)[:300]
         assert response.get_data() == b""
-        assert _reload(world.item_id) is None
-        _expect(world.get("coordinator", _path(world)), 404)
+        assert _reload(world.item_id).archived_at is not None
+        # Gone for members and leads; coordinators still read it, marked archived.
+        _expect(world.get("member_ethics", _path(world)), 404)
+        _expect(world.get("lead_ethics", _path(world)), 404)
+        assert _expect(world.get("coordinator", _path(world)), 200)["archived_at"] is not None
     else:
         _expect(response, expected)
-        assert _reload(world.item_id) is not None
+        assert _reload(world.item_id).archived_at is None
 
 
 def test_a_lead_cannot_delete_another_groups_deliverable(world):
     theirs = factories.deliverable("governance", owner=world.people["member_governance"])
     db.session.commit()
     _expect(world.delete("lead_ethics", f"/api/v1/deliverables/{theirs.id}"), 403)
-    assert _reload(theirs.id) is not None
+    assert _reload(theirs.id).archived_at is None
 
 
 def test_deleting_an_unknown_deliverable_is_404(world):
     _expect(world.delete("coordinator", "/api/v1/deliverables/999999"), 404)
 
 
-def test_deleting_removes_its_updates_and_milestones(world):
+def test_deleting_keeps_its_updates_and_milestones(world):
     _expect(world.post("member_ethics", f"{_path(world)}/updates", json={"status": "in_progress", "progress": 20}), 201)
     _expect(world.post("lead_ethics", f"{_path(world)}/milestones", json={"title": "Borrador"}), 201)
     assert world.delete("lead_ethics", _path(world)).status_code == 204
     db.session.expire_all()
-    assert _update_count(world.item_id) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Milestone)) == 0
+    assert _update_count(world.item_id) == 2  # the update and the milestone's roll-up
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Milestone)) == 1
+    history = _expect(world.get("coordinator", f"{_path(world)}/updates"), 200)
+    assert history["total"] == 2
+
+
+def test_archived_deliverables_leave_the_list_and_coordinators_list_them_apart(world):
+    assert world.delete("lead_ethics", _path(world)).status_code == 204
+    for role in ("member_ethics", "coordinator"):
+        assert world.item_id not in [d["id"] for d in _expect(world.get(role, "/api/v1/deliverables"), 200)["items"]]
+    archived = _expect(world.get("coordinator", "/api/v1/deliverables?archived=true"), 200)
+    assert [d["id"] for d in archived["items"]] == [world.item_id] and archived["total"] == 1
+    _expect(world.get("member_ethics", "/api/v1/deliverables?archived=true"), 403)
+    _expect(world.get("lead_ethics", "/api/v1/deliverables?archived=true"), 403)
+
+
+def test_an_archived_deliverable_cannot_be_changed_until_restored(world):
+    assert world.delete("coordinator", _path(world)).status_code == 204
+    version = _reload(world.item_id).version
+    refused = _expect(world.patch("coordinator", _path(world), json={"version": version, "title": "Otro"}), 409)
+    assert refused["code"] == "archived" and "restaur" in refused["message"].lower()  # restore, restaurarlo
+    _expect(world.post("coordinator", f"{_path(world)}/updates", json={"status": "done", "progress": 100}), 409)
+    _expect(world.post("coordinator", f"{_path(world)}/milestones", json={"title": "Hito"}), 409)
+    # Members and leads: it does not exist for them.
+    _expect(world.post("member_ethics", f"{_path(world)}/updates", json={"status": "done", "progress": 100}), 404)
+    _expect(world.post("lead_ethics", f"{_path(world)}/restore"), 404)
+
+    restored = _expect(world.post("coordinator", f"{_path(world)}/restore"), 200)
+    assert restored["id"] == world.item_id and restored["archived_at"] is None
+    assert world.item_id in [d["id"] for d in _expect(world.get("member_ethics", "/api/v1/deliverables"), 200)["items"]]
+    _expect(world.post("member_ethics", f"{_path(world)}/updates", json={"status": "done", "progress": 100}), 201)
+
+
+def test_restoring_an_active_deliverable_changes_nothing_and_is_for_coordinators(world):
+    assert _expect(world.post("admin", f"{_path(world)}/restore"), 200)["archived_at"] is None
+    _expect(world.post("lead_ethics", f"{_path(world)}/restore"), 403)
+    _expect(world.post("coordinator", "/api/v1/deliverables/999999/restore"), 404)
 
 
 # --- updates ---------------------------------------------------------------------------------

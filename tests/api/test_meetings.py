@@ -419,6 +419,24 @@ def test_cancel_with_a_non_json_body_is_415(client, world, as_lead):
 
 # --- attendance and invitees -----------------------------------------------------------------
 
+def test_delete_with_history_is_409_telling_to_cancel_then_cancel_works(client, world, as_lead):
+    response = client.delete(f"{API}/{world['meeting']}?lang=en", headers=as_lead)
+    assert response.status_code == 409 and error_fields(response) == {}
+    assert "Cancel it instead" in response.get_json()["error"]["message"]
+    assert db.session.get(Meeting, world["meeting"]) is not None
+    assert client.post(f"{API}/{world['meeting']}/cancel", headers=as_lead).status_code == 200
+
+
+def test_delete_without_history_is_204(client, world, as_lead):
+    created = client.post(API, json=new_meeting_body(), headers=as_lead)
+    assert created.status_code == 201
+    meeting_id = created.get_json()["id"]
+    assert client.delete(f"{API}/{meeting_id}", headers=as_lead).status_code == 204
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting_id) is None
+    assert client.get(f"{API}/{meeting_id}", headers=as_lead).status_code == 404
+
+
 def test_record_attendance(client, world, as_lead):
     member, lead = world["people"]["member"], world["people"]["lead"]
     path = f"{API}/{world['meeting']}/attendance"

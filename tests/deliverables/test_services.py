@@ -71,7 +71,7 @@ def test_unknown_deliverable_is_not_found(app):
             services.get_deliverable(member, bad)
 
 
-def test_lead_creates_edits_and_deletes_with_audit(app):
+def test_lead_creates_edits_and_archives_with_audit(app):
     lead = factories.user(groups={"ethics": "lead"})
     owner = factories.user(groups={"ethics": "member"})
     inst = factories.institution()
@@ -81,10 +81,10 @@ def test_lead_creates_edits_and_deletes_with_audit(app):
     services.edit_deliverable(lead, item.id, version=item.version, title="Guía ética v2", institution_ids=[])
     db.session.commit()
     assert item.title == "Guía ética v2" and item.institutions == []
-    services.delete_deliverable(lead, item.id)
+    services.archive_deliverable(lead, item.id)
     db.session.commit()
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions == ["deliverable.create", "deliverable.edit", "deliverable.delete"]
+    assert actions == ["deliverable.create", "deliverable.edit", "deliverable.archive"]
 
 
 def test_member_cannot_create_deliverables(app):

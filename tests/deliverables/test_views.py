@@ -258,7 +258,7 @@ def test_member_cannot_open_the_editor(client):
     assert client.get("/groups/ethics/deliverables/new").status_code == 403
 
 
-def test_lead_deletes_a_deliverable(client):
+def test_lead_deleting_a_deliverable_archives_it(client):
     lead, owner = _lead(client)
     item = factories.deliverable("ethics", owner=owner)
     db.session.commit()
@@ -267,10 +267,12 @@ def test_lead_deletes_a_deliverable(client):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/groups/ethics")
     db.session.expire_all()
-    assert db.session.get(Deliverable, item_id) is None
+    kept = db.session.get(Deliverable, item_id)
+    assert kept is not None and kept.archived_at is not None and kept.archived_by_id == lead.id
+    # The lead no longer sees it: only coordinators open archived deliverables.
     assert client.get(f"/deliverables/{item_id}").status_code == 404
     entry = db.session.execute(sa.select(AuditEntry).where(~AuditEntry.action.like("auth.%"))).scalar_one()
-    assert (entry.action, entry.actor_id, entry.subject_id) == ("deliverable.delete", lead.id, item_id)
+    assert (entry.action, entry.actor_id, entry.subject_id) == ("deliverable.archive", lead.id, item_id)
 
 
 def test_lead_of_another_group_cannot_delete(client):
@@ -281,7 +283,7 @@ def test_lead_of_another_group_cannot_delete(client):
     response = post_form(client, f"/deliverables/{item.id}/delete", {}, form_page=f"/deliverables/{item.id}")
     assert response.status_code == 403
     db.session.expire_all()
-    assert db.session.get(Deliverable, item.id) is not None
+    assert db.session.get(Deliverable, item.id).archived_at is None
 
 
 # --- escaping --------------------------------------------------------------------------------

@@ -2,12 +2,13 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from coalition.audit.models import AuditEntry
 from coalition.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from coalition.extensions import db
 from coalition.meetings import services
-from coalition.meetings.models import Attendance, Meeting, MinutesRevision
+from coalition.meetings.models import ActionItem, Attendance, Decision, Meeting, MinutesRevision
 from tests import factories
 
 SOON = datetime(2031, 5, 6, 16, 0, tzinfo=timezone.utc)
@@ -451,13 +452,90 @@ def test_lead_deletes_a_meeting_scheduled_by_mistake_with_an_audit_record(app):
     assert db.session.query(AuditEntry).filter_by(action="meeting.delete").count() == 1
 
 
-def test_a_meeting_with_minutes_cannot_be_deleted(app):
-    lead = factories.user(groups={"ethics": "lead"})
-    meeting = factories.meeting("ethics")
+HISTORY = {
+    "minutes": lambda lead, meeting, member: services.save_minutes(lead, meeting.id, "Acuerdos"),
+    "decision": lambda lead, meeting, member: services.add_decision(lead, meeting.id, "Se aprueba la guía"),
+    "action item": lambda lead, meeting, member: services.add_action_item(lead, meeting.id, "Circular el acta"),
+    "attendance": lambda lead, meeting, member: services.record_attendance(lead, meeting.id, {member.id: "excused"}),
+}
+
+
+def _history_rows(meeting_id: int) -> int:
+    return sum(db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.meeting_id == meeting_id))
+               for model in (MinutesRevision, Decision, ActionItem, Attendance))
+
+
+@pytest.mark.parametrize("kind", sorted(HISTORY))
+def test_a_meeting_with_history_cannot_be_deleted_only_cancelled(app, kind):
+    lead, meeting = _lead_and_meeting()
+    member = factories.user(groups={"ethics": "member"})
+    db.session.add(Attendance(meeting_id=meeting.id, user_id=member.id, status="invited"))
+    HISTORY[kind](lead, meeting, member)
+    db.session.commit()
+    rows = _history_rows(meeting.id)
+    with pytest.raises(Conflict) as refused:
+        services.delete_meeting(lead, meeting.id)
+    with force_locale("en"):
+        assert "Cancel it instead" in str(refused.value.message)
+    db.session.rollback()
+    assert db.session.get(Meeting, meeting.id) is not None and _history_rows(meeting.id) == rows
+    assert "meeting.delete" not in _audit_actions(meeting)
+    services.cancel_meeting(lead, meeting.id)
+    db.session.commit()
+    assert db.session.get(Meeting, meeting.id).status == "cancelled"
+
+
+def test_a_held_meeting_with_history_is_refused_without_offering_to_cancel(app):
+    lead, meeting = _lead_and_meeting(starts_at=factories.days_ago(1))
+    services.mark_held(lead, meeting.id)
     services.save_minutes(lead, meeting.id, "Acuerdos")
     db.session.commit()
-    with pytest.raises(ValidationError):
+    with pytest.raises(Conflict) as refused:
         services.delete_meeting(lead, meeting.id)
+    with force_locale("en"):
+        message = str(refused.value.message)
+    assert "cannot be deleted" in message and "Cancel" not in message
+
+
+def test_a_meeting_with_only_invitations_is_deleted_with_them(app):
+    lead, meeting = _lead_and_meeting()
+    factories.user(groups={"ethics": "member"})
+    db.session.add(Attendance(meeting_id=meeting.id, user_id=factories.user().id, status="invited"))
+    db.session.commit()
+    meeting_id = meeting.id
+    services.delete_meeting(lead, meeting_id)
+    db.session.commit()
+    assert db.session.get(Meeting, meeting_id) is None and _history_rows(meeting_id) == 0
+
+
+@pytest.mark.parametrize("model", [MinutesRevision, Decision, ActionItem, Attendance])
+def test_the_database_refuses_to_delete_a_meeting_with_history(app, model):
+    _lead, meeting = _lead_and_meeting()
+    row = {MinutesRevision: lambda: MinutesRevision(meeting_id=meeting.id, body="Acta"),
+           Decision: lambda: Decision(meeting_id=meeting.id, text="Se aprueba"),
+           ActionItem: lambda: ActionItem(meeting_id=meeting.id, text="Circular"),
+           Attendance: lambda: Attendance(meeting_id=meeting.id, user_id=factories.user().id, status="attended")}
+    db.session.add(row[model]())
+    db.session.commit()
+    for table, column in (("meetings", "id"), ("working_groups", "id")):
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.execute(sa.text(f"DELETE FROM {table} WHERE {column} = :id"),
+                               {"id": meeting.id if table == "meetings" else meeting.group_id})
+        db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.meeting_id == meeting.id))
+
+
+def test_the_database_refuses_to_delete_a_person_or_institution_with_attendance(app):
+    institution = factories.institution()
+    person = factories.user(institution_id=institution.id)
+    meeting = factories.meeting("ethics", invitees=[person])
+    db.session.commit()
+    for table, row_id in (("users", person.id), ("institutions", institution.id)):
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.execute(sa.text(f"DELETE FROM {table} WHERE id = :id"), {"id": row_id})
+        db.session.rollback()
+    assert db.session.scalars(sa.select(Attendance.institution_id).where(Attendance.meeting_id == meeting.id)).all() \
+        == [institution.id]
 
 
 def test_member_cannot_delete_a_meeting(app):

@@ -382,3 +382,33 @@ def test_ics_download_is_an_attachment(client):
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert response.headers["Content-Disposition"] == f"attachment; filename=meeting-{meeting.id}.ics"
     assert b"BEGIN:VCALENDAR" in response.data and meeting.ical_uid.encode() in response.data
+
+
+# --- deleting: only what has no history ------------------------------------------------------
+
+def test_a_meeting_with_history_is_not_deleted_and_the_page_says_to_cancel_it(client):
+    lead = _lead_client(client, language="en")
+    meeting = factories.meeting("ethics", invitees=[lead])
+    db.session.commit()
+    services.add_decision(lead, meeting.id, "Se aprueba la guía")
+    db.session.commit()
+    page = _page(client.get(f"/meetings/{meeting.id}"))
+    assert f"/meetings/{meeting.id}/delete" not in page and "Cancel it instead." in page
+    response = post_form(client, f"/meetings/{meeting.id}/delete", {}, form_page=f"/meetings/{meeting.id}")
+    assert response.status_code == 409
+    assert "cannot be deleted. Cancel it instead." in _page(response)
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id) is not None
+
+
+def test_a_meeting_without_history_is_deleted_from_its_page(client):
+    lead = _lead_client(client)
+    meeting = factories.meeting("ethics", invitees=[lead])
+    db.session.commit()
+    meeting_id = meeting.id
+    assert f"/meetings/{meeting_id}/delete" in _page(client.get(f"/meetings/{meeting_id}"))
+    response = post_form(client, f"/meetings/{meeting_id}/delete", {}, form_page=f"/meetings/{meeting_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/groups/ethics")
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting_id) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
