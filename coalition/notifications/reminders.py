@@ -80,13 +80,8 @@ def queue_reminders(at: datetime) -> dict[str, int]:
 
     open_deliverables = db.session.execute(
         sa.select(Deliverable).options(joinedload(Deliverable.owner), joinedload(Deliverable.group))
-<<<<<<< HEAD
-        .where(Deliverable.status != "done",
-               sa.or_(Deliverable.due_date <= today + timedelta(days=due_first),
-=======
         .where(Deliverable.status != "done", Deliverable.archived_at.is_(None),
-               sa.or_(Deliverable.due_date <= today + timedelta(days=7),
->>>>>>> history
+               sa.or_(Deliverable.due_date <= today + timedelta(days=due_first),
                       sa.and_(Deliverable.status.in_(("in_progress", "in_review")),
                               Deliverable.last_update_at < at - timedelta(days=steps[0][0]))))
     ).scalars()
