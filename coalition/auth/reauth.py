@@ -20,7 +20,16 @@ from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import current_app, g, jsonify, make_response, redirect, request, session, url_for
+from flask import (
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
 
 from coalition.database import utcnow
@@ -31,6 +40,16 @@ CODE = "reauthentication_required"
 
 # The qualified names of the views marked with @privilege_path: the one registry of privilege paths.
 PRIVILEGE_PATHS: set[str] = set()
+
+# The services that grant or take away privilege. A view that reaches one of them (directly or
+# through other functions of the app) must be a privilege path: tests/auth/test_reauth_routes.py
+# reads every view to check it. A new such service (the people import) adds its name here.
+PRIVILEGED_SERVICES: set[str] = {
+    "coalition.auth.services.create_user",
+    "coalition.auth.services.invite",
+    "coalition.auth.services.manage_user",
+    "coalition.auth.services.sign_out_everywhere",
+}
 
 
 class ReauthenticationRequired(PermissionDenied):
