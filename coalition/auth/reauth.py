@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
@@ -91,17 +90,6 @@ def privilege_path(view):
     view.privilege_path = True
     PRIVILEGE_PATHS.add(f"{view.__module__}.{view.__qualname__}")
     return view
-
-
-def recent_login_required(view):
-    """Mark a view as a privilege path and ask for a fresh login before it runs at all."""
-    @privilege_path
-    @wraps(view)
-    def guarded(*args, **kwargs):
-        require_fresh()
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 def _return_path() -> str:

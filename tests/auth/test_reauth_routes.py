@@ -73,7 +73,7 @@ def test_the_marked_routes_are_exactly_the_privilege_paths_tried_below(app):
     assert marked == set(PRIVILEGED_REQUESTS), "a new privilege path needs a request in PRIVILEGED_REQUESTS"
     routed = {f"{inspect.unwrap(f).__module__}.{inspect.unwrap(f).__qualname__}"
               for _, _, f in _view_functions(app) if getattr(f, "privilege_path", False)}
-    assert reauth.PRIVILEGE_PATHS <= routed | {"coalition.auth.reauth.recent_login_required.<locals>.guarded"}
+    assert reauth.PRIVILEGE_PATHS <= routed
 
 
 # --- finding privilege paths by what they do ---------------------------------------------------
