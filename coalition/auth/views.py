@@ -1,7 +1,7 @@
 """Login, logout, personal settings, people administration and invitations."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 
@@ -63,22 +63,17 @@ def _resolve_server_session():
         return None
     current_user._get_current_object()
     if g.pop("coalition_session_refused", False):
+        # A second tab restored the same remember cookie at once: the first one's new cookie stays,
+        # and the next request is restored by it.
         g._login_user = login_manager.anonymous_user()
         session.pop("_user_id", None)
-        session["_remember"] = "clear"
     elif not current_user.is_authenticated and "_user_id" in session:
         session.pop("_user_id", None)  # an ended or expired session: forget its key
-        if request.cookies.get(app_remember_cookie()):
+        if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
             session["_remember"] = "clear"
     if sessions.pending_write():
         db.session.commit()
     return None
-
-
-def app_remember_cookie() -> str:
-    from flask import current_app
-
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
 
 
 def current_session():
