@@ -46,8 +46,12 @@ class BaseConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Server sessions (coalition/auth/sessions.py): "remember me" lasts this long, other sessions
+    # end after PERMANENT_SESSION_LIFETIME idle; last_seen is written at most once a
+    # SESSION_TOUCH_SECONDS.
     REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
     PERMANENT_SESSION_LIFETIME = 12 * 3600
+    SESSION_TOUCH_SECONDS = 60
 
     # New outbox rows are handed to a worker as soon as their transaction commits.
     OUTBOX_DISPATCH = True
@@ -57,7 +61,8 @@ class BaseConfig:
     # Sent messages keep their bodies and attachments this long; then only their metadata stays.
     OUTBOX_KEEP_BODIES_DAYS = int(os.environ.get("OUTBOX_KEEP_BODIES_DAYS") or 90)
 
-    # Sensitive changes (people's roles and access) ask for the password again after this long.
+    # Privilege paths (coalition/auth/reauth.py) ask for the password again after this long; an API
+    # token counts as a fresh login for this long after it is created.
     REAUTH_MINUTES = 15
 
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0 trusts none).

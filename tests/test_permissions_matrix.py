@@ -102,6 +102,9 @@ RULES = {
     "auth.change_password": {"POST": (lambda w: "/settings/password", lambda w: {
         "current_password": factories.PASSWORD, "new_password": "una frase larga y nueva",
         "confirm": "una frase larga y nueva"}, SELF)},
+    "auth.end_session": {"POST": (lambda w: "/settings/sessions/999999/end", lambda w: {},
+                                  {**NOT_FOUND, "anonymous": "login"})},
+    "auth.end_other_sessions": {"POST": (lambda w: "/settings/sessions/end-others", lambda w: {}, SELF)},
     "auth.change_language": {"POST": (lambda w: "/settings/language", lambda w: {"language": "en"}, EVERYONE)},
     "auth.revoke_token": {"POST": (lambda w: "/settings/tokens/999999/revoke", lambda w: {},
                                    {**NOT_FOUND, "anonymous": "login"})},
@@ -124,6 +127,7 @@ RULES = {
         "GET": (lambda w: f"/admin/users/{w['outsider']}", None, ADMINS),
         "POST": (lambda w: f"/admin/users/{w['outsider']}", lambda w: {
             "role": "coordinator", "institution_id": "0", "active": "y"}, ADMINS)},
+    "auth.sign_out_user": {"POST": (lambda w: f"/admin/users/{w['outsider']}/sign-out", lambda w: {}, ADMINS)},
     "auth.invite": {
         "GET": (lambda w: "/invitations/new", None, INVITE),
         "POST": (lambda w: "/invitations/new", lambda w: {

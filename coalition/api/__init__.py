@@ -39,7 +39,11 @@ def init_app(app: Flask) -> None:
             "info": {"description": (
                 "The coalition's deliverables, meetings, institutions and working groups. "
                 "Get a token with `POST /api/v1/tokens`, then send `Authorization: Bearer <token>`. "
-                "Errors always have the shape `{\"error\": {\"status\", \"code\", \"message\", \"fields\"}}`."
+                "Errors always have the shape `{\"error\": {\"status\", \"code\", \"message\", \"fields\"}}`. "
+                "Changes that grant privilege (inviting an admin or coordinator, and the like) need a fresh "
+                "token: one created with `POST /api/v1/tokens` in the last 15 minutes (`REAUTH_MINUTES`). "
+                "An older token gets a 403 whose `code` is `reauthentication_required`: create a new token "
+                "and send the request again."
             )},
             "security": [{"bearerAuth": []}],
         },
@@ -56,10 +60,13 @@ def init_app(app: Flask) -> None:
     def authenticate_api_request():
         if not request.path.startswith(API_PREFIX):
             return None
-        g.api_user = None
+        g.api_user = g.api_token = None
         token = _bearer_token()
         if token:
-            g.api_user = auth_services.user_for_token(token)
+            found = auth_services.authenticate_token(token)
+            if found is not None:
+                # The token row tells coalition.auth.reauth whether this counts as a fresh login.
+                g.api_user, g.api_token = found
             db.session.commit()
         return None
 

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from coalition.api.common import api_actor, documents_errors
-from coalition.auth import services
+from coalition.auth import reauth, services
 from coalition.auth.models import ROLES
 from coalition.groups import services as group_services
 
@@ -19,7 +19,9 @@ class InvitationCreateSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254), metadata={"example": "nueva@example.org"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Ana Nueva"})
     role = fields.String(load_default="member", validate=validate.OneOf(ROLES),
-                         metadata={"description": "Only administrators may invite coordinators or admins."})
+                         metadata={"description": "Only administrators may invite coordinators or admins, and only "
+                                                  "with a token created in the last 15 minutes (otherwise 403 "
+                                                  "`reauthentication_required`)."})
     institution_id = fields.Integer(strict=True, allow_none=True, load_default=None)
     group = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=40),
                           metadata={"description": "Slug of the group the person joins (required for leads).",
@@ -42,9 +44,15 @@ class Invitations(MethodView):
     @blp.arguments(InvitationCreateSchema)
     @blp.response(201, InvitationSchema)
     @documents_errors(blp, 400, 401, 403, 404, 415, 422)
+    @reauth.privilege_path
     def post(self, body):
-        """Create an invitation and get its single-use link (valid for 7 days)."""
+        """Create an invitation and get its single-use link (valid for 7 days).
+
+        Inviting a coordinator or an admin needs a fresh token (created in the last 15 minutes).
+        """
         actor = api_actor()
+        if body["role"] != "member":
+            reauth.require_fresh()
         group = group_services.get_group(actor, body["group"]) if body.get("group") else None
         invitation, token = services.invite(actor, email=body["email"], name=body["name"], role=body["role"],
                                             institution_id=body.get("institution_id"), group=group)

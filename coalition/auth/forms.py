@@ -80,6 +80,10 @@ class RevokeTokenForm(FlaskForm):
     """Only a CSRF token: confirms revoking an API token."""
 
 
+class ConfirmForm(FlaskForm):
+    """Only a CSRF token: confirms ending sessions."""
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username"})

@@ -43,7 +43,8 @@ class User(db.Model):
     digest_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=8)
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
-    # Flask-Login's id: a new one on every password change ends every other session.
+    # A stamp of the person's credentials: replaced on every password change (or deactivation), it
+    # spends the password-reset links made before. Sessions are `user_sessions` rows.
     session_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -64,8 +65,10 @@ class User(db.Model):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return self.session_token
+    def get_id(self) -> str | None:
+        """Flask-Login's id: the key of the server session this request runs under (see sessions.py)."""
+        current = self.__dict__.get("_server_session")
+        return current.key if current is not None else None
 
     @property
     def is_admin(self) -> bool:
@@ -135,3 +138,41 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
+
+
+SESSION_END_REASONS = ("logout", "ended", "others_ended", "password_change", "password_reset", "deactivated",
+                       "admin", "expired", "rotated")
+
+
+class UserSession(db.Model):
+    """A login the server remembers, so that it can end it; the cookie carries only its random key."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "end_reason IS NULL OR end_reason IN ('logout', 'ended', 'others_ended', 'password_change', "
+            "'password_reset', 'deactivated', 'admin', 'expired', 'rotated')", name="end_reason"),
+        sa.Index("ix_user_sessions_user_open", "user_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the key in the cookie: a copy of this table opens no session.
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    browser: Mapped[str] = mapped_column(sa.String(40), default="")
+    platform: Mapped[str] = mapped_column(sa.String(40), default="")
+    # The address's network (IPv4 /24, IPv6 /48), never the full address.
+    network: Mapped[str] = mapped_column(sa.String(64), default="")
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Idle sessions: last seen + SESSION_IDLE_HOURS; remembered ones: created + REMEMBER_DAYS.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(sa.String(20))
+
+    user = relationship("User")
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None and self.expires_at > utcnow()

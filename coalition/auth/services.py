@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from coalition.audit import services as audit
-from coalition.auth import permissions
+from coalition.auth import permissions, sessions
 from coalition.auth.models import (
     DIGEST_FREQUENCIES, LANGUAGES, ROLES, ApiToken, Invitation, User, new_session_token)
 from coalition.auth.permissions import require, require_actor
@@ -129,15 +129,6 @@ def _too_guessable(password: str, personal: tuple[str, ...]) -> bool:
     return zxcvbn(password, user_inputs=sorted(words))["guesses_log10"] < 6
 
 
-def load_user(session_token: str) -> User | None:
-    """Find the active person a session belongs to (Flask-Login's user loader)."""
-    if not session_token or len(session_token) > 64:
-        return None
-    return db.session.execute(
-        sa.select(User).where(User.session_token == session_token, User.active.is_(True))
-    ).scalar_one_or_none()
-
-
 def authenticate(email, password, channel: str = "web") -> User | None:
     """Return the active person with these credentials, or None; same work either way.
 
@@ -176,16 +167,18 @@ def change_password(actor, current_password: str, new_password: str) -> User:
     require_actor(actor)
     if not verify_password(actor.password_hash, current_password or ""):
         raise ValidationError(fields={"current_password": [_l("Your current password is not right.")]})
-    return _set_password(actor, new_password, "user.password_change")
+    return _set_password(actor, new_password, "user.password_change", "password_change")
 
 
-def _set_password(user: User, new_password, action: str) -> User:
-    """Store a new password and end every session and API token the person had."""
+def _set_password(user: User, new_password, action: str, reason: str) -> User:
+    """Store a new password and end every session and API token the person had (the page that
+    changed it opens a new session for the device it was typed on)."""
     check_password_policy(new_password, (user.email, user.name))
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
     _revoke_all_tokens(user)
     audit.record(user, action, user)
+    sessions.end_all(user, user, reason)
     db.session.flush()
     return user
 
@@ -295,6 +288,7 @@ def manage_user(actor, user_id: int, *, role: str, active: bool, institution_id:
         # A deactivated person's sessions end at once (their tokens stop at the active check too).
         user.session_token = new_session_token()
         _revoke_all_tokens(user)
+        sessions.end_all(actor, user, "deactivated")
     if changes:
         audit.record(actor, "user.manage", user, changes)
     db.session.flush()
@@ -409,6 +403,12 @@ def create_api_token(email, password, name: str = "") -> tuple[ApiToken, str]:
 
 def user_for_token(raw) -> User | None:
     """The active person an unexpired, unrevoked token belongs to, or None."""
+    found = authenticate_token(raw)
+    return found[0] if found else None
+
+
+def authenticate_token(raw) -> tuple[User, ApiToken] | None:
+    """The active person and the unexpired, unrevoked token a bearer value names, or None."""
     if not isinstance(raw, str) or not raw.startswith(API_TOKEN_PREFIX) or len(raw) > 100:
         return None
     row = db.session.execute(
@@ -425,7 +425,7 @@ def user_for_token(raw) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
         db.session.flush()
-    return user
+    return user, token
 
 
 def list_api_tokens(actor) -> list[ApiToken]:
@@ -447,9 +447,46 @@ def revoke_api_token(actor, token_id: int) -> ApiToken:
     return token
 
 
-def _revoke_all_tokens(user: User) -> None:
-    db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+def _revoke_all_tokens(user: User) -> int:
+    return db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                              .values(revoked_at=utcnow())).rowcount
+
+
+def sign_out_everywhere(actor, user_id: int) -> tuple[User, int, int]:
+    """End every session of a person and revoke their API tokens (admins only); return the person
+    with how many sessions ended and tokens were revoked."""
+    require_actor(actor)
+    require(permissions.can_manage_users(actor))
+    user = get_user(actor, user_id)
+    ended = sessions.end_all(actor, user, "admin")
+    revoked = _revoke_all_tokens(user)
+    audit.record(actor, "token.revoke_all", user, {"count": revoked})
+    db.session.flush()
+    return user, ended, revoked
+
+
+# --- server sessions ---------------------------------------------------------------------------
+
+def list_sessions(actor) -> list:
+    """The acting person's sessions that still work, the most recently seen first."""
+    require_actor(actor)
+    return sessions.open_sessions(actor)
+
+
+def end_session(actor, session_id) -> None:
+    """End one of the acting person's own sessions (another browser's, or this one)."""
+    require_actor(actor)
+    if sessions.end(actor, actor, session_id, "ended") is None:
+        raise NotFound()
+    db.session.flush()
+
+
+def end_other_sessions(actor, current_session_id: int | None) -> int:
+    """End every session of the acting person but the one they are using; return how many ended."""
+    require_actor(actor)
+    count = sessions.end_all(actor, actor, "others_ended", keep=current_session_id)
+    db.session.flush()
+    return count
 
 
 # --- password reset --------------------------------------------------------------------------
@@ -503,4 +540,4 @@ def user_for_reset_token(token) -> User:
 
 def reset_password(token, new_password) -> User:
     """Set a new password from a reset link; the link and every session and token end with it."""
-    return _set_password(user_for_reset_token(token), new_password, "user.password_reset")
+    return _set_password(user_for_reset_token(token), new_password, "user.password_reset", "password_reset")

@@ -1,13 +1,13 @@
 """Login, logout, personal settings, people administration and invitations."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 
-from coalition.auth import permissions, reauth, services, throttle
+from coalition.auth import permissions, reauth, services, sessions, throttle
 from coalition.auth.forms import (
-    AcceptInvitationForm, ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
+    AcceptInvitationForm, ConfirmForm, ForgotPasswordForm, InvitationForm, LanguageForm, LoginForm, PasswordForm,
     ReauthForm, ResetPasswordForm, RevokeTokenForm, SettingsForm, UserForm)
 from coalition.database import utcnow
 from coalition.errors import ValidationError
@@ -19,9 +19,79 @@ from coalition.web import apply_errors, current_actor, safe_next
 bp = Blueprint("auth", __name__)
 
 
+bp.app_errorhandler(reauth.ReauthenticationRequired)(reauth.handle)
+
+
+# --- server sessions (coalition/auth/sessions.py) ----------------------------------------------
+
 @login_manager.user_loader
-def _load_user(session_token: str):
-    return services.load_user(session_token)
+def _load_user(key: str):
+    if request.path.startswith("/api/"):
+        return None  # the API ignores cookies
+    found = sessions.resolve(key)
+    if found is None:
+        return None
+    user, current = found
+    user.__dict__["_server_session"] = current
+    return user
+
+
+@user_loaded_from_cookie.connect
+def _rotate_remembered_session(app, user=None, **_extra):
+    """The remember cookie opened a new browser session: it gets a new key, the old one ends."""
+    current = user.__dict__.get("_server_session") if user is not None else None
+    if current is None:
+        return
+    rotated = sessions.rotate(current, user, user_agent=request.user_agent.string, address=request.remote_addr)
+    if rotated is None:  # another request rotated it first
+        g.coalition_session_refused = True
+        return
+    record, key = rotated
+    user.__dict__["_server_session"] = sessions.Current(
+        id=record.id, key=key, user_id=user.id, remember=True, expires_at=record.expires_at,
+        last_seen_at=record.last_seen_at)
+    session["_user_id"] = key
+    session["_remember"] = "set"
+    session.pop(reauth.KEY, None)  # restored from a cookie, not a typed password
+
+
+@bp.before_app_request
+def _resolve_server_session():
+    """Resolve the session before the view runs, and commit what resolving wrote (a touch, an
+    expiry, a rotation), so a GET can record it and a refused POST does not lose it."""
+    if request.path.startswith(("/api/", "/static/")) or request.endpoint == "static":
+        return None
+    current_user._get_current_object()
+    if g.pop("coalition_session_refused", False):
+        # A second tab restored the same remember cookie at once: the first one's new cookie stays,
+        # and the next request is restored by it.
+        g._login_user = login_manager.anonymous_user()
+        session.pop("_user_id", None)
+    elif not current_user.is_authenticated and "_user_id" in session:
+        session.pop("_user_id", None)  # an ended or expired session: forget its key
+        if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+            session["_remember"] = "clear"
+    if sessions.pending_write():
+        db.session.commit()
+    return None
+
+
+def current_session():
+    """The server session the acting person's request runs under, or None."""
+    actor = current_actor()
+    return actor.__dict__.get("_server_session") if actor is not None else None
+
+
+def _log_in(user, remember: bool) -> None:
+    """Open a server session for `user` on this device and put its key in the cookie."""
+    record, key = sessions.start(user, remember=remember, user_agent=request.user_agent.string,
+                                 address=request.remote_addr)
+    user.__dict__["_server_session"] = sessions.Current(
+        id=record.id, key=key, user_id=user.id, remember=record.remember, expires_at=record.expires_at,
+        last_seen_at=record.last_seen_at)
+    login_user(user, remember=remember)
+    session.permanent = True
+    reauth.mark_authenticated()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -32,16 +102,14 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
-        db.session.commit()  # the audit entry, whichever the outcome
         if user is None:
+            db.session.commit()  # the failure's audit entry
             form.password.errors = [_("The email or password is not right.")]
         else:
             language = session.get("lang")
             # A fresh session at login: nothing from before carries over but the language.
             session.clear()
-            login_user(user, remember=form.remember.data)
-            session.permanent = True
-            reauth.mark_authenticated()
+            _log_in(user, bool(form.remember.data))
             if language and not user.language:
                 session["lang"] = language
             flash(_("Welcome, %(name)s.", name=user.name), "success")
@@ -81,6 +149,9 @@ def reset_password(token: str):
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     if request.method == "POST":
+        current, actor = current_session(), current_actor()
+        if current is not None:
+            sessions.end(actor, actor, current.id, "logout")
         # Clear first: logout_user() leaves a mark that deletes the remember-me cookie.
         session.clear()
         logout_user()
@@ -104,6 +175,8 @@ def _render_settings(actor, settings_form=None, password_form=None, status=200):
         password_form=password_form or PasswordForm(formdata=None),
         tokens=services.list_api_tokens(actor),
         revoke_form=RevokeTokenForm(formdata=None),
+        user_sessions=services.list_sessions(actor),
+        current_session=current_session(),
         now=utcnow(),
     ), status
 
@@ -133,13 +206,13 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
+            current = current_session()
             services.change_password(actor, form.current_password.data, form.new_password.data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            # The session token changed: log in again under the new one, others are out.
-            login_user(actor)
-            reauth.mark_authenticated()
+            # Every session ended with the old password: this device gets a new one, the others are out.
+            _log_in(actor, bool(current and current.remember))
             flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("auth.settings"))
     return _render_settings(actor, password_form=form, status=422)
@@ -153,6 +226,33 @@ def revoke_token(token_id: int):
     token = services.revoke_api_token(actor, token_id)
     flash(_("The token “%(name)s” no longer works.", name=token.name or token.id), "success")
     return redirect(url_for("auth.settings") + "#tokens")
+
+
+@bp.route("/settings/sessions/<int:session_id>/end", methods=["POST"])
+def end_session(session_id: int):
+    actor = permissions.require_actor(current_actor())
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    current = current_session()
+    services.end_session(actor, session_id)
+    if current is not None and current.id == session_id:
+        session.clear()
+        logout_user()
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("auth.login"))
+    flash(_("That session has ended: its browser must log in again."), "success")
+    return redirect(url_for("auth.settings") + "#sessions")
+
+
+@bp.route("/settings/sessions/end-others", methods=["POST"])
+def end_other_sessions():
+    actor = permissions.require_actor(current_actor())
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    current = current_session()
+    count = services.end_other_sessions(actor, current.id if current else None)
+    flash(_("Your other sessions have ended (%(count)s).", count=count), "success")
+    return redirect(url_for("auth.settings") + "#sessions")
 
 
 @bp.route("/settings/language", methods=["POST"])
@@ -187,14 +287,12 @@ def users():
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@reauth.privilege_path
 def user_detail(user_id: int):
     actor = permissions.require_actor(current_actor())
     permissions.require(permissions.can_manage_users(actor))
-    return _user_detail(actor, user_id)
-
-
-@reauth.recent_login_required
-def _user_detail(actor, user_id: int):
+    # Asked before the form is shown, so nothing typed is lost.
+    reauth.require_fresh()
     user = services.get_user(actor, user_id)
     form = UserForm(obj=user if request.method == "GET" else None)
     form.institution_id.choices = _institution_choices()
@@ -209,7 +307,23 @@ def _user_detail(actor, user_id: int):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("auth.user_detail", user_id=user.id))
-    return render_template("auth/user.html", user=user, form=form), 422 if form.errors else 200
+    return render_template("auth/user.html", user=user, form=form, confirm_form=ConfirmForm(formdata=None),
+                           user_sessions=sessions.open_sessions(user)), 422 if form.errors else 200
+
+
+@bp.route("/admin/users/<int:user_id>/sign-out", methods=["POST"])
+@reauth.privilege_path
+def sign_out_user(user_id: int):
+    """End every session of a person and revoke their API tokens."""
+    actor = permissions.require_actor(current_actor())
+    permissions.require(permissions.can_manage_users(actor))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    reauth.require_fresh()
+    user, ended, revoked = services.sign_out_everywhere(actor, user_id)
+    flash(_("%(name)s is logged out everywhere: %(sessions)s sessions ended, %(tokens)s API tokens revoked.",
+            name=user.name, sessions=ended, tokens=revoked), "success")
+    return redirect(url_for("auth.user_detail", user_id=user.id))
 
 
 @bp.route("/reauthenticate", methods=["GET", "POST"])
@@ -231,6 +345,7 @@ def reauthenticate():
 # --- invitations -----------------------------------------------------------------------------
 
 @bp.route("/invitations/new", methods=["GET", "POST"])
+@reauth.privilege_path
 def invite():
     from coalition.groups.models import WorkingGroup
     from coalition.groups.permissions import can_manage_memberships
@@ -238,6 +353,9 @@ def invite():
 
     actor = permissions.require_actor(current_actor())
     permissions.require(permissions.can_invite(actor))
+    if permissions.can_manage_users(actor):
+        # This form can make someone an admin or coordinator: asked before it is shown.
+        reauth.require_fresh()
     form = InvitationForm()
     form.institution_id.choices = _institution_choices()
     groups = db.session.execute(db.select(WorkingGroup).order_by(WorkingGroup.position)).scalars()
@@ -247,6 +365,8 @@ def invite():
         form.role.choices = [c for c in form.role.choices if c[0] == "member"]
     link = None
     if form.validate_on_submit():
+        if form.role.data != "member":
+            reauth.require_fresh()
         group = db.session.get(WorkingGroup, form.group_id.data) if form.group_id.data else None
         try:
             invitation, token = services.invite(actor, email=form.email.data, name=form.name.data,
@@ -272,8 +392,7 @@ def accept_invitation(token: str):
             apply_errors(form, error)
         else:
             session.clear()
-            login_user(user)
-            reauth.mark_authenticated()
+            _log_in(user, False)
             flash(_("Welcome to the coalition, %(name)s.", name=user.name), "success")
             return redirect(url_for("home.index"))
     return render_template("auth/accept.html", form=form, invitation=invitation), 422 if form.errors else 200

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from coalition.audit.models import AuditEntry
-from coalition.auth import services
+from coalition.auth import services, sessions
 from coalition.auth.models import Invitation, User
 from coalition.database import utcnow
 from coalition.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationError
@@ -97,15 +97,17 @@ def test_authenticate_refuses_a_deactivated_person(app):
     assert services.authenticate(person.email, factories.PASSWORD) is None
 
 
-def test_load_user_ignores_deactivated_people_and_junk_tokens(app):
+def test_a_server_session_is_refused_to_deactivated_people_and_junk_keys(app):
     person = factories.user()
+    _, key = sessions.start(person, remember=False, user_agent="", address="203.0.113.9")
     db.session.commit()
-    assert services.load_user(person.session_token) is person
-    assert services.load_user("") is None
-    assert services.load_user("x" * 65) is None
+    assert sessions.resolve(key)[0] is person
+    assert sessions.resolve("") is None
+    assert sessions.resolve("x" * 101) is None
+    assert sessions.resolve(person.session_token) is None  # the old cookie's id opens nothing now
     person.active = False
     db.session.commit()
-    assert services.load_user(person.session_token) is None
+    assert sessions.resolve(key) is None
 
 
 def test_change_password_rotates_the_session_token_and_audits(app):
@@ -208,11 +210,13 @@ def test_deactivating_a_person_ends_their_sessions_and_is_audited(app):
     admin = factories.user(role="admin")
     person = factories.user()
     token = person.session_token
+    record, key = sessions.start(person, remember=True, user_agent="", address="")
     services.manage_user(admin, person.id, role="member", active=False, institution_id=None)
     db.session.commit()
     assert person.active is False
     assert person.session_token != token
-    assert services.load_user(token) is None
+    assert sessions.resolve(key) is None
+    assert (record.ended_at is not None, record.end_reason) == (True, "deactivated")
     entry = db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "user.manage")).scalar_one()
     assert entry.actor_id == admin.id and entry.changes["active"] == [True, False]
 
