@@ -9,4 +9,7 @@ BEAT_SCHEDULE: dict = {
     # Each person's digest goes out in their own hour; the scan runs often, and a key per period
     # makes the later runs in that hour harmless.
     "queue-digests": {"task": "workers.tasks.queue_digests", "schedule": crontab(minute="*/15")},
+    # Stored answers to API retries and consumed form tokens are kept 24 hours; a daily sweep drops them.
+    "prune-idempotency-keys": {"task": "workers.tasks.prune_idempotency_keys",
+                               "schedule": crontab(minute=20, hour=3)},
 }
