@@ -19,7 +19,7 @@ from tests.api.test_tokens import auth, new_token
 from tests.conftest import login, post_form
 
 UPDATES = "/api/v1/deliverables/{}/updates"
-POST_FORM = re.compile(r'<form\b[^>]*method="post"[^>]*>', re.I)
+POST_FORM = re.compile(r'<form\b[^>]*method="post"[^>]*>', re.IGNORECASE)
 ONCE = re.compile(r'<input type="hidden" name="once_token" value="([A-Za-z0-9_-]+)">')
 
 
