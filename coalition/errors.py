@@ -124,13 +124,76 @@ def _safe_rollback() -> None:
     safe_rollback()
 
 
-def database_unavailable(error: BaseException) -> bool:
-    """True when the database itself is gone (down, restarting, a killed connection), not when it
-    refused a statement (a constraint, bad data)."""
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+def database_unavailable(error: BaseException | None) -> bool:
+    """True when the database itself is gone (down, restarting, failing over, a killed connection),
+    not when it refused a statement (a constraint, bad data): that one is the client's 409/422.
+
+    The whole chain counts (`raise … from`, an error met while handling another), so an error handler
+    that trips over the same dead connection is still recognised.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, (sa_exc.IntegrityError, sa_exc.DataError)):
+            return False
+        if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                              sa_exc.TimeoutError)):
+            return True
+        if _driver_connection_error(error) or _driver_connection_error(getattr(error, "orig", None)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _driver_connection_error(error) -> bool:
+    """A driver's own OperationalError/InterfaceError (psycopg's AdminShutdown is one), or a socket error."""
+    if error is None:
+        return False
+    if isinstance(error, (ConnectionError, TimeoutError)) or type(error) is OSError:
         return True
-    return isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)) or \
-        isinstance(getattr(error, "orig", None), (ConnectionError, OSError))
+    return any(cls.__name__ in ("OperationalError", "InterfaceError") and cls.__module__.split(".")[0] in
+               ("psycopg", "psycopg2", "sqlite3", "pg8000")
+               for cls in type(error).__mro__)
+
+
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="{lang}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title></head>
+<body><main><h1>{title}</h1><p>{message}</p></main></body>
+</html>
+"""
+
+
+def unavailable_response(error: BaseException | None = None):
+    """503 for a database that is gone, built without the database: no user, no template, no session."""
+    from flask import current_app, g
+    from flask_babel import force_locale, gettext
+    from markupsafe import escape
+
+    if error is not None:
+        current_app.logger.error("database unavailable on %s %s: %s", request.method, request.path,
+                                 getattr(error, "orig", None) or error)
+    # Whatever was loaded is expired by the rollback and would reload from the dead database.
+    g._login_user = login_manager.anonymous_user()
+    g.api_user = None
+    _safe_rollback()
+    languages = current_app.config.get("LANGUAGES", ("es", "en"))
+    lang = request.args.get("lang") if request.args.get("lang") in languages else \
+        (request.accept_languages.best_match(languages) or current_app.config.get("BABEL_DEFAULT_LOCALE", "es"))
+    with force_locale(lang):
+        message = gettext("The service is briefly unavailable. Please try again in a minute.")
+        title = gettext("Service unavailable")
+    if wants_json():
+        response = make_response(jsonify(error_body(503, "unavailable", message)), 503)
+    else:
+        page = UNAVAILABLE_PAGE.format(lang=lang, title=escape(title), message=escape(message))
+        response = make_response(page, 503, {"Content-Type": "text/html; charset=utf-8"})
+    response.headers["Retry-After"] = "5"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -200,15 +263,12 @@ def register_error_handlers(app: Flask) -> None:
     def handle_database_error(error):
         if not database_unavailable(error):
             return handle_unexpected(error)
-        app.logger.error("database unavailable on %s %s: %s", request.method, request.path, error.orig)
-        _safe_rollback()
-        response = _render(503, "unavailable",
-                           _l("The service is briefly unavailable. Please try again in a minute."))
-        response.headers["Retry-After"] = "5"
-        return response
+        return unavailable_response(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
+        if database_unavailable(error):
+            return unavailable_response(error)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         _safe_rollback()
         return _render(500, "server_error", _l("Something went wrong on our side. It has been logged."))

@@ -1,6 +1,8 @@
 """The health check: 200 when the database answers, 503 (and no internals) when it does not."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from coalition import create_app
@@ -59,3 +61,58 @@ def test_healthz_recovers_once_the_database_answers_again(tmp_path):
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+# --- readiness: the database is required, Redis only reported ----------------------------------
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_readyz_is_ok_without_redis_configured(app, client):
+    app.config["REDIS_URL"] = None
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "not_configured"}
+
+
+def test_readyz_stays_ready_when_redis_is_down(app, client):
+    # The app keeps working without Redis (mail waits for the sweep, figures are computed): still ready.
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{_closed_port()}/0"
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "unavailable"}
+
+
+def test_readyz_reports_a_live_redis(app, client):
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("TEST_REDIS_URL is not set but CI=true")
+        pytest.skip("TEST_REDIS_URL is not set")
+    app.config["REDIS_URL"] = url
+    assert client.get("/readyz").get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+@pytest.mark.parametrize("kind", sorted(UNREACHABLE))
+def test_readyz_is_503_only_when_the_database_does_not_answer(tmp_path, kind):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": UNREACHABLE[kind], "SERVER_NAME": None,
+                                 "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0"})
+    app.instance_path = str(tmp_path / "instance")
+    try:
+        response = app.test_client().get("/readyz")
+        assert response.status_code == 503
+        assert response.get_json() == {"status": "unavailable", "database": "unavailable", "redis": "unavailable"}
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_healthz_does_not_mention_redis(app, client):
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{_closed_port()}/0"
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}

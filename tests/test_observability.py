@@ -1,4 +1,4 @@
-"""Request ids that follow a request into its tasks, JSON logs, the proxy's headers, readiness."""
+"""Request ids that follow a request into its tasks, JSON logs, the proxy's headers, metrics."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,6 @@ from types import SimpleNamespace
 import pytest
 
 from coalition import create_app, observability
-from tests.notifications.test_services import free_port
 
 
 def test_every_response_carries_a_request_id_and_a_sane_given_one_is_kept(client):
@@ -64,17 +63,7 @@ def test_proxy_headers_are_trusted_only_when_configured(tmp_path):
         assert seen["scheme"] == ("https" if proxies else "http")
 
 
-def test_readiness_needs_the_database_and_redis(app, client):
-    assert client.get("/readyz").get_json() == {"status": "ready", "database": "ok"}
-    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
-    down = client.get("/readyz")
-    assert down.status_code == 503 and down.get_json()["redis"] == "unavailable"
-
-
-@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
-def test_readiness_with_a_live_redis(app, client):
-    app.config["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
-    assert client.get("/readyz").get_json() == {"status": "ready", "database": "ok", "redis": "ok"}
+# Readiness (/readyz) is tested in tests/test_healthz.py, beside the health check.
 
 
 def test_metrics_are_only_for_the_holder_of_the_token(app, client):

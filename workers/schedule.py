@@ -11,4 +11,7 @@ BEAT_SCHEDULE: dict = {
     "queue-digests": {"task": "workers.tasks.queue_digests", "schedule": crontab(minute="*/15")},
     # Old sent messages lose their bodies (OUTBOX_KEEP_BODIES_DAYS); idempotent, so once a day is plenty.
     "prune-outbox": {"task": "workers.tasks.prune_outbox", "schedule": crontab(hour=4, minute=17)},
+    # Stored answers to API retries and consumed form tokens are kept 24 hours; a daily sweep drops them.
+    "prune-idempotency-keys": {"task": "workers.tasks.prune_idempotency_keys",
+                               "schedule": crontab(minute=20, hour=3)},
 }

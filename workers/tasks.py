@@ -73,3 +73,14 @@ def queue_digests(at_iso: str | None = None, frequency: str | None = None) -> di
     outcome = digests.queue_digests(at, frequency)
     db.session.commit()
     return outcome
+
+
+@shared_task(name="workers.tasks.prune_idempotency_keys")
+def prune_idempotency_keys() -> int:
+    """Forget the API idempotency keys and consumed form tokens older than their 24 hours."""
+    from coalition import idempotency
+    from coalition.extensions import db
+
+    removed = idempotency.prune()
+    db.session.commit()
+    return removed

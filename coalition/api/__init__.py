@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from coalition.api.common import ErrorSchema
+from coalition.api.common import ErrorSchema, document_idempotency
 from coalition.auth import services as auth_services
 from coalition.extensions import csrf, db
 
@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(module.blp)
         # Bearer tokens only, never cookies: cross-site forgery has nothing to ride on.
         csrf.exempt(module.blp)
+    document_idempotency(api.spec)
     app.extensions["coalition_api"] = api
 
     @app.before_request

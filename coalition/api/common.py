@@ -87,3 +87,56 @@ def documents_errors(blp, *codes):
         return func
     return decorator
 
+
+
+IDEMPOTENCY_PARAMETER = "IdempotencyKey"
+IDEMPOTENCY_HEADER_DESCRIPTION = (
+    "Makes a retry safe. Send a fresh random value (a UUID) with each new "
+    "request, and the same value with every retry of it. Within 24 hours, a retry with the same key and "
+    "the same body gets the first answer again (with `Idempotent-Replayed: true`) and writes nothing; "
+    "the same key with another body is a 422 (`idempotency_key_reused`); the same key while the first "
+    "request is still running is a 409 (`idempotency_key_in_use`): retry a moment later. Only answers "
+    "below 400 are remembered (an error wrote nothing, so its retry runs again). Keys belong to the "
+    "token's owner. On `POST /api/v1/tokens` the header is accepted but not remembered: its answer is "
+    "a secret that is never stored, and a second token is harmless."
+)
+
+
+def document_idempotency(spec) -> None:
+    """Document the Idempotency-Key header, its 409 and 422 and the replay header on every POST."""
+    spec.components.parameter(IDEMPOTENCY_PARAMETER, "header", {
+        "name": "Idempotency-Key",
+        "required": False,
+        "description": IDEMPOTENCY_HEADER_DESCRIPTION,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7E]+$"},
+        "example": "5f0c7a62-4d6e-4b8f-9a57-0c1d2e3f4a5b",
+    })
+    spec.components.header("IdempotentReplayed", {
+        "description": "`true` when this is the stored answer to an earlier request with the same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    })
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    extra = {
+        "400": "An Idempotency-Key header that is not 1 to 255 visible ASCII characters.",
+        "409": "A request with the same Idempotency-Key is still running.",
+        "422": "The Idempotency-Key was already used with another body.",
+    }
+    for operations in spec._paths.values():  # apispec keeps the registered paths here
+        post = operations.get("post")
+        if post is None:
+            continue
+        parameters = post.setdefault("parameters", [])
+        parameters.append({"$ref": f"#/components/parameters/{IDEMPOTENCY_PARAMETER}"})
+        responses = post.setdefault("responses", {})
+        for status, response in responses.items():
+            if str(status).startswith("2") and "$ref" not in response:
+                response.setdefault("headers", {})["Idempotent-Replayed"] = {
+                    "$ref": "#/components/headers/IdempotentReplayed"}
+        anonymous = post.get("security") == []  # the token exchange: the key is not remembered there
+        for status, text in extra.items():
+            if anonymous and status != "400":
+                continue
+            if status in responses and "$ref" not in responses[status]:
+                responses[status]["description"] = f"{responses[status]['description']} Or: {text[0].lower()}{text[1:]}"
+            else:
+                responses[status] = {"description": text, "content": error}
