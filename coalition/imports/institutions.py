@@ -91,7 +91,8 @@ class InstitutionsImport:
             text = values[column]
             found = words.find(text) if text else None
             if text and found is None:
-                errors[column] = [_l("“%(value)s” is not a known %(column)s.", value=text, column=column)]
+                errors[column] = [_l("“%(value)s” is not a known sector.", value=text) if column == "sector"
+                                  else _l("“%(value)s” is not a known state.", value=text)]
             given[column] = found
         joined = values.get("joined_on", "")
         if joined:

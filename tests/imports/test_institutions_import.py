@@ -78,7 +78,7 @@ def test_a_bad_row_is_named_by_its_line_and_column_and_nothing_is_written(app):
         services.apply("institutions", None, csv_bytes(rows), "malo.csv")
     db.session.rollback()
     errors = {row.line: row.messages for row in refused.value.preview.errors}
-    assert errors[3] == [("C (sector)", "“astrología” is not a known sector.")]
+    assert errors[3] == [("C (sector)", "«astrología» no es un sector conocido.")]
     assert errors[4][0][0] == "G (joined_on)"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Institution)) == 0
 
@@ -118,7 +118,7 @@ def test_a_changed_row_updates_the_institution_found_by_its_name_case_ignored(ap
 def test_the_same_name_twice_in_a_file_is_an_error_on_the_second_line(app):
     rows = [HEADER, ROWS[0], [ROWS[0][0].upper(), *ROWS[0][1:]]]
     result = services.preview("institutions", None, csv_bytes(rows))
-    assert result.rows[1].outcome == "error" and "line 2" in result.rows[1].messages[0][1]
+    assert result.rows[1].outcome == "error" and "línea 2" in result.rows[1].messages[0][1]
 
 
 def test_export_then_import_round_trips_exactly(app):

@@ -81,7 +81,7 @@ def test_a_coordinator_cannot_give_the_admin_role_or_change_an_existing_persons_
         services.apply("people", coordinator, csv_bytes(rows), "p.csv")
     db.session.rollback()
     errors = {row.line: row.messages for row in refused.value.preview.errors}
-    assert errors[2][0][0] == "D (role)" and "administrators" in errors[2][0][1]
+    assert errors[2][0][0] == "D (role)" and "administradoras" in errors[2][0][1]
     assert errors[3][0][0] == "D (role)"
     assert 4 not in errors
 
