@@ -405,10 +405,14 @@ def invite_accounts(actor, user_ids: list[int]) -> int:
     inviter = actor or SimpleNamespace(id=None, name=str(_l("The coalition")), language="es")
     tokens = [secrets.token_urlsafe(32) for _ in people]
     expires = utcnow() + timedelta(days=INVITATION_DAYS)
-    ids = db.session.execute(sa.insert(Invitation).returning(Invitation.id, sort_by_parameter_order=True), [
-        {"email": p.email, "name": p.name, "role": p.role, "institution_id": p.institution_id,
-         "token_hash": _token_hash(t), "invited_by_id": inviter.id, "expires_at": expires, "created_at": utcnow()}
-        for p, t in zip(people, tokens)]).scalars().all()
+    rows = [{"email": p.email, "name": p.name, "role": p.role, "institution_id": p.institution_id,
+             "token_hash": _token_hash(t), "invited_by_id": inviter.id, "expires_at": expires, "created_at": utcnow()}
+            for p, t in zip(people, tokens)]
+    # Without RETURNING: over many batches it is spliced row by row. The ids are read back by token.
+    before = db.session.scalar(sa.select(sa.func.max(Invitation.id))) or 0
+    db.session.execute(sa.insert(Invitation.__table__), rows)
+    by_hash = dict(db.session.execute(sa.select(Invitation.token_hash, Invitation.id).where(Invitation.id > before)).all())
+    ids = [by_hash[row["token_hash"]] for row in rows]
     base = current_app.config["BASE_URL"].rstrip("/")
     messages = []
     for invitation_id, person, token in zip(ids, people, tokens):

@@ -14,7 +14,7 @@ from coalition.database import utcnow
 from coalition.errors import ValidationError
 from coalition.extensions import db
 from coalition.imports import vocabulary
-from coalition.imports.services import Row, audit_rows, register
+from coalition.imports.services import Row, audit_rows, insert_many, register
 from coalition.institutions import permissions
 from coalition.institutions.models import Institution
 from coalition.institutions.services import validate_values
@@ -126,14 +126,12 @@ class InstitutionsImport:
                      "country": c.get("country"), "website": c.get("website"), "joined_on": c["joined_on"],
                      "description": c.get("description") or "", "active": True, "created_at": now,
                      "updated_at": now} for c in creates]
-            ids = db.session.execute(
-                sa.insert(Institution).returning(Institution.id, sort_by_parameter_order=True), full).scalars().all()
+            ids = insert_many(Institution, full, lambda row: (row["name"],), (Institution.name,))
             logged += [{"action": "institution.create", "subject_type": "institutions", "subject_id": i,
                         "changes": {**c, "import": entry.id}} for i, c in zip(ids, creates)]
         if updates:
             db.session.execute(sa.update(Institution), [
-                {"id": row.plan[0], **{f: after for f, (_, after) in row.changes.items()}, "updated_at": now}
-                for row in updates])
+                {"id": row.plan[0], **row.plan[1], "updated_at": now} for row in updates])
             logged += [{"action": "institution.edit", "subject_type": "institutions", "subject_id": row.plan[0],
                         "changes": {**row.changes, "import": entry.id}} for row in updates]
         audit_rows(actor, logged)

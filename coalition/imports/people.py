@@ -22,7 +22,7 @@ from coalition.errors import ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.imports import vocabulary
-from coalition.imports.services import Row, audit_rows, register
+from coalition.imports.services import Row, audit_rows, insert_many, register
 from coalition.institutions.models import Institution
 
 COLUMNS = {
@@ -210,9 +210,10 @@ class PeopleImport:
         updates = [row for row in rows if row.outcome == "update"]
         new_ids: list[int] = []
         if creates:
-            new_ids = db.session.execute(sa.insert(User).returning(User.id, sort_by_parameter_order=True), [
+            new_ids = insert_many(User, [
                 {"email": p["email"], "name": p["name"], "role": p["role"], "language": p["language"],
-                 "institution_id": p.get("institution_id"), "created_at": now} for p in creates]).scalars().all()
+                 "institution_id": p.get("institution_id"), "created_at": now} for p in creates],
+                lambda row: (row["email"],), (User.email,))
             logged += [{"action": "user.create", "subject_type": "users", "subject_id": i,
                         "changes": {"email": p["email"], "role": p["role"], "import": entry.id}}
                        for i, p in zip(new_ids, creates)]
@@ -239,9 +240,8 @@ class PeopleImport:
             removed += [(membership_id, group_id, user_id, role) for group_id, (membership_id, role) in had.items()
                         if group_id not in groups]
         if added:
-            ids = db.session.execute(sa.insert(GroupMembership).returning(GroupMembership.id,
-                                                                          sort_by_parameter_order=True),
-                                     added).scalars().all()
+            ids = insert_many(GroupMembership, added, lambda row: (row["group_id"], row["user_id"]),
+                              (GroupMembership.group_id, GroupMembership.user_id))
             logged += [{"action": "membership.add", "subject_type": "group_memberships", "subject_id": i,
                         "changes": {"group": context.slugs[m["group_id"]], "user_id": m["user_id"],
                                     "role": m["role"], "import": entry.id}} for i, m in zip(ids, added)]
