@@ -108,7 +108,7 @@ def _map_header(cells: list[str], lookup: dict[str, str]) -> tuple[list[str], li
 
 def _too_many_rows() -> FileRefused:
     return FileRefused(_l("The file has more than %(n)s rows. Split it into smaller files.",
-                          n="{:,}".format(max_rows())))
+                          n=f"{max_rows():,}"))
 
 
 def decode(data: bytes) -> tuple[str, str]:
