@@ -115,12 +115,13 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.deliverables.views import bp as deliverables_bp
     from coalition.groups.views import bp as groups_bp
     from coalition.home.views import bp as home_bp
+    from coalition.imports.views import bp as imports_bp
     from coalition.institutions.views import bp as institutions_bp
     from coalition.meetings.views import bp as meetings_bp
     from coalition.notifications.views import bp as notifications_bp
 
     for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp,
-               notifications_bp, audit_bp):
+               notifications_bp, audit_bp, imports_bp):
         app.register_blueprint(bp)
 
     from coalition import api

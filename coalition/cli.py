@@ -207,3 +207,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_command)
     app.cli.add_command(reminders_command)
     app.cli.add_command(digests_command)
+    from coalition.imports.cli import import_group
+
+    app.cli.add_command(import_group)

@@ -5,6 +5,7 @@ from coalition.dashboards.models import DataVersion  # noqa: F401
 from coalition.deliverables.models import Deliverable, DeliverableUpdate, Milestone  # noqa: F401
 from coalition.groups.models import GroupMembership, WorkingGroup  # noqa: F401
 from coalition.idempotency import IdempotencyKey  # noqa: F401
+from coalition.imports.models import PendingImport  # noqa: F401
 from coalition.institutions.models import Institution  # noqa: F401
 from coalition.meetings.models import (  # noqa: F401
     ActionItem, Attendance, Decision, Meeting, MinutesRevision)

@@ -42,6 +42,10 @@ class BaseConfig:
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Spreadsheet imports (coalition/imports): a larger file or more rows is refused, nothing written.
+    # Only the import pages accept a request body this large (plus the form's own few bytes).
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024
+    IMPORT_MAX_ROWS = 50_000
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

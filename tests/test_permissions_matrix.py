@@ -4,6 +4,7 @@ The matrix is built from the app's URL map: a route without a rule here fails th
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -157,6 +158,30 @@ RULES = {
     "institutions.edit": {
         "GET": (lambda w: f"/institutions/{w['institution']}/edit", None, COORDINATORS),
         "POST": (lambda w: f"/institutions/{w['institution']}/edit", institution_form, COORDINATORS)},
+    # Spreadsheet imports and exports (coalition/imports): coordinators and admins; people imports
+    # also ask for a recent password, which a fresh login is. A preview id that is not the
+    # person's own is a 404.
+    "imports.institutions_upload": {
+        "GET": (lambda w: "/institutions/import", None, COORDINATORS),
+        "POST": (lambda w: "/institutions/import", lambda w: {
+            "file": (io.BytesIO("nombre;sector;estado\nCentro Importado;academia;JAL\n".encode()), "i.csv")},
+            COORDINATORS)},
+    "imports.institutions_preview": {
+        "GET": (lambda w: "/institutions/import/not-a-preview", None, {**COORDINATORS, "coordinator": 404,
+                                                                       "admin": 404}),
+        "POST": (lambda w: "/institutions/import/not-a-preview", lambda w: {}, {**COORDINATORS, "coordinator": 404,
+                                                                                "admin": 404})},
+    "imports.institutions_csv": {"GET": (lambda w: "/institutions.csv", None, COORDINATORS)},
+    "imports.people_upload": {
+        "GET": (lambda w: "/people/import", None, COORDINATORS),
+        "POST": (lambda w: "/people/import", lambda w: {
+            "file": (io.BytesIO(b"email,name\nimportada@example.org,Persona Importada\n"), "p.csv")},
+            COORDINATORS)},
+    "imports.people_preview": {
+        "GET": (lambda w: "/people/import/not-a-preview", None, {**COORDINATORS, "coordinator": 404, "admin": 404}),
+        "POST": (lambda w: "/people/import/not-a-preview", lambda w: {}, {**COORDINATORS, "coordinator": 404,
+                                                                          "admin": 404})},
+    "imports.people_csv": {"GET": (lambda w: "/people.csv", None, COORDINATORS)},
     "deliverables.index": {"GET": (lambda w: "/deliverables?group=ethics", None, READ)},
     "deliverables.detail": {
         "GET": (lambda w: f"/deliverables/{w['deliverable']}", None, READ),

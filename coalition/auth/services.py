@@ -364,11 +364,17 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
     check_password_policy(password, (invitation.email, name if isinstance(name, str) else ""))
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
         raise ValidationError(fields={"name": [_l("Give a name of at most %(n)s characters.", n=NAME_MAX)]})
-    if db.session.execute(sa.select(User.id).where(User.email == invitation.email)).first():
+    user = db.session.execute(sa.select(User).where(User.email == invitation.email)).scalar_one_or_none()
+    if user is not None and (user.password_hash is not None or not user.active):
         raise ValidationError(fields={"email": [_l("Someone already uses this email address.")]})
-    user = User(email=invitation.email, name=name.strip(), role=invitation.role,
-                institution_id=invitation.institution_id, password_hash=hash_password(password))
-    db.session.add(user)
+    if user is None:
+        user = User(email=invitation.email, name=name.strip(), role=invitation.role,
+                    institution_id=invitation.institution_id, password_hash=hash_password(password))
+        db.session.add(user)
+    else:
+        # An account made for them by an import, never used: the invitation sets its name and password.
+        user.name = name.strip()
+        user.password_hash = hash_password(password)
     db.session.flush()
     if invitation.group_id:
         db.session.add(GroupMembership(group_id=invitation.group_id, user_id=user.id, role="member"))
@@ -377,6 +383,47 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
     audit.record(user, "invitation.accept", invitation, {"user_id": user.id})
     db.session.flush()
     return user
+
+
+def invite_accounts(actor, user_ids: list[int]) -> int:
+    """Send one join invitation to each of these accounts made by an import (`actor=None` is the
+    command line); accepting it sets the account's password. Returns how many were written."""
+    from types import SimpleNamespace
+
+    from coalition.notifications import services as outbox
+
+    people = db.session.execute(sa.select(User.id, User.email, User.name, User.role, User.institution_id)
+                                .where(User.id.in_(user_ids), User.password_hash.is_(None))).all()
+    if not people:
+        return 0
+    inviter = actor or SimpleNamespace(id=None, name=str(_l("The coalition")), language="es")
+    tokens = [secrets.token_urlsafe(32) for _ in people]
+    expires = utcnow() + timedelta(days=INVITATION_DAYS)
+    rows = [{"email": p.email, "name": p.name, "role": p.role, "institution_id": p.institution_id,
+             "token_hash": _token_hash(t), "invited_by_id": inviter.id, "expires_at": expires, "created_at": utcnow()}
+            for p, t in zip(people, tokens)]
+    # Without RETURNING: over many batches it is spliced row by row. The ids are read back by token.
+    before = db.session.scalar(sa.select(sa.func.max(Invitation.id))) or 0
+    db.session.execute(sa.insert(Invitation.__table__), rows)
+    by_hash = dict(db.session.execute(sa.select(Invitation.token_hash, Invitation.id).where(Invitation.id > before)).all())
+    ids = [by_hash[row["token_hash"]] for row in rows]
+    base = current_app.config["BASE_URL"].rstrip("/")
+    messages = []
+    for invitation_id, person, token in zip(ids, people, tokens):
+        subject, text, html = outbox.render(
+            "join-invitation", inviter.language, invitation=person, inviter=inviter,
+            link=f"{base}/invitations/{token}", days=INVITATION_DAYS)
+        messages.append(dict(kind="join-invitation", recipient=person.email, recipient_id=person.id,
+                             subject=subject, text_body=text, html_body=html,
+                             dedupe_key=f"join-invitation:{invitation_id}"))
+    for start in range(0, len(messages), 1000):
+        outbox.enqueue_many(messages[start:start + 1000])
+    from coalition.audit.models import AuditEntry
+
+    db.session.execute(sa.insert(AuditEntry), [
+        {"actor_id": inviter.id, "action": "invitation.create", "subject_type": "invitations", "subject_id": i,
+         "changes": {"email": p.email, "role": p.role}, "created_at": utcnow()} for i, p in zip(ids, people)])
+    return len(ids)
 
 
 # --- API tokens ------------------------------------------------------------------------------

@@ -11,8 +11,7 @@ from alembic import op
 import coalition.database
 
 revision = '0007'
-# The integrator relinks this to '0006' (written in parallel); '0005' is the newest on this branch.
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

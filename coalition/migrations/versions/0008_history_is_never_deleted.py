@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0005'  # TEMPORARY on branch `history`: '0007' once 0006 and 0007 are merged.
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

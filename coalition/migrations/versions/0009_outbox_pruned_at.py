@@ -1,7 +1,7 @@
 """outbox: pruned_at, stamped when an old sent message's bodies and attachments are dropped
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-02 10:00:00
 
 """

@@ -1,0 +1,161 @@
+"""Import pages (upload → preview → import) and the CSV exports, for every kind of spreadsheet.
+
+`/institutions/import` and `/people/import` take a file (the input `file`), keep it server-side
+(`pending_imports`, never in the cookie) and redirect to its preview, `/<kind>/import/<id>`,
+whose form imports it: the rows are checked again at that moment. People imports ask for the
+password again first (a bulk path to people's roles).
+"""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from coalition.auth import reauth
+from coalition.auth.permissions import require, require_actor
+from coalition.errors import ValidationError
+from coalition.imports import permissions, services
+from coalition.imports.forms import ApplyForm, UploadForm
+from coalition.web import apply_errors, current_actor
+
+bp = Blueprint("imports", __name__)
+
+KINDS = ("institutions", "people")
+# The multipart wrapping around the file: a file at the limit still reaches the form's own check.
+FORM_OVERHEAD = 64 * 1024
+SHOWN_ROWS = 500
+
+
+@bp.url_value_preprocessor
+def _allow_large_uploads(endpoint, values):
+    # Runs before the app's before_request hooks (CSRF and input_guard read the form), so only the
+    # upload pages take a body of the import's size; every other page keeps MAX_CONTENT_LENGTH.
+    if endpoint and endpoint.endswith("_upload"):
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + FORM_OVERHEAD
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    """A file over the limit: the upload form again, with the reason beside the file input."""
+    actor = current_actor()
+    kind = (request.endpoint or "").removeprefix("imports.").removesuffix("_upload")
+    if actor is None or kind not in KINDS or not permissions.can_import(actor):
+        return render_template("errors/error.html", status=413, message=_("The request is too large.")), 413
+    form = UploadForm(formdata=None)
+    form.file.errors = [_("The file is larger than %(mb)s MB. Split it into smaller files.",
+                          mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024))]
+    return _upload_page(kind, form), 413
+
+
+def _authorized(kind: str):
+    actor = require_actor(current_actor())
+    require(permissions.can_import(actor))
+    return actor
+
+
+def _upload_page(kind: str, form: UploadForm):
+    max_bytes, max_rows = services.limits()
+    return render_template("imports/upload.html", kind=kind, form=form, columns=services.get_kind(kind).columns,
+                           max_mb=max_bytes // (1024 * 1024), max_rows=max_rows)
+
+
+def _upload_form(actor, kind: str):
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        options = {"skip_bad_rows": form.skip_bad_rows.data}
+        if kind == "people":
+            options["invite"] = form.invite.data
+        try:
+            kept = services.keep(actor, kind, data, upload.filename or "", options)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect(url_for(f"imports.{kind}_preview", pending_id=kept.id), 303)
+    return _upload_page(kind, form), 422 if form.errors else 200
+
+
+def _preview_page(actor, kind: str, pending_id: str):
+    kept = services.pending(actor, kind, pending_id)
+    form = ApplyForm(data=kept.options if request.method == "GET" else None)
+    if form.validate_on_submit():
+        options = {"skip_bad_rows": form.skip_bad_rows.data}
+        if kind == "people":
+            options["invite"] = form.invite.data
+        try:
+            result = services.apply_pending(actor, kind, pending_id, options)
+        except services.ImportRefused as refused:
+            apply_errors(form, refused)
+            return _render_preview(kind, kept, refused.preview, form), 422
+        except ValidationError as error:  # the file itself is refused now (limits changed, say)
+            apply_errors(form, error)
+            return _render_preview(kind, kept, None, form), 422
+        counts = result.counts
+        flash(_("Imported: %(create)s new, %(update)s updated, %(unchanged)s unchanged, %(error)s skipped.",
+                **counts), "success")
+        return redirect(url_for("institutions.index") if kind == "institutions"
+                        else url_for(f"imports.{kind}_upload"), 303)
+    try:
+        result = services.preview(kind, actor, kept.content, kept.filename, kept.options)
+    except ValidationError as error:
+        apply_errors(form, error)
+        result = None
+    return _render_preview(kind, kept, result, form), 422 if form.errors else 200
+
+
+def _render_preview(kind, kept, result, form):
+    return render_template("imports/preview.html", kind=kind, kept=kept, result=result, form=form,
+                           shown=result.shown(SHOWN_ROWS) if result else [], limit=SHOWN_ROWS)
+
+
+def _export(kind: str):
+    actor = _authorized(kind)
+    return Response(services.export(kind, actor), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{kind}.csv"'})
+
+
+@bp.route("/institutions/import", methods=["GET", "POST"])
+def institutions_upload():
+    return _upload_form(_authorized("institutions"), "institutions")
+
+
+@bp.route("/institutions/import/<pending_id>", methods=["GET", "POST"])
+def institutions_preview(pending_id: str):
+    return _preview_page(_authorized("institutions"), "institutions", pending_id)
+
+
+@bp.route("/institutions.csv")
+def institutions_csv():
+    return _export("institutions")
+
+
+# People imports reach people's roles in bulk: a path to privilege, so the password is asked again.
+@bp.route("/people/import", methods=["GET", "POST"])
+@reauth.privilege_path
+def people_upload():
+    actor = _authorized("people")
+    reauth.require_fresh()
+    return _upload_form(actor, "people")
+
+
+@bp.route("/people/import/<pending_id>", methods=["GET", "POST"])
+@reauth.privilege_path
+def people_preview(pending_id: str):
+    actor = _authorized("people")
+    reauth.require_fresh()
+    return _preview_page(actor, "people", pending_id)
+
+
+@bp.route("/people.csv")
+def people_csv():
+    return _export("people")

@@ -1,0 +1,88 @@
+"""Match what people type in a spreadsheet cell to a key: accents, case and spacing ignored."""
+from __future__ import annotations
+
+import unicodedata
+
+from flask_babel import force_locale
+
+from coalition.institutions.models import ABROAD, SECTORS, STATES, state_label
+
+# Names a spreadsheet may use that are not the labels the app shows (official or English names).
+STATE_ALIASES = {
+    "CMX": ("CDMX", "Mexico City", "Distrito Federal", "DF", "D.F."),
+    "MEX": ("State of Mexico", "Mexico State", "Edomex", "Edo. de México", "Estado de Mexico"),
+    "COA": ("Coahuila de Zaragoza",),
+    "MIC": ("Michoacán de Ocampo",),
+    "VER": ("Veracruz de Ignacio de la Llave",),
+    "BCN": ("Baja California Norte",),
+    ABROAD: ("abroad", "extranjero", "en el extranjero", "fuera de México", "outside Mexico"),
+}
+SECTOR_ALIASES = {
+    "industry": ("private sector", "sector privado", "empresa", "iniciativa privada"),
+    "civil_society": ("civil society", "osc", "ong", "ngo"),
+    "academia": ("academy", "academic", "academico", "universidad", "university"),
+    "government": ("gobierno", "public sector", "sector publico"),
+    "international": ("international", "internacional", "cooperacion", "international cooperation"),
+}
+
+
+def fold(text) -> str:
+    """Lower-case `text` without accents, with single spaces (“  Ciudad de MÉXICO ” → “ciudad de mexico”)."""
+    text = unicodedata.normalize("NFKD", str(text or ""))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.replace("_", " ").casefold().split())
+
+
+class Vocabulary:
+    """Keys and every name each may be written as."""
+
+    def __init__(self, names: dict, include_key: bool = True):
+        self.lookup: dict[str, str] = {}
+        self.ambiguous: set[str] = set()
+        for key, spellings in names.items():
+            for spelling in ((key, *spellings) if include_key else spellings):
+                folded = fold(spelling)
+                if not folded:
+                    continue
+                if self.lookup.get(folded, key) != key:
+                    self.ambiguous.add(folded)
+                self.lookup.setdefault(folded, key)
+
+    def find(self, text) -> str | None:
+        """The key `text` names, or None when it names none (or more than one)."""
+        folded = fold(text)
+        if folded in self.ambiguous:
+            return None
+        return self.lookup.get(folded)
+
+    def is_ambiguous(self, text) -> bool:
+        return fold(text) in self.ambiguous
+
+
+def _labels(labels: dict) -> dict[str, list[str]]:
+    """Each key's label in every language the app speaks."""
+    names: dict[str, list[str]] = {key: [] for key in labels}
+    for language in ("en", "es"):
+        with force_locale(language):
+            for key, label in labels.items():
+                names[key].append(str(label))
+    return names
+
+
+def sectors() -> Vocabulary:
+    names = _labels(SECTORS)
+    for key, aliases in SECTOR_ALIASES.items():
+        names[key].extend(aliases)
+    return Vocabulary(names)
+
+
+def states() -> Vocabulary:
+    """States by ISO 3166-2:MX code (`JAL`, `MX-JAL`), name, or `abroad` in either language."""
+    names: dict[str, list[str]] = {code: [f"MX-{code}", name] for code, name in STATES.items()}
+    names[ABROAD] = []
+    for language in ("en", "es"):
+        with force_locale(language):
+            names[ABROAD].append(state_label(ABROAD))
+    for key, aliases in STATE_ALIASES.items():
+        names[key].extend(aliases)
+    return Vocabulary(names)
