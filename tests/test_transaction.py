@@ -140,7 +140,7 @@ def _signed_in_client(app):
     """A browser whose session cookie names a person: the user loader must ask the database."""
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "a-session-token"
+        session["_user_id"] = "k" * 43  # the shape of a server session key
         session["_fresh"] = True
     return client
 
