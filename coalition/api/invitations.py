@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from coalition.api.common import api_actor, documents_errors
+from coalition.api.common import ID_RANGE, api_actor, documents_errors
 from coalition.auth import services
 from coalition.auth.models import EMAIL_MAX, NAME_MAX, ROLES
 from coalition.groups.models import SLUG_MAX
@@ -21,7 +21,8 @@ class InvitationCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX), metadata={"example": "Ana Nueva"})
     role = fields.String(load_default="member", validate=validate.OneOf(ROLES),
                          metadata={"description": "Only administrators may invite coordinators or admins."})
-    institution_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    institution_id = fields.Integer(strict=True, allow_none=True, load_default=None, validate=ID_RANGE, metadata={
+        "description": "An existing institution (see `GET /api/v1/institutions`), or null.", "example": 12})
     group = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=SLUG_MAX),
                           metadata={"description": "Slug of the group the person joins (required for leads).",
                                     "example": "ethics"})

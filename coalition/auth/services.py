@@ -225,7 +225,7 @@ def update_settings(actor, **values) -> User:
 def _institution_or_error(institution_id) -> Institution | None:
     if institution_id is None:
         return None
-    institution = db.session.get(Institution, institution_id) if isinstance(institution_id, int) else None
+    institution = db.session.get(Institution, institution_id) if is_id(institution_id) else None
     if institution is None:
         raise ValidationError(fields={"institution_id": [_l("Unknown institution.")]})
     return institution
