@@ -1,6 +1,7 @@
 """The declarative base, its naming convention, and column types shared by every domain."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -103,3 +104,65 @@ def coalition_timezone() -> ZoneInfo:
 def coalition_today() -> date:
     """Today in the coalition's home timezone: the date due dates and defaults use."""
     return datetime.now(coalition_timezone()).date()
+
+
+# --- unique keys under concurrency ---------------------------------------------------------------
+
+# PostgreSQL's `integer`: every id column, and the range any id a person sends must fall in.
+MAX_ID = 2**31 - 1
+
+
+class DuplicateKey(Exception):
+    """A write found its unique key already taken (often by a request that ran at the same moment)."""
+
+
+def broken_unique_key(error: sa.exc.IntegrityError) -> tuple[str, frozenset[str]] | None:
+    """The table and columns of the unique key (or primary key) an IntegrityError broke, or None
+    when it broke another kind of constraint."""
+    from coalition.extensions import db
+
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL: unique_violation
+        diag = orig.diag
+        table = db.metadata.tables.get(diag.table_name or "")
+        if table is None:
+            return None
+        keys = [*table.constraints, *(index for index in table.indexes if index.unique)]
+        for key in keys:
+            if key.name == diag.constraint_name and isinstance(
+                    key, (sa.UniqueConstraint, sa.PrimaryKeyConstraint, sa.Index)):
+                return table.name, frozenset(column.name for column in key.columns)
+        return None
+    message = str(orig)
+    prefix = "UNIQUE constraint failed: "  # SQLite: "… failed: table.column, table.column"
+    if not message.startswith(prefix):
+        return None
+    names = [part.strip().split(".", 1) for part in message[len(prefix):].split(",")]
+    if not all(len(name) == 2 for name in names):
+        return None
+    return names[0][0], frozenset(column for _table, column in names)
+
+
+@contextmanager
+def unique_key(*columns: sa.Column):
+    """Run the block's writes in a SAVEPOINT and flush them there; if they break the unique key on
+    `columns`, undo only them and raise DuplicateKey (the request's transaction goes on).
+
+    The way to write a row whose key another request may write at the same moment: the service's
+    own check cannot see an uncommitted row, the database's unique index can.
+    """
+    from coalition.extensions import db
+
+    wanted = (columns[0].table.name, frozenset(column.name for column in columns))
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        # pysqlite begins a transaction only before its first write; a SAVEPOINT outside one would
+        # commit on RELEASE, so open the transaction the savepoint belongs in.
+        connection.exec_driver_sql("BEGIN")
+    try:
+        with db.session.begin_nested():
+            yield
+    except sa.exc.IntegrityError as error:
+        if broken_unique_key(error) != wanted:
+            raise
+        raise DuplicateKey(*wanted) from error

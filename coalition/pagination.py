@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from coalition.extensions import db
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000
 
 
 @dataclass
@@ -42,7 +43,7 @@ def clamp(page: Any, per_page: Any, default_per_page: int = 25) -> tuple[int, in
         per_page = int(per_page)
     except (TypeError, ValueError):
         per_page = default_per_page
-    return max(1, min(page, 1_000_000)), max(1, min(per_page, MAX_PER_PAGE))
+    return max(1, min(page, MAX_PAGE)), max(1, min(per_page, MAX_PER_PAGE))
 
 
 def paginate(stmt: sa.Select, page: int, per_page: int, scalars: bool = True) -> Page:

@@ -8,6 +8,7 @@ from wtforms import Form
 
 from coalition.errors import ValidationError
 from coalition.transaction import safe_rollback
+from coalition.validation import is_id
 
 
 def current_actor():
@@ -44,5 +45,5 @@ def int_arg(value, default=None):
         number = int(value)
     except (TypeError, ValueError):
         return default
-    return number if 0 < number < 2**31 else default
+    return number if is_id(number) else default
 

@@ -2,10 +2,33 @@
 from __future__ import annotations
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
+from marshmallow import ValidationError as SchemaValidationError
 
+from coalition.database import MAX_ID
 from coalition.errors import NotAuthenticated
-from coalition.pagination import MAX_PER_PAGE, Page
+from coalition.pagination import MAX_PAGE, MAX_PER_PAGE, Page
+
+# Any id in a body or a query: a whole number no database column refuses.
+ID_RANGE = validate.Range(min=1, max=MAX_ID)
+
+
+def plain_text(value: str) -> bool:
+    """Refuse text no database can store: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        raise SchemaValidationError(str(_l("Must not contain NUL characters.")))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SchemaValidationError(str(_l("Must be valid Unicode text."))) from None
+    return True
+
+
+def text(max_length: int, *, min_length: int | None = None, **kwargs) -> fields.String:
+    """A text field of at most `max_length` characters (a limit declared next to the model) that any
+    database can store."""
+    return fields.String(validate=[validate.Length(min=min_length, max=max_length), plain_text], **kwargs)
 
 
 def api_actor():
@@ -33,7 +56,7 @@ class PageArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE),
                           metadata={"description": "Page number, from 1."})
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1),
                               metadata={"description": f"Items per page; at most {MAX_PER_PAGE} are returned."})

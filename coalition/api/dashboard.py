@@ -12,6 +12,7 @@ from coalition.dashboards import services
 from coalition.deliverables.models import HEALTHS, STATUSES
 from coalition.dashboards.tables import describe, percent
 from coalition.institutions.models import SECTORS, state_label
+from coalition.pagination import MAX_PER_PAGE
 from coalition.templating import group_name
 
 blp = Blueprint("api_dashboard", __name__, url_prefix="/api/v1/dashboard",
@@ -41,7 +42,7 @@ class DashboardArgsSchema(Schema):
                                                  "default a year ago.", "example": "2026-01-01"})
     end = fields.Date(metadata={"description": "Last day (Mexico City) of attendance and activity; default today.",
                                 "example": "2026-12-31"})
-    limit = fields.Integer(load_default=15, validate=validate.Range(min=1, max=100), metadata={
+    limit = fields.Integer(load_default=15, validate=validate.Range(min=1, max=MAX_PER_PAGE), metadata={
         "description": "How many overdue and stale deliverables to list, at most.", "example": 15})
 
 

@@ -6,19 +6,29 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from coalition.api.common import PageArgsSchema, api_actor, documents_errors, page_body, page_of
+from coalition.api.common import ID_RANGE, PageArgsSchema, api_actor, documents_errors, page_body, page_of, text
 from coalition.auth.permissions import require
 from coalition.deliverables import permissions, services
-from coalition.deliverables.models import HEALTHS, STATUSES, UPDATE_KINDS
+from coalition.deliverables.models import (
+    DESCRIPTION_MAX, HEALTHS, INSTITUTIONS_MAX, NOTE_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX,
+    UPDATE_KINDS, WEIGHT_MAX, WEIGHT_MIN)
 from coalition.errors import Conflict, NotFound
 from coalition.extensions import db
 from coalition.groups import services as group_services
+from coalition.groups.models import GROUP_SLUGS, SLUG_MAX
 from coalition.pagination import paginate
+from coalition.validation import QUERY_MAX
 
 blp = Blueprint("api_deliverables", __name__, url_prefix="/api/v1/deliverables",
                 description="Deliverables of the working groups, their updates and milestones.")
 
 STATUS = validate.OneOf(list(STATUSES))
+PROGRESS = validate.Range(min=PROGRESS_MIN, max=PROGRESS_MAX)
+WEIGHT = validate.Range(min=WEIGHT_MIN, max=WEIGHT_MAX)
+TITLE_HELP = "Not blank; surrounding spaces are dropped."
+OWNER_HELP = "The id of an active person (see `GET /api/v1/people`)."
+INSTITUTIONS_HELP = "Ids of existing institutions (see `GET /api/v1/institutions`), each once."
+DATES_HELP = "YYYY-MM-DD; `start_date` (default: today) may not come after `due_date`."
 
 
 @blp.before_request
@@ -60,42 +70,50 @@ class DeliverableSchema(Schema):
 
 
 class DeliverableListArgsSchema(PageArgsSchema):
-    group = fields.String(validate=validate.Length(max=40), metadata={"example": "ethics"})
+    group = fields.String(validate=validate.Length(max=SLUG_MAX), metadata={"example": "ethics"})
     status = fields.String(validate=STATUS)
     health = fields.String(validate=validate.OneOf(list(HEALTHS)))
     owner = fields.String(validate=validate.OneOf(["me"]), metadata={"description": "`me`: only yours."})
     overdue = fields.Boolean(metadata={"description": "`true`: past their due date and not done."})
     stale = fields.Boolean(metadata={"description": "`true`: in progress with no update for 14 days."})
-    q = fields.String(validate=validate.Length(max=100), metadata={"description": "Words in the title."})
+    q = text(QUERY_MAX, metadata={"description": "Words in the title."})
     due_from = fields.Date(metadata={"description": "Due on or after this date."})
     due_to = fields.Date(metadata={"description": "Due on or before this date."})
     archived = fields.Boolean(metadata={"description": "`true`: only the archived (deleted) ones; coordinators only."})
 
 
 class DeliverableCreateSchema(Schema):
-    group = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "ethics"})
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                          metadata={"example": "Recomendaciones sobre IA en salud"})
-    description = fields.String(load_default="", validate=validate.Length(max=20000))
-    owner_id = fields.Integer(required=True, strict=True, metadata={"example": 4})
-    due_date = fields.Date(required=True, metadata={"example": "2027-06-30"})
-    start_date = fields.Date(load_default=None, allow_none=True)
-    institution_ids = fields.List(fields.Integer(strict=True), load_default=list,
-                                  validate=validate.Length(max=200))
+    # An unknown slug is a 404 (as for every group); the document lists the six that exist.
+    group = fields.String(required=True, validate=validate.Length(min=1, max=SLUG_MAX), metadata={
+        "enum": list(GROUP_SLUGS), "description": "The working group's slug.", "example": "ethics"})
+    title = text(TITLE_MAX, min_length=1, required=True, metadata={
+        "description": TITLE_HELP, "example": "Recomendaciones sobre IA en salud"})
+    description = text(DESCRIPTION_MAX, load_default="", metadata={"example": "Alcance y fuentes."})
+    owner_id = fields.Integer(required=True, strict=True, validate=ID_RANGE, metadata={
+        "description": OWNER_HELP, "example": 4})
+    due_date = fields.Date(required=True, metadata={"description": DATES_HELP, "example": "2027-06-30"})
+    start_date = fields.Date(load_default=None, allow_none=True, metadata={"example": "2027-01-15"})
+    institution_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE), load_default=list,
+                                  validate=validate.Length(max=INSTITUTIONS_MAX),
+                                  metadata={"description": INSTITUTIONS_HELP, "example": [12, 40]})
 
 
 class DeliverablePatchSchema(Schema):
-    version = fields.Integer(required=True, strict=True, metadata={
-        "description": "The version you read; a stale one is answered 409 with the current deliverable."})
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    description = fields.String(validate=validate.Length(max=20000))
-    owner_id = fields.Integer(strict=True)
-    due_date = fields.Date()
-    start_date = fields.Date(allow_none=True)
-    institution_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(max=200))
-    status = fields.String(validate=STATUS, metadata={"description": "Recorded as an update, like the page's form."})
-    progress = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
-    note = fields.String(validate=validate.Length(max=5000), metadata={"description": "With status or progress."})
+    version = fields.Integer(required=True, strict=True, validate=ID_RANGE, metadata={
+        "description": "The `version` you read (a new deliverable's is 1); a stale one is answered 409 with "
+                       "the current deliverable.", "example": 1})
+    title = text(TITLE_MAX, min_length=1, metadata={"description": TITLE_HELP, "example": "Guía actualizada"})
+    description = text(DESCRIPTION_MAX, metadata={"example": "Alcance revisado."})
+    owner_id = fields.Integer(strict=True, validate=ID_RANGE, metadata={"description": OWNER_HELP, "example": 4})
+    due_date = fields.Date(metadata={"description": DATES_HELP, "example": "2027-09-30"})
+    start_date = fields.Date(allow_none=True, metadata={"example": "2027-01-15"})
+    institution_ids = fields.List(fields.Integer(strict=True, validate=ID_RANGE),
+                                  validate=validate.Length(max=INSTITUTIONS_MAX),
+                                  metadata={"description": INSTITUTIONS_HELP, "example": [12]})
+    status = fields.String(validate=STATUS, metadata={"description": "Recorded as an update, like the page's form.",
+                                                      "example": "in_progress"})
+    progress = fields.Integer(strict=True, validate=PROGRESS, metadata={"example": 50})
+    note = text(NOTE_MAX, metadata={"description": "With status or progress.", "example": "Primer borrador."})
 
 
 class UpdateSchema(Schema):
@@ -115,10 +133,8 @@ class UpdateSchema(Schema):
 
 class UpdateCreateSchema(Schema):
     status = fields.String(required=True, validate=STATUS, metadata={"example": "in_review"})
-    progress = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100),
-                              metadata={"example": 80})
-    note = fields.String(load_default="", validate=validate.Length(max=5000),
-                         metadata={"example": "Borrador listo para revisión"})
+    progress = fields.Integer(required=True, strict=True, validate=PROGRESS, metadata={"example": 80})
+    note = text(NOTE_MAX, load_default="", metadata={"example": "Borrador listo para revisión"})
     version = fields.Integer(strict=True, metadata={
         "description": "Optional: the version you read; if someone saved since, the update is refused with 409."})
 
@@ -132,16 +148,16 @@ class MilestoneSchema(Schema):
 
 
 class MilestoneCreateSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Borrador"})
-    weight = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1, max=1000))
-    progress = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=100))
+    title = text(TITLE_MAX, min_length=1, required=True, metadata={"description": TITLE_HELP, "example": "Borrador"})
+    weight = fields.Integer(strict=True, allow_none=True, load_default=None, validate=WEIGHT)
+    progress = fields.Integer(strict=True, load_default=0, validate=PROGRESS)
     due_date = fields.Date(allow_none=True, load_default=None)
 
 
 class MilestonePatchSchema(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    weight = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=1000))
-    progress = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    title = text(TITLE_MAX, min_length=1, metadata={"description": TITLE_HELP})
+    weight = fields.Integer(strict=True, allow_none=True, validate=WEIGHT)
+    progress = fields.Integer(strict=True, validate=PROGRESS)
     due_date = fields.Date(allow_none=True)
 
 

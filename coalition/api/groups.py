@@ -6,37 +6,23 @@ import functools
 import sqlalchemy as sa
 from flask import url_for
 from flask.views import MethodView
-from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
-from marshmallow import ValidationError as SchemaValidationError
 
-from coalition.api.common import PageArgsSchema, api_actor, documents_errors, page_of
+from coalition.api.common import ID_RANGE, PageArgsSchema, api_actor, documents_errors, page_of
 from coalition.auth.permissions import require
 from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.groups import permissions, services
-from coalition.groups.models import MEMBERSHIP_ROLES, GroupMembership
+from coalition.database import MAX_ID
+from coalition.groups.models import GROUP_SLUGS, LEAD_INSTITUTIONS_MAX, MEMBERSHIP_ROLES, SLUG_MAX, GroupMembership
 from coalition.pagination import Page
 from coalition.templating import group_name, language
 
 blp = Blueprint("api_groups", __name__, url_prefix="/api/v1/working-groups",
                 description="The six working groups, their progress, members and lead institutions.")
 
-MAX_ID = 2**31 - 1
-ID_RANGE = validate.Range(min=1, max=MAX_ID)
 MEMBERSHIP_ROLE = validate.OneOf(list(MEMBERSHIP_ROLES))
-
-
-def plain_text(value: str) -> bool:
-    """Refuse text no database can store: NUL characters and lone surrogates."""
-    if "\x00" in value:
-        raise SchemaValidationError(str(_l("Must not contain NUL characters.")))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise SchemaValidationError(str(_l("Must be valid Unicode text."))) from None
-    return True
 
 
 def checked_first(check):
@@ -131,7 +117,7 @@ class MembershipCreateSchema(Schema):
 
 class LeadInstitutionsSchema(Schema):
     institution_ids = fields.List(
-        fields.Integer(strict=True, validate=ID_RANGE), required=True, validate=validate.Length(max=200),
+        fields.Integer(strict=True, validate=ID_RANGE), required=True, validate=validate.Length(max=LEAD_INSTITUTIONS_MAX),
         metadata={"description": "The complete list of lead institutions (an empty list clears it).",
                   "example": [12, 40]})
 
@@ -165,7 +151,7 @@ def membership_body(membership) -> dict:
 
 def get_group(actor, slug: str):
     """The group by slug, as the pages get it; a slug no database could hold is simply unknown."""
-    if not isinstance(slug, str) or "\x00" in slug or len(slug) > 40:
+    if not isinstance(slug, str) or "\x00" in slug or len(slug) > SLUG_MAX:
         raise NotFound()
     return services.get_group(actor, slug)
 
@@ -189,8 +175,7 @@ def _may_set_lead_institutions(actor, slug, **_kwargs) -> None:
 
 
 SLUG_PARAMETER = {"in": "path", "name": "slug", "description": "The working group's fixed slug.",
-                  "schema": {"type": "string", "enum": ["ethics", "governance", "research", "skills", "data",
-                                                        "abroad"]},
+                  "schema": {"type": "string", "enum": list(GROUP_SLUGS)},
                   "example": "ethics"}
 MEMBERSHIP_PARAMETER = {"in": "path", "name": "membership_id", "example": 31,
                         "description": "The membership's `id`, from the group's member list."}

@@ -17,11 +17,14 @@ from coalition.api.common import (
     page_body,
     page_of,
 )
-from coalition.api.groups import MAX_ID, checked_first, plain_text, signed_in
+from coalition.api.groups import checked_first, plain_text, signed_in
 from coalition.auth.permissions import require
 from coalition.errors import NotFound
 from coalition.institutions import permissions, services
-from coalition.institutions.models import ABROAD, SECTORS, STATES, state_label
+from coalition.database import MAX_ID
+from coalition.institutions.models import (
+    ABROAD, ACRONYM_MAX, COUNTRY_MAX, DESCRIPTION_MAX, NAME_MAX, SECTORS, STATES, WEBSITE_MAX, state_label)
+from coalition.validation import QUERY_MAX
 
 blp = Blueprint("api_institutions", __name__, url_prefix="/api/v1/institutions",
                 description="Member institutions of the coalition: industry, civil society, academia, "
@@ -69,7 +72,7 @@ class InstitutionListArgsSchema(PageArgsSchema):
     class Meta:
         unknown = EXCLUDE
 
-    q = fields.String(validate=[validate.Length(max=100), plain_text], metadata={
+    q = fields.String(validate=[validate.Length(max=QUERY_MAX), plain_text], metadata={
         "description": "Words in the name or acronym (`%` and `_` match themselves).", "example": "UNAM"})
     sector = fields.String(validate=SECTOR, metadata={"example": "academia"})
     state = fields.String(validate=STATE, metadata={"description": STATE_HELP, "example": "JAL"})
@@ -86,28 +89,28 @@ def _text(max_length: int, example, description: str | None = None, required: bo
 
 
 class InstitutionCreateSchema(Schema):
-    name = _text(200, "Centro de Investigación en Ciencias de la Información",
+    name = _text(NAME_MAX, "Centro de Investigación en Ciencias de la Información",
                  "Unique, whatever the case.", required=True)
-    acronym = _text(30, "CICI", allow_none=True)
+    acronym = _text(ACRONYM_MAX, "CICI", allow_none=True)
     sector = fields.String(required=True, validate=SECTOR, metadata={"example": "academia"})
     state = fields.String(required=True, validate=STATE, metadata={"description": STATE_HELP, "example": "NLE"})
-    country = _text(80, None, "Required when `state` is `abroad`; ignored otherwise.", allow_none=True)
-    website = _text(300, "https://cici.example.mx", "A full http(s) address.", extra=[web_address], allow_none=True)
+    country = _text(COUNTRY_MAX, None, "Required when `state` is `abroad`; ignored otherwise.", allow_none=True)
+    website = _text(WEBSITE_MAX, "https://cici.example.mx", "A full http(s) address.", extra=[web_address], allow_none=True)
     joined_on = fields.Date(allow_none=True, metadata={"description": "Default: today.", "example": "2026-01-15"})
     active = fields.Boolean(metadata={"description": "Default: true.", "example": True})
-    description = _text(20000, "Centro público de investigación.", allow_none=True)
+    description = _text(DESCRIPTION_MAX, "Centro público de investigación.", allow_none=True)
 
 
 class InstitutionPatchSchema(Schema):
-    name = _text(200, "Centro de Investigación en Ciencias de la Información", "Unique, whatever the case.")
-    acronym = _text(30, "CICI", allow_none=True)
+    name = _text(NAME_MAX, "Centro de Investigación en Ciencias de la Información", "Unique, whatever the case.")
+    acronym = _text(ACRONYM_MAX, "CICI", allow_none=True)
     sector = fields.String(validate=SECTOR, metadata={"example": "academia"})
     state = fields.String(validate=STATE, metadata={"description": STATE_HELP, "example": "NLE"})
-    country = _text(80, None, "Required when `state` is `abroad`; ignored otherwise.", allow_none=True)
-    website = _text(300, "https://cici.example.mx", "A full http(s) address.", extra=[web_address], allow_none=True)
+    country = _text(COUNTRY_MAX, None, "Required when `state` is `abroad`; ignored otherwise.", allow_none=True)
+    website = _text(WEBSITE_MAX, "https://cici.example.mx", "A full http(s) address.", extra=[web_address], allow_none=True)
     joined_on = fields.Date(metadata={"example": "2026-01-15"})
     active = fields.Boolean(metadata={"description": "`false` marks a former member.", "example": False})
-    description = _text(20000, "Centro público de investigación.", allow_none=True)
+    description = _text(DESCRIPTION_MAX, "Centro público de investigación.", allow_none=True)
 
 
 def institution_body(institution) -> dict:

@@ -6,9 +6,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from coalition.api.common import api_actor, documents_errors
+from coalition.api.common import ID_RANGE, api_actor, documents_errors
 from coalition.auth import reauth, services
-from coalition.auth.models import ROLES
+from coalition.auth.models import EMAIL_MAX, NAME_MAX, ROLES
+from coalition.groups.models import SLUG_MAX
 from coalition.groups import services as group_services
 
 blp = Blueprint("api_invitations", __name__, url_prefix="/api/v1/invitations",
@@ -16,14 +17,15 @@ blp = Blueprint("api_invitations", __name__, url_prefix="/api/v1/invitations",
 
 
 class InvitationCreateSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254), metadata={"example": "nueva@example.org"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Ana Nueva"})
+    email = fields.Email(required=True, validate=validate.Length(max=EMAIL_MAX), metadata={"example": "nueva@example.org"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX), metadata={"example": "Ana Nueva"})
     role = fields.String(load_default="member", validate=validate.OneOf(ROLES),
                          metadata={"description": "Only administrators may invite coordinators or admins, and only "
                                                   "with a token created in the last 15 minutes (otherwise 403 "
                                                   "`reauthentication_required`)."})
-    institution_id = fields.Integer(strict=True, allow_none=True, load_default=None)
-    group = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=40),
+    institution_id = fields.Integer(strict=True, allow_none=True, load_default=None, validate=ID_RANGE, metadata={
+        "description": "An existing institution (see `GET /api/v1/institutions`), or null.", "example": 12})
+    group = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=SLUG_MAX),
                           metadata={"description": "Slug of the group the person joins (required for leads).",
                                     "example": "ethics"})
 

@@ -7,7 +7,8 @@ from marshmallow import Schema, fields, validate
 
 from coalition.api.common import api_actor, documents_errors
 from coalition.auth import services
-from coalition.auth.models import DIGEST_FREQUENCIES, LANGUAGES, ROLES
+from coalition.auth.models import (
+    DIGEST_FREQUENCIES, HOUR_MAX, LANGUAGES, NAME_MAX, ROLES, TIMEZONE_MAX, WEEKDAY_MAX)
 from coalition.groups.services import memberships_of
 
 blp = Blueprint("api_me", __name__, url_prefix="/api/v1/me", description="Your own account.")
@@ -33,12 +34,12 @@ class MeSchema(Schema):
 
 
 class MePatchSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
     language = fields.String(validate=validate.OneOf(LANGUAGES))
-    timezone = fields.String(validate=validate.Length(max=64), metadata={"example": "America/Tijuana"})
+    timezone = fields.String(validate=validate.Length(max=TIMEZONE_MAX), metadata={"example": "America/Tijuana"})
     digest_frequency = fields.String(validate=validate.OneOf(DIGEST_FREQUENCIES))
-    digest_weekday = fields.Integer(strict=True, validate=validate.Range(min=0, max=6))
-    digest_hour = fields.Integer(strict=True, validate=validate.Range(min=0, max=23))
+    digest_weekday = fields.Integer(strict=True, validate=validate.Range(min=0, max=WEEKDAY_MAX))
+    digest_hour = fields.Integer(strict=True, validate=validate.Range(min=0, max=HOUR_MAX))
 
 
 def me_body(user) -> dict:

@@ -19,14 +19,20 @@ from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
 from werkzeug.exceptions import BadRequest
 
-from coalition.api.common import PageArgsSchema, api_actor, documents_errors, page_body, page_of
+from coalition.api.common import (
+    ID_RANGE, PageArgsSchema, api_actor, documents_errors, page_body, page_of, plain_text)
+from coalition.api.common import text as _text
 from coalition.auth.permissions import require
 from coalition.errors import Conflict, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups import services as group_services
 from coalition.institutions.models import SECTORS
 from coalition.meetings import services
-from coalition.meetings.models import ATTENDANCE_STATUSES, MEETING_STATUSES, MinutesRevision
+from coalition.groups.models import GROUP_SLUGS, SLUG_MAX
+from coalition.meetings.models import (
+    ATTENDANCE_BATCH_MAX, ATTENDANCE_STATUSES, DURATION_MAX, DURATION_MIN, FIRST_YEAR, ITEM_MAX, LAST_YEAR,
+    LOCATION_MAX, MEETING_STATUSES, TEXT_MAX, TITLE_MAX, MinutesRevision)
+from coalition.validation import QUERY_MAX
 from coalition.pagination import Page
 
 blp = Blueprint("api_meetings", __name__, url_prefix="/api/v1/meetings",
@@ -68,20 +74,6 @@ def _check_access_first():
 
 # --- field helpers ---------------------------------------------------------------------------
 
-def _storable_text(value: str) -> None:
-    """Refuse text no database can store (NUL bytes, lone surrogates) rather than fail on it."""
-    if "\x00" in value:
-        raise SchemaError(str(_l("Must not contain NUL characters.")))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise SchemaError(str(_l("Must be valid Unicode text."))) from None
-
-
-def _text(*, max_length: int, min_length: int | None = None, **kwargs) -> fields.String:
-    return fields.String(validate=[validate.Length(min=min_length, max=max_length), _storable_text], **kwargs)
-
-
 def _in_years(first: int, last: int):
     def check(value) -> None:
         if not first <= value.year <= last:
@@ -121,7 +113,7 @@ class DayOrAwareDateTime(fields.String):
         if not isinstance(value, str) or len(value) > 40:
             raise self.make_error("invalid")
         text = value.strip()
-        first, last = services.FIRST_YEAR - 1, services.LAST_YEAR + 1
+        first, last = FIRST_YEAR - 1, LAST_YEAR + 1
         if len(text) == 10:
             try:
                 day = date.fromisoformat(text)
@@ -145,10 +137,9 @@ class DayOrAwareDateTime(fields.String):
         return moment
 
 
-STARTS_AT_YEARS = _in_years(services.FIRST_YEAR, services.LAST_YEAR)
+STARTS_AT_YEARS = _in_years(FIRST_YEAR, LAST_YEAR)
 MEETING_STATUS = validate.OneOf(list(MEETING_STATUSES))
 ATTENDANCE_STATUS = validate.OneOf(list(ATTENDANCE_STATUSES))
-ID = validate.Range(min=1, max=2**31 - 1)
 
 
 # --- schemas: what the API returns ---------------------------------------------------------
@@ -254,7 +245,7 @@ class ActionItemSchema(Schema):
 # --- schemas: what the API accepts ---------------------------------------------------------
 
 class MeetingListArgsSchema(PageArgsSchema):
-    group = fields.String(validate=[validate.Length(max=40), _storable_text], metadata={
+    group = fields.String(validate=[validate.Length(max=SLUG_MAX), plain_text], metadata={
         "description": "A working group's slug.", "example": "ethics"})
     status = fields.String(validate=MEETING_STATUS, metadata={"example": "scheduled"})
     starts_from = DayOrAwareDateTime(data_key="from", metadata={
@@ -266,23 +257,24 @@ class MeetingListArgsSchema(PageArgsSchema):
         "description": "Meetings starting at or before this instant: an ISO 8601 date-time with its UTC offset, "
                        "or a plain date YYYY-MM-DD meaning the end of that day (23:59:59.999999 UTC).",
         "example": "2031-03-31T23:59:59-06:00"})
-    q = _text(max_length=services.QUERY_MAX, metadata={"description": "Words in the title.", "example": "consulta"})
+    q = _text(QUERY_MAX, metadata={"description": "Words in the title.", "example": "consulta"})
 
 
 class MeetingCreateSchema(Schema):
-    group = fields.String(required=True, validate=[validate.Length(min=1, max=40), _storable_text], metadata={
-        "description": "The working group's slug.", "example": "ethics"})
-    title = _text(required=True, min_length=1, max_length=services.TITLE_MAX,
+    group = fields.String(required=True, validate=[validate.Length(min=1, max=SLUG_MAX), plain_text], metadata={
+        "enum": list(GROUP_SLUGS), "description": "The working group's slug (another is a 422).",
+        "example": "ethics"})
+    title = _text(TITLE_MAX, required=True, min_length=1,
                   metadata={"example": "Sesión ordinaria de marzo"})
     starts_at = fields.AwareDateTime(required=True, validate=STARTS_AT_YEARS, metadata={
         "description": "ISO 8601 with its UTC offset (a time without one is refused).",
         "example": "2031-03-04T10:00:00-06:00"})
     duration_minutes = fields.Integer(
-        strict=True, load_default=60, validate=validate.Range(min=services.DURATION_MIN, max=services.DURATION_MAX),
+        strict=True, load_default=60, validate=validate.Range(min=DURATION_MIN, max=DURATION_MAX),
         metadata={"example": 90})
-    location = _text(load_default="", max_length=services.LOCATION_MAX,
+    location = _text(LOCATION_MAX, load_default="",
                      metadata={"example": "https://meet.example.org/etica"})
-    agenda = _text(load_default="", max_length=services.TEXT_MAX,
+    agenda = _text(TEXT_MAX, load_default="",
                    metadata={"description": "Markdown.", "example": "1. Bienvenida\n2. Avance de entregables"})
 
 
@@ -290,26 +282,28 @@ class MeetingPatchSchema(Schema):
     version = fields.Integer(required=True, strict=True, metadata={
         "description": "The version you read; a stale one is answered 409 with the current meeting.",
         "example": 2})
-    title = _text(min_length=1, max_length=services.TITLE_MAX, metadata={"example": "Sesión extraordinaria"})
+    title = _text(TITLE_MAX, min_length=1, metadata={"example": "Sesión extraordinaria"})
     starts_at = fields.AwareDateTime(validate=STARTS_AT_YEARS, metadata={
         "description": "ISO 8601 with its UTC offset. Moving the meeting bumps its iCalendar SEQUENCE.",
         "example": "2031-03-05T10:00:00-06:00"})
     duration_minutes = fields.Integer(
-        strict=True, validate=validate.Range(min=services.DURATION_MIN, max=services.DURATION_MAX),
+        strict=True, validate=validate.Range(min=DURATION_MIN, max=DURATION_MAX),
         metadata={"example": 60})
-    location = _text(max_length=services.LOCATION_MAX, metadata={"example": "Sala 3, Torre de Rectoría"})
-    agenda = _text(max_length=services.TEXT_MAX, metadata={"example": "1. Bienvenida"})
+    location = _text(LOCATION_MAX, metadata={"example": "Sala 3, Torre de Rectoría"})
+    agenda = _text(TEXT_MAX, metadata={"example": "1. Bienvenida"})
 
 
 class AttendanceEntrySchema(Schema):
-    user_id = fields.Integer(required=True, strict=True, validate=ID, metadata={"example": 7})
+    user_id = fields.Integer(required=True, strict=True, validate=ID_RANGE, metadata={"example": 7})
     status = fields.String(required=True, validate=ATTENDANCE_STATUS, metadata={"example": "attended"})
 
 
 class AttendanceUpdateSchema(Schema):
     attendance = fields.List(fields.Nested(AttendanceEntrySchema), required=True,
-                             validate=validate.Length(min=1, max=5000), metadata={
-                                 "description": "Invitees and their status; people left out keep theirs.",
+                             validate=validate.Length(min=1, max=ATTENDANCE_BATCH_MAX), metadata={
+                                 "description": "Invitees of this meeting (see its `attendance`; invite someone "
+                                                "first with `POST …/invitees`) and their status, each once; "
+                                                "people left out keep theirs.",
                                  "example": [{"user_id": 7, "status": "attended"},
                                              {"user_id": 9, "status": "excused"}]})
 
@@ -323,24 +317,24 @@ class AttendanceUpdateSchema(Schema):
 
 
 class InviteSchema(Schema):
-    user_id = fields.Integer(required=True, strict=True, validate=ID, metadata={"example": 15})
+    user_id = fields.Integer(required=True, strict=True, validate=ID_RANGE, metadata={"example": 15})
 
 
 class MinutesCreateSchema(Schema):
-    body = _text(required=True, min_length=1, max_length=services.TEXT_MAX, metadata={
+    body = _text(TEXT_MAX, required=True, min_length=1, metadata={
         "description": "The whole text of the minutes (Markdown); every saved revision is kept.",
         "example": "## Asistentes\n\n…\n\n## Acuerdos\n\n- Publicar la guía en abril."})
 
 
 class DecisionCreateSchema(Schema):
-    text = _text(required=True, min_length=1, max_length=services.ITEM_MAX,
+    text = _text(ITEM_MAX, required=True, min_length=1,
                  metadata={"example": "Se aprueba el calendario de consultas regionales."})
 
 
 class ActionItemCreateSchema(Schema):
-    text = _text(required=True, min_length=1, max_length=services.ITEM_MAX,
+    text = _text(ITEM_MAX, required=True, min_length=1,
                  metadata={"example": "Enviar la minuta a los miembros"})
-    assignee_id = fields.Integer(strict=True, allow_none=True, load_default=None, validate=ID, metadata={
+    assignee_id = fields.Integer(strict=True, allow_none=True, load_default=None, validate=ID_RANGE, metadata={
         "description": "An active person, or null.", "example": 7})
     due_date = fields.Date(allow_none=True, load_default=None, metadata={"example": "2031-03-11"})
 

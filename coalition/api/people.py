@@ -14,6 +14,8 @@ from coalition.api.common import (
 )
 from coalition.api.groups import ID_RANGE, MEMBERSHIP_ROLE, checked_first, plain_text
 from coalition.auth.models import ROLES
+from coalition.groups.models import SLUG_MAX
+from coalition.validation import QUERY_MAX
 from coalition.auth.permissions import require
 from coalition.groups import services
 
@@ -46,9 +48,9 @@ class PeopleListArgsSchema(PageArgsSchema):
     class Meta:
         unknown = EXCLUDE
 
-    q = fields.String(validate=[validate.Length(max=100), plain_text], metadata={
+    q = fields.String(validate=[validate.Length(max=QUERY_MAX), plain_text], metadata={
         "description": "Words in the name or email (`%` and `_` match themselves).", "example": "mario"})
-    group = fields.String(validate=[validate.Length(max=40), plain_text], metadata={
+    group = fields.String(validate=[validate.Length(max=SLUG_MAX), plain_text], metadata={
         "description": "Only people in this working group (its slug); an unknown slug is a 422.",
         "example": "ethics"})
     group_role = fields.String(validate=MEMBERSHIP_ROLE, metadata={

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from coalition.api.common import api_actor, documents_errors
 from coalition.auth import services, throttle
+from coalition.auth.models import EMAIL_MAX, PASSWORD_MAX, TOKEN_NAME_MAX
 from coalition.errors import NotAuthenticated
 from coalition.extensions import db
 
@@ -14,11 +15,11 @@ blp = Blueprint("api_tokens", __name__, url_prefix="/api/v1/tokens", description
 
 
 class TokenRequestSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(max=254),
+    email = fields.String(required=True, validate=validate.Length(max=EMAIL_MAX),
                           metadata={"example": "member@example.org"})
-    password = fields.String(required=True, validate=validate.Length(max=256), load_only=True,
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX), load_only=True,
                              metadata={"example": "coalition-demo"})
-    name = fields.String(load_default="", validate=validate.Length(max=100),
+    name = fields.String(load_default="", validate=validate.Length(max=TOKEN_NAME_MAX),
                          metadata={"description": "A label to recognise the token by.", "example": "reporting script"})
 
 

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from coalition.auth.services import PASSWORD_MAX, PASSWORD_MIN
+from coalition.auth.models import EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN
 
 WEEKDAYS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
             (4, _l("Friday")), (5, _l("Saturday")), (6, _l("Sunday"))]
@@ -16,7 +16,7 @@ ROLE_CHOICES = [("member", _l("Member")), ("coordinator", _l("Coordinator")), ("
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)],
                              render_kw={"autocomplete": "current-password"})
@@ -29,7 +29,7 @@ class ReauthForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Timezone"), choices=[])
     digest_frequency = SelectField(_l("Progress digest by email"), choices=FREQUENCY_CHOICES)
@@ -60,15 +60,15 @@ class UserForm(FlaskForm):
 
 
 class InvitationForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=EMAIL_MAX)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     role = SelectField(_l("Coalition role"), choices=ROLE_CHOICES)
     institution_id = SelectField(_l("Institution"), coerce=int, choices=[])
     group_id = SelectField(_l("Working group"), coerce=int, choices=[])
 
 
 class AcceptInvitationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the password"),
@@ -85,7 +85,7 @@ class ConfirmForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=EMAIL_MAX)],
                        render_kw={"autocomplete": "username"})
 
 

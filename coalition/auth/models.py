@@ -13,6 +13,14 @@ from coalition.extensions import db
 ROLES = ("admin", "coordinator", "member")
 LANGUAGES = ("es", "en")
 DIGEST_FREQUENCIES = ("off", "daily", "weekly")
+# Field limits, declared once: the columns, the forms, the API schemas and the services read them here.
+EMAIL_MAX = 254  # RFC 5321's limit for a forward path
+NAME_MAX = 200
+TIMEZONE_MAX = 64
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+TOKEN_NAME_MAX = 100
+WEEKDAY_MAX = 6  # Monday is 0
+HOUR_MAX = 23
 
 
 def new_session_token() -> str:
@@ -25,19 +33,19 @@ class User(db.Model):
         sa.CheckConstraint("role IN ('admin', 'coordinator', 'member')", name="role"),
         sa.CheckConstraint("language IN ('es', 'en')", name="language"),
         sa.CheckConstraint("digest_frequency IN ('off', 'daily', 'weekly')", name="digest_frequency"),
-        sa.CheckConstraint("digest_weekday BETWEEN 0 AND 6", name="digest_weekday"),
-        sa.CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour"),
+        sa.CheckConstraint(f"digest_weekday BETWEEN 0 AND {WEEKDAY_MAX}", name="digest_weekday"),
+        sa.CheckConstraint(f"digest_hour BETWEEN 0 AND {HOUR_MAX}", name="digest_hour"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so the unique index is case-insensitive.
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX))
     institution_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("institutions.id", ondelete="SET NULL"), index=True)
     role: Mapped[str] = mapped_column(sa.String(20), default="member")
     language: Mapped[str] = mapped_column(sa.String(2), default="es")
-    timezone: Mapped[str] = mapped_column(sa.String(64), default=lambda: coalition_timezone_name())
+    timezone: Mapped[str] = mapped_column(sa.String(TIMEZONE_MAX), default=lambda: coalition_timezone_name())
     digest_frequency: Mapped[str] = mapped_column(sa.String(10), default="weekly")
     digest_weekday: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     digest_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=8)
@@ -106,8 +114,8 @@ class Invitation(db.Model):
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), index=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), index=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX))
     role: Mapped[str] = mapped_column(sa.String(20), default="member")
     institution_id: Mapped[int | None] = mapped_column(sa.ForeignKey("institutions.id", ondelete="SET NULL"))
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="SET NULL"))
@@ -131,7 +139,7 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    name: Mapped[str] = mapped_column(sa.String(TOKEN_NAME_MAX), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,14 +18,16 @@ from sqlalchemy.orm import joinedload
 from coalition.audit import services as audit
 from coalition.auth import permissions, sessions
 from coalition.auth.models import (
-    DIGEST_FREQUENCIES, LANGUAGES, ROLES, ApiToken, Invitation, User, new_session_token)
+    DIGEST_FREQUENCIES, EMAIL_MAX, HOUR_MAX, LANGUAGES, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, ROLES, TOKEN_NAME_MAX,
+    WEEKDAY_MAX, ApiToken, Invitation, User, new_session_token)
 from coalition.auth.permissions import require, require_actor
-from coalition.database import contains_pattern, utcnow
+from coalition.database import DuplicateKey, contains_pattern, unique_key, utcnow
 from coalition.errors import NotAuthenticated, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.i18n import is_valid_timezone
 from coalition.institutions.models import Institution
 from coalition.pagination import Page, paginate
+from coalition.validation import is_id
 
 _HASHERS: dict[tuple[int, int], PasswordHasher] = {}
 _DUMMY_HASHES: dict[tuple[int, int], str] = {}
@@ -46,10 +48,8 @@ def _dummy_hash() -> str:
     return _DUMMY_HASHES[(current_app.config.get("ARGON2_TIME_COST", 3),
                           current_app.config.get("ARGON2_MEMORY_KIB", 65536))]
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 256
-NAME_MAX = 200
 INVITATION_DAYS = 7
+EMAIL_TAKEN = _l("Someone already uses this email address.")
 
 
 def hash_password(password: str) -> str:
@@ -65,7 +65,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def normalise_email(value) -> str:
     """Return the address lower-cased and checked, or raise ValidationError on `email`."""
-    if not isinstance(value, str) or len(value) > 254:
+    if not isinstance(value, str) or len(value) > EMAIL_MAX:
         raise ValidationError(fields={"email": [_l("Enter a valid email address.")]})
     try:
         result = validate_email(value.strip(), check_deliverability=False)
@@ -202,7 +202,7 @@ def update_settings(actor, **values) -> User:
         errors["timezone"] = [_l("Choose a timezone from the list.")]
     if "digest_frequency" in values and values["digest_frequency"] not in DIGEST_FREQUENCIES:
         errors["digest_frequency"] = [_l("Choose off, daily or weekly.")]
-    for key, top in (("digest_weekday", 6), ("digest_hour", 23)):
+    for key, top in (("digest_weekday", WEEKDAY_MAX), ("digest_hour", HOUR_MAX)):
         value = values.get(key, 0)
         if key in values and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top):
             errors[key] = [_l("Choose a value from 0 to %(n)s.", n=top)]
@@ -218,7 +218,7 @@ def update_settings(actor, **values) -> User:
 def _institution_or_error(institution_id) -> Institution | None:
     if institution_id is None:
         return None
-    institution = db.session.get(Institution, institution_id) if isinstance(institution_id, int) else None
+    institution = db.session.get(Institution, institution_id) if is_id(institution_id) else None
     if institution is None:
         raise ValidationError(fields={"institution_id": [_l("Unknown institution.")]})
     return institution
@@ -244,13 +244,21 @@ def create_user(actor, *, email: str, name: str, role: str = "member", instituti
         check_password_policy(password, (email, name if isinstance(name, str) else ""))
     institution = _institution_or_error(institution_id)
     if db.session.execute(sa.select(User.id).where(User.email == email)).first():
-        raise ValidationError(fields={"email": [_l("Someone already uses this email address.")]})
+        raise ValidationError(fields={"email": [EMAIL_TAKEN]})
     user = User(email=email, name=name.strip(), role=role, institution_id=institution.id if institution else None,
                 language=language, password_hash=hash_password(password) if password else None)
-    db.session.add(user)
-    db.session.flush()
+    _insert_person(user)
     audit.record(actor, "user.create", user, {"email": email, "role": role})
     return user
+
+
+def _insert_person(user: User) -> None:
+    """Insert a new account; an address taken at the same moment by another request is a 422 on `email`."""
+    try:
+        with unique_key(User.email):
+            db.session.add(user)
+    except DuplicateKey:
+        raise ValidationError(fields={"email": [EMAIL_TAKEN]}) from None
 
 
 def list_users(actor, q: str | None, role: str | None, page: int, per_page: int) -> Page:
@@ -267,7 +275,7 @@ def list_users(actor, q: str | None, role: str | None, page: int, per_page: int)
 
 def get_user(actor, user_id: int) -> User:
     require_actor(actor)
-    user = db.session.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
+    user = db.session.get(User, user_id) if is_id(user_id) else None
     if user is None:
         raise NotFound()
     return user
@@ -320,7 +328,7 @@ def invite(actor, *, email: str, name: str, role: str = "member", institution_id
         raise ValidationError(fields={"role": [_l("Choose admin, coordinator or member.")]})
     _institution_or_error(institution_id)
     if db.session.execute(sa.select(User.id).where(User.email == email)).first():
-        raise ValidationError(fields={"email": [_l("Someone already uses this email address.")]})
+        raise ValidationError(fields={"email": [EMAIL_TAKEN]})
     token = secrets.token_urlsafe(32)
     invitation = Invitation(email=email, name=name.strip(), role=role, institution_id=institution_id,
                             group_id=group.id if group is not None else None, token_hash=_token_hash(token),
@@ -344,15 +352,22 @@ def _send_invitation(invitation: Invitation, token: str, inviter: User) -> None:
                    html_body=html, dedupe_key=f"join-invitation:{invitation.id}")
 
 
-def find_invitation(token: str) -> Invitation:
+def find_invitation(token: str, *, for_update: bool = False) -> Invitation:
     """Return the open invitation for this token, or raise NotFound (used, expired or unknown)."""
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         raise NotFound()
-    invitation = db.session.execute(
-        sa.select(Invitation).where(Invitation.token_hash == _token_hash(token))
-    ).scalar_one_or_none()
-    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
+    stmt = sa.select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    if for_update:
+        # Read again once the lock is ours: the request may hold an older copy of the row.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    invitation = db.session.execute(stmt).scalar_one_or_none()
+    if invitation is None:
         raise NotFound()
+    if invitation.accepted_at is not None:
+        raise NotFound(_l("This invitation has already been accepted. Log in with its email address and the "
+                          "password chosen then."))
+    if invitation.expires_at < utcnow():
+        raise NotFound(_l("This invitation has expired. Ask whoever invited you for a new one."))
     return invitation
 
 
@@ -360,17 +375,18 @@ def accept_invitation(token: str, *, name: str, password: str) -> User:
     """Turn an invitation into an account; the token works once."""
     from coalition.groups.models import GroupMembership
 
-    invitation = find_invitation(token)
+    # Locked: the same link submitted twice at once makes one account, and the second is told it is used.
+    invitation = find_invitation(token, for_update=True)
     check_password_policy(password, (invitation.email, name if isinstance(name, str) else ""))
     if not isinstance(name, str) or not name.strip() or len(name) > NAME_MAX:
         raise ValidationError(fields={"name": [_l("Give a name of at most %(n)s characters.", n=NAME_MAX)]})
     user = db.session.execute(sa.select(User).where(User.email == invitation.email)).scalar_one_or_none()
     if user is not None and (user.password_hash is not None or not user.active):
-        raise ValidationError(fields={"email": [_l("Someone already uses this email address.")]})
+        raise ValidationError(fields={"email": [EMAIL_TAKEN]})
     if user is None:
         user = User(email=invitation.email, name=name.strip(), role=invitation.role,
                     institution_id=invitation.institution_id, password_hash=hash_password(password))
-        db.session.add(user)
+        _insert_person(user)
     else:
         # An account made for them by an import, never used: the invitation sets its name and password.
         user.name = name.strip()
@@ -436,8 +452,8 @@ def create_api_token(email, password, name: str = "") -> tuple[ApiToken, str]:
     user = authenticate(email, password, channel="api")
     if user is None:
         raise NotAuthenticated(_l("The email or password is not right."))
-    if not isinstance(name, str) or len(name) > 100:
-        raise ValidationError(fields={"name": [_l("At most %(n)s characters.", n=100)]})
+    if not isinstance(name, str) or len(name) > TOKEN_NAME_MAX:
+        raise ValidationError(fields={"name": [_l("At most %(n)s characters.", n=TOKEN_NAME_MAX)]})
     raw = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     days = current_app.config.get("API_TOKEN_DAYS", 30)
     token = ApiToken(user_id=user.id, token_hash=_token_hash(raw), name=name.strip(),
@@ -484,7 +500,8 @@ def list_api_tokens(actor) -> list[ApiToken]:
 
 def revoke_api_token(actor, token_id: int) -> ApiToken:
     require_actor(actor)
-    token = db.session.get(ApiToken, token_id) if isinstance(token_id, int) and 0 < token_id < 2**31 else None
+    # Locked, so a double click records one revocation.
+    token = db.session.get(ApiToken, token_id, with_for_update=True) if is_id(token_id) else None
     if token is None or token.user_id != actor.id:
         raise NotFound()
     if token.revoked_at is None:

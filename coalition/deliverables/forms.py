@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from coalition.deliverables.models import STATUSES
+from coalition.deliverables.models import (
+    DESCRIPTION_MAX, NOTE_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX, WEIGHT_MAX, WEIGHT_MIN)
 from coalition.web import int_arg
 
 
@@ -14,9 +15,9 @@ class UpdateForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[])
     progress = IntegerField(_l("Progress (%)"), validators=[
         InputRequired(message=_l("Give the progress from 0 to 100.")),
-        NumberRange(min=0, max=100, message=_l("Progress must be a whole number from 0 to 100."))],
-        render_kw={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"})
-    note = TextAreaField(_l("What changed?"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+        NumberRange(min=PROGRESS_MIN, max=PROGRESS_MAX, message=_l("Progress must be a whole number from 0 to 100."))],
+        render_kw={"min": PROGRESS_MIN, "max": PROGRESS_MAX, "step": 1, "inputmode": "numeric"})
+    note = TextAreaField(_l("What changed?"), validators=[Optional(), Length(max=NOTE_MAX)], render_kw={"rows": 3})
     version = HiddenField()
 
     def __init__(self, *args, **kwargs):
@@ -28,8 +29,8 @@ class UpdateForm(FlaskForm):
 
 
 class DeliverableForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)],
                                 render_kw={"rows": 6})
     owner_id = SelectField(_l("Owner"), coerce=int, validators=[DataRequired(message=_l("Choose an owner."))])
     start_date = DateField(_l("Start date"), validators=[Optional()])
@@ -44,12 +45,12 @@ class DeliverableForm(FlaskForm):
 
 
 class MilestoneForm(FlaskForm):
-    title = StringField(_l("Milestone"), validators=[DataRequired(), Length(max=200)])
-    weight = IntegerField(_l("Weight"), validators=[Optional(), NumberRange(min=1, max=1000)],
-                          render_kw={"min": 1, "max": 1000})
+    title = StringField(_l("Milestone"), validators=[DataRequired(), Length(max=TITLE_MAX)])
+    weight = IntegerField(_l("Weight"), validators=[Optional(), NumberRange(min=WEIGHT_MIN, max=WEIGHT_MAX)],
+                          render_kw={"min": WEIGHT_MIN, "max": WEIGHT_MAX})
     progress = IntegerField(_l("Progress (%)"), default=0,
-                            validators=[InputRequired(), NumberRange(min=0, max=100)],
-                            render_kw={"min": 0, "max": 100})
+                            validators=[InputRequired(), NumberRange(min=PROGRESS_MIN, max=PROGRESS_MAX)],
+                            render_kw={"min": PROGRESS_MIN, "max": PROGRESS_MAX})
     due_date = DateField(_l("Due date"), validators=[Optional()])
 
 

@@ -17,6 +17,14 @@ STATUSES = {
     "done": _l("Done"),
     "blocked": _l("Blocked"),
 }
+# Field limits, declared once: the columns, the forms, the API schemas and the services read them here.
+TITLE_MAX = 200  # deliverables and milestones
+DESCRIPTION_MAX = 20_000
+NOTE_MAX = 5_000
+PROGRESS_MIN, PROGRESS_MAX = 0, 100
+WEIGHT_MIN, WEIGHT_MAX = 1, 1000
+INSTITUTIONS_MAX = 200  # contributing institutions of one deliverable
+
 HEALTHS = {
     "on_track": _l("On track"),
     "at_risk": _l("At risk"),
@@ -37,7 +45,7 @@ class Deliverable(db.Model):
     __table_args__ = (
         sa.CheckConstraint(
             "status IN ('not_started', 'in_progress', 'in_review', 'done', 'blocked')", name="status"),
-        sa.CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        sa.CheckConstraint(f"progress BETWEEN {PROGRESS_MIN} AND {PROGRESS_MAX}", name="progress"),
         sa.Index("ix_deliverables_group_status", "group_id", "status"),
         sa.Index("ix_deliverables_owner_due", "owner_id", "due_date"),
         sa.Index("ix_deliverables_due_date", "due_date"),
@@ -51,7 +59,7 @@ class Deliverable(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # RESTRICT: a deliverable carries history; removing a group must not take it along.
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="RESTRICT"))
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     start_date: Mapped[date] = mapped_column(sa.Date, default=coalition_today)
@@ -119,7 +127,7 @@ class DeliverableUpdate(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     # A person's update, or a milestone change the system recorded (its title in `subject`).
     kind: Mapped[str] = mapped_column(sa.String(20), default="update", server_default="update")
-    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    subject: Mapped[str | None] = mapped_column(sa.String(TITLE_MAX))
 
     author = relationship("User")
 
@@ -127,14 +135,14 @@ class DeliverableUpdate(db.Model):
 class Milestone(db.Model):
     __tablename__ = "milestones"
     __table_args__ = (
-        sa.CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
+        sa.CheckConstraint(f"progress BETWEEN {PROGRESS_MIN} AND {PROGRESS_MAX}", name="progress"),
         sa.CheckConstraint("weight IS NULL OR weight > 0", name="weight"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deliverable_id: Mapped[int] = mapped_column(
         sa.ForeignKey("deliverables.id", ondelete="RESTRICT"), index=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     weight: Mapped[int | None] = mapped_column(sa.SmallInteger)
     progress: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     due_date: Mapped[date | None] = mapped_column(sa.Date)

@@ -15,17 +15,15 @@ from coalition.database import contains_pattern, utcnow
 from coalition.deliverables import permissions
 from coalition.deliverables.health import (
     coalition_clock, health_of, health_sql, is_overdue, is_stale, overdue_sql, rolled_up_progress, stale_sql)
-from coalition.deliverables.models import STATUSES, Deliverable, DeliverableUpdate, Milestone
+from coalition.deliverables.models import (
+    DESCRIPTION_MAX, NOTE_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX, WEIGHT_MAX, WEIGHT_MIN, Deliverable,
+    DeliverableUpdate, Milestone)
 from coalition.errors import Conflict, DomainError, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.institutions.models import Institution
 from coalition.pagination import Page, paginate
-
-TITLE_MAX = 200
-NOTE_MAX = 5000
-DESCRIPTION_MAX = 20000
-
+from coalition.validation import check_text, is_id
 
 class Archived(DomainError):
     """A change to an archived deliverable: it is kept as it was until a coordinator restores it."""
@@ -62,7 +60,7 @@ def describe(deliverable: Deliverable, clock=None) -> DeliverableView:
 def get_deliverable(actor, deliverable_id: int, *, for_update: bool = False) -> Deliverable:
     """Return the deliverable if the actor may see it (an archived one: coordinators only)."""
     require_actor(actor)
-    if not isinstance(deliverable_id, int) or not 0 < deliverable_id < 2**31:
+    if not is_id(deliverable_id):
         raise NotFound()
     stmt = (sa.select(Deliverable).where(Deliverable.id == deliverable_id)
             .options(joinedload(Deliverable.group), joinedload(Deliverable.owner),
@@ -150,19 +148,8 @@ def list_deliverables(actor, filters: DeliverableFilters, page: int, per_page: i
 def _check_status_progress(status, progress, errors: dict) -> None:
     if status not in STATUSES:
         errors["status"] = [_l("Choose one of: %(values)s.", values=", ".join(STATUSES))]
-    if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
+    if isinstance(progress, bool) or not isinstance(progress, int) or not PROGRESS_MIN <= progress <= PROGRESS_MAX:
         errors["progress"] = [_l("Progress must be a whole number from 0 to 100.")]
-
-
-def _check_text(value, field: str, max_length: int, errors: dict, required: bool = False) -> None:
-    if value is None or not isinstance(value, str):
-        if required or value is not None:
-            errors[field] = [_l("This field is required.") if value is None else _l("Must be text.")]
-        return
-    if required and not value.strip():
-        errors[field] = [_l("This field is required.")]
-    elif len(value) > max_length:
-        errors[field] = [_l("At most %(n)s characters.", n=max_length)]
 
 
 def _check_version(deliverable: Deliverable, version) -> None:
@@ -183,7 +170,7 @@ def post_update(actor, deliverable_id: int, *, status: str, progress: int, note:
     _refuse_if_archived(deliverable)
     errors: dict = {}
     _check_status_progress(status, progress, errors)
-    _check_text(note, "note", NOTE_MAX, errors)
+    check_text(note, "note", NOTE_MAX, errors)
     if errors:
         raise ValidationError(fields=errors)
     if version is not None:
@@ -203,7 +190,7 @@ def post_update(actor, deliverable_id: int, *, status: str, progress: int, note:
 
 
 def _resolve_owner(owner_id, errors: dict) -> User | None:
-    if isinstance(owner_id, bool) or not isinstance(owner_id, int) or not 0 < owner_id < 2**31:
+    if not is_id(owner_id):
         errors["owner_id"] = [_l("Choose the person who owns this deliverable.")]
         return None
     owner = db.session.get(User, owner_id)
@@ -214,7 +201,7 @@ def _resolve_owner(owner_id, errors: dict) -> User | None:
 
 def _resolve_institutions(ids, errors: dict) -> list[Institution]:
     ids = list(ids or [])
-    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**31 for i in ids):
+    if not all(is_id(i) for i in ids):
         errors["institution_ids"] = [_l("Unknown institution.")]
         return []
     found = list(db.session.execute(sa.select(Institution).where(Institution.id.in_(ids))).scalars()) if ids else []
@@ -224,8 +211,8 @@ def _resolve_institutions(ids, errors: dict) -> list[Institution]:
 
 
 def _validate_fields(data: dict, errors: dict) -> None:
-    _check_text(data.get("title"), "title", TITLE_MAX, errors, required=True)
-    _check_text(data.get("description", ""), "description", DESCRIPTION_MAX, errors)
+    check_text(data.get("title"), "title", TITLE_MAX, errors, required=True)
+    check_text(data.get("description", ""), "description", DESCRIPTION_MAX, errors)
     due = data.get("due_date")
     if not isinstance(due, date):
         errors["due_date"] = [_l("Give a due date as YYYY-MM-DD.")]
@@ -337,10 +324,11 @@ def restore_deliverable(actor, deliverable_id: int) -> Deliverable:
 # --- milestones ------------------------------------------------------------------------------
 
 def _check_milestone(title, weight, progress, due_date, errors: dict) -> None:
-    _check_text(title, "title", TITLE_MAX, errors, required=True)
-    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 1000):
+    check_text(title, "title", TITLE_MAX, errors, required=True)
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int)
+                               or not WEIGHT_MIN <= weight <= WEIGHT_MAX):
         errors["weight"] = [_l("The weight must be a whole number from 1 to 1000, or empty.")]
-    if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
+    if isinstance(progress, bool) or not isinstance(progress, int) or not PROGRESS_MIN <= progress <= PROGRESS_MAX:
         errors["progress"] = [_l("Progress must be a whole number from 0 to 100.")]
     if due_date is not None and not isinstance(due_date, date):
         errors["due_date"] = [_l("Give a date as YYYY-MM-DD.")]

@@ -10,6 +10,9 @@ from coalition.database import UTCDateTime, coalition_today, utcnow
 from coalition.extensions import db
 
 MEMBERSHIP_ROLES = ("lead", "member")
+# Field limits, declared once (the API's schemas read them here).
+SLUG_MAX = 40
+LEAD_INSTITUTIONS_MAX = 200
 
 # The fixed groups: slug, English name, Spanish name. Migrations seed them.
 GROUPS = (
@@ -21,6 +24,8 @@ GROUPS = (
      "Datos, Infraestructura Digital y Ciberseguridad"),
     ("abroad", "Mexicans Abroad", "Mexicanos en el Exterior"),
 )
+
+GROUP_SLUGS = tuple(slug for slug, _en, _es in GROUPS)
 
 group_lead_institutions = sa.Table(
     "group_lead_institutions",
@@ -35,7 +40,7 @@ class WorkingGroup(db.Model):
     __tablename__ = "working_groups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(SLUG_MAX), unique=True)
     name_en: Mapped[str] = mapped_column(sa.String(200))
     name_es: Mapped[str] = mapped_column(sa.String(200))
     description_en: Mapped[str] = mapped_column(sa.Text, default="")

@@ -12,12 +12,14 @@ from coalition.audit import services as audit
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
 from coalition.deliverables.models import Deliverable
-from coalition.database import coalition_today, contains_pattern
-from coalition.errors import NotFound, ValidationError
+from coalition.database import DuplicateKey, coalition_today, contains_pattern, unique_key
+from coalition.errors import Conflict, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups import permissions
-from coalition.groups.models import MEMBERSHIP_ROLES, GroupMembership, WorkingGroup
+from coalition.groups.models import (
+    MEMBERSHIP_ROLES, SLUG_MAX, GroupMembership, WorkingGroup, group_lead_institutions)
 from coalition.institutions.models import Institution
+from coalition.validation import is_id
 
 
 @dataclass
@@ -68,7 +70,7 @@ def list_groups(actor) -> list[GroupSummary]:
 
 def get_group(actor, slug: str) -> WorkingGroup:
     require_actor(actor)
-    if not isinstance(slug, str) or len(slug) > 40:
+    if not isinstance(slug, str) or len(slug) > SLUG_MAX:
         raise NotFound()
     group = db.session.execute(
         sa.select(WorkingGroup).where(WorkingGroup.slug == slug)
@@ -103,12 +105,19 @@ def member_institutions(group: WorkingGroup) -> list[tuple[Institution, int]]:
 
 
 def _get_user(user_id) -> User:
-    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id < 2**31:
+    if not is_id(user_id):
         raise ValidationError(fields={"user_id": [_l("Choose a person.")]})
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         raise ValidationError(fields={"user_id": [_l("No active person has that id.")]})
     return user
+
+
+def _membership(group: WorkingGroup, user: User) -> GroupMembership | None:
+    return db.session.execute(
+        sa.select(GroupMembership).where(GroupMembership.group_id == group.id,
+                                         GroupMembership.user_id == user.id)
+    ).scalar_one_or_none()
 
 
 def add_member(actor, group: WorkingGroup, user_id: int, role: str = "member",
@@ -119,17 +128,22 @@ def add_member(actor, group: WorkingGroup, user_id: int, role: str = "member",
     if role not in MEMBERSHIP_ROLES:
         raise ValidationError(fields={"role": [_l("Choose lead or member.")]})
     user = _get_user(user_id)
-    membership = db.session.execute(
-        sa.select(GroupMembership).where(GroupMembership.group_id == group.id,
-                                         GroupMembership.user_id == user.id)
-    ).scalar_one_or_none()
+    membership = _membership(group, user)
     if membership is None:
         membership = GroupMembership(group_id=group.id, user_id=user.id, role=role,
                                      since=since or coalition_today())
-        db.session.add(membership)
-        db.session.flush()
-        audit.record(actor, "membership.add", membership, {"group": group.slug, "user_id": user.id, "role": role})
-    elif membership.role != role:
+        try:
+            with unique_key(GroupMembership.group_id, GroupMembership.user_id):
+                db.session.add(membership)
+        except DuplicateKey:
+            # Added by another request at the same moment: the person is in the group, as asked.
+            membership = _membership(group, user)
+            if membership is None:  # …and removed again since
+                raise Conflict() from None
+        else:
+            audit.record(actor, "membership.add", membership,
+                         {"group": group.slug, "user_id": user.id, "role": role})
+    if membership.role != role:
         audit.record(actor, "membership.role", membership,
                      {"group": group.slug, "user_id": user.id, "role": [membership.role, role]})
         membership.role = role
@@ -141,7 +155,9 @@ def add_member(actor, group: WorkingGroup, user_id: int, role: str = "member",
 def remove_member(actor, group: WorkingGroup, membership_id: int) -> None:
     require_actor(actor)
     require(permissions.can_manage_memberships(actor, group.id))
-    membership = db.session.get(GroupMembership, membership_id) if isinstance(membership_id, int) else None
+    # Locked, so two clicks at once remove the person once (the second finds nothing: 404).
+    membership = db.session.get(GroupMembership, membership_id, with_for_update=True) if is_id(membership_id) \
+        else None
     if membership is None or membership.group_id != group.id:
         raise NotFound()
     audit.record(actor, "membership.remove", membership,
@@ -158,9 +174,17 @@ def set_lead_institutions(actor, group: WorkingGroup, institution_ids) -> None:
         sa.select(Institution).where(Institution.id.in_(ids))).scalars()) if ids else []
     if len(institutions) != len(ids):
         raise ValidationError(fields={"institution_ids": [_l("Unknown institution.")]})
+    # Two coordinators saving at once: the second waits for the first and builds on what it saved.
+    db.session.execute(sa.select(WorkingGroup.id).where(WorkingGroup.id == group.id).with_for_update())
+    db.session.refresh(group, ["lead_institutions"])
     before = sorted(i.id for i in group.lead_institutions)
     if before != ids:
-        group.lead_institutions = institutions
+        try:
+            with unique_key(group_lead_institutions.c.group_id, group_lead_institutions.c.institution_id):
+                group.lead_institutions = institutions
+        except DuplicateKey:
+            # Only where the database cannot lock the row (SQLite): the other save won.
+            raise Conflict() from None
         audit.record(actor, "group.lead_institutions", group, {"institution_ids": [before, ids]})
     db.session.flush()
 
@@ -228,12 +252,11 @@ def list_people(actor, q: str | None = None, group: str | None = None, instituti
     if group:
         group_id = db.session.execute(
             sa.select(WorkingGroup.id).where(WorkingGroup.slug == group)
-        ).scalar_one_or_none() if isinstance(group, str) and len(group) <= 40 else None
+        ).scalar_one_or_none() if isinstance(group, str) and len(group) <= SLUG_MAX else None
         if group_id is None:
             errors["group"] = [_l("Unknown working group.")]
     if institution_id is not None:
-        if isinstance(institution_id, bool) or not isinstance(institution_id, int) \
-                or not 0 < institution_id < 2**31:
+        if not is_id(institution_id):
             errors["institution_id"] = [_l("Unknown institution.")]
         else:
             stmt = stmt.where(User.institution_id == institution_id)
@@ -257,7 +280,7 @@ def get_person(actor, user_id: int) -> User:
     if isinstance(user_id, int) and not isinstance(user_id, bool) and user_id == actor.id:
         return actor
     require(can_list_people(actor))
-    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id < 2**31:
+    if not is_id(user_id):
         raise NotFound()
     person = db.session.get(User, user_id)
     if person is None:

@@ -6,20 +6,21 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional, URL
 
-from coalition.institutions.models import ABROAD, SECTORS, STATES
+from coalition.institutions.models import (
+    ABROAD, ACRONYM_MAX, COUNTRY_MAX, DESCRIPTION_MAX, NAME_MAX, SECTORS, STATES, WEBSITE_MAX)
 
 
 class InstitutionForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=30)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    acronym = StringField(_l("Acronym"), validators=[Optional(), Length(max=ACRONYM_MAX)])
     sector = SelectField(_l("Sector"), choices=[])
     state = SelectField(_l("State"), choices=[])
-    country = StringField(_l("Country (when abroad)"), validators=[Optional(), Length(max=80)])
+    country = StringField(_l("Country (when abroad)"), validators=[Optional(), Length(max=COUNTRY_MAX)])
     website = URLField(_l("Website"), validators=[Optional(), URL(message=_l("Give a full web address.")),
-                                                  Length(max=300)])
+                                                  Length(max=WEBSITE_MAX)])
     joined_on = DateField(_l("Joined the coalition on"), validators=[DataRequired()])
     active = BooleanField(_l("Active member"), default=True)
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)],
                                 render_kw={"rows": 5})
 
     def __init__(self, *args, **kwargs):

@@ -10,6 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from coalition.database import UTCDateTime, coalition_today, utcnow
 from coalition.extensions import db
 
+# Field limits, declared once: the columns, the form, the API schemas and the services read them here.
+NAME_MAX = 200
+ACRONYM_MAX = 30
+COUNTRY_MAX = 80
+WEBSITE_MAX = 300
+DESCRIPTION_MAX = 20_000
+
 SECTORS = {
     "industry": _l("Industry"),
     "civil_society": _l("Civil society"),
@@ -49,12 +56,12 @@ class Institution(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    acronym: Mapped[str | None] = mapped_column(sa.String(30))
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX), unique=True)
+    acronym: Mapped[str | None] = mapped_column(sa.String(ACRONYM_MAX))
     sector: Mapped[str] = mapped_column(sa.String(20))
     state: Mapped[str] = mapped_column(sa.String(10), index=True)
-    country: Mapped[str | None] = mapped_column(sa.String(80))
-    website: Mapped[str | None] = mapped_column(sa.String(300))
+    country: Mapped[str | None] = mapped_column(sa.String(COUNTRY_MAX))
+    website: Mapped[str | None] = mapped_column(sa.String(WEBSITE_MAX))
     joined_on: Mapped[date] = mapped_column(sa.Date, default=coalition_today)
     active: Mapped[bool] = mapped_column(default=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")

@@ -11,14 +11,17 @@ from flask_babel import lazy_gettext as _l
 from coalition.audit import services as audit
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
-from coalition.database import coalition_today, contains_pattern
+from coalition.database import DuplicateKey, coalition_today, contains_pattern, unique_key
 from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.institutions import permissions
-from coalition.institutions.models import ABROAD, SECTORS, STATES, Institution
+from coalition.institutions.models import (
+    ABROAD, ACRONYM_MAX, COUNTRY_MAX, DESCRIPTION_MAX, NAME_MAX, SECTORS, STATES, WEBSITE_MAX, Institution)
 from coalition.pagination import Page, paginate
+from coalition.validation import is_id
 
+NAME_TAKEN = _l("An institution with this name already exists.")
 FIELDS = ("name", "acronym", "sector", "state", "country", "website", "joined_on", "active", "description")
 
 
@@ -47,7 +50,7 @@ def list_institutions(actor, filters: InstitutionFilters, page: int, per_page: i
 
 def get_institution(actor, institution_id: int) -> Institution:
     require_actor(actor)
-    if not isinstance(institution_id, int) or not 0 < institution_id < 2**31:
+    if not is_id(institution_id):
         raise NotFound()
     institution = db.session.get(Institution, institution_id)
     if institution is None:
@@ -91,16 +94,20 @@ def _validate(values: dict, current: Institution | None, *, unique_name: bool = 
     name = values.get("name", current.name if current else None)
     if not isinstance(name, str) or not name.strip():
         errors["name"] = [_l("This field is required.")]
-    elif len(name) > 200:
-        errors["name"] = [_l("At most %(n)s characters.", n=200)]
+    elif len(name) > NAME_MAX:
+        errors["name"] = [_l("At most %(n)s characters.", n=NAME_MAX)]
     else:
         clean["name"] = " ".join(name.split())
+        # SQLite's lower() folds ASCII only: the exact name is looked for too.
         duplicate = db.session.execute(
-            sa.select(Institution.id).where(sa.func.lower(Institution.name) == clean["name"].lower())
+            sa.select(Institution.id).where((sa.func.lower(Institution.name) == clean["name"].lower())
+                                            | (Institution.name == clean["name"])).limit(1)
+            .where(Institution.id != current.id if current is not None else sa.true())
         ).scalar_one_or_none() if unique_name else None
-        if duplicate is not None and (current is None or duplicate != current.id):
-            errors["name"] = [_l("An institution with this name already exists.")]
-    for field, limit in (("acronym", 30), ("country", 80), ("website", 300), ("description", 20000)):
+        if duplicate is not None:
+            errors["name"] = [NAME_TAKEN]
+    for field, limit in (("acronym", ACRONYM_MAX), ("country", COUNTRY_MAX), ("website", WEBSITE_MAX),
+                         ("description", DESCRIPTION_MAX)):
         if field in values or current is None:
             value = values.get(field)
             if value is None or value == "":
@@ -162,8 +169,12 @@ def create_institution(actor, **values) -> Institution:
     require(permissions.can_manage_institutions(actor))
     clean = _validate(values, None)
     institution = Institution(**clean)
-    db.session.add(institution)
-    db.session.flush()
+    try:
+        with unique_key(Institution.name):
+            db.session.add(institution)
+    except DuplicateKey:
+        # Another request took the name between our check and our insert.
+        raise ValidationError(fields={"name": [NAME_TAKEN]}) from None
     audit.record(actor, "institution.create", institution, clean)
     return institution
 
@@ -173,7 +184,11 @@ def edit_institution(actor, institution_id: int, **values) -> Institution:
     institution = get_institution(actor, institution_id)
     require(permissions.can_manage_institutions(actor))
     clean = _validate(values, institution)
-    changes = audit.diff(institution, clean)
+    try:
+        with unique_key(Institution.name):
+            changes = audit.diff(institution, clean)
+    except DuplicateKey:
+        raise ValidationError(fields={"name": [NAME_TAKEN]}) from None
     if changes:
         audit.record(actor, "institution.edit", institution, changes)
     db.session.flush()

@@ -6,8 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coalition.meetings.services import (
-    DURATION_MAX, DURATION_MIN, ITEM_MAX, LOCATION_MAX, TEXT_MAX, TITLE_MAX)
+from coalition.meetings.models import DURATION_MAX, DURATION_MIN, ITEM_MAX, LOCATION_MAX, TEXT_MAX, TITLE_MAX
 
 # The browser's datetime-local value first, so the field renders what the input expects.
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]

@@ -16,6 +16,16 @@ MEETING_STATUSES = {
     "held": _l("Held"),
     "cancelled": _l("Cancelled"),
 }
+# Field limits, declared once: the columns, the forms, the API schemas and the services read them here.
+TITLE_MAX = 200
+LOCATION_MAX = 300
+TEXT_MAX = 50_000  # agenda and minutes
+ITEM_MAX = 2_000  # decisions and action items
+DURATION_MIN, DURATION_MAX = 1, 1440
+# Far enough either side for any real meeting, near enough that time arithmetic never overflows.
+FIRST_YEAR, LAST_YEAR = 1990, 2099
+ATTENDANCE_BATCH_MAX = 5_000  # invitees' statuses recorded in one request
+
 ATTENDANCE_STATUSES = {
     "invited": _l("Invited"),
     "attended": _l("Attended"),
@@ -28,7 +38,7 @@ class Meeting(db.Model):
     __tablename__ = "meetings"
     __table_args__ = (
         sa.CheckConstraint("status IN ('scheduled', 'held', 'cancelled')", name="status"),
-        sa.CheckConstraint("duration_minutes BETWEEN 1 AND 1440", name="duration"),
+        sa.CheckConstraint(f"duration_minutes BETWEEN {DURATION_MIN} AND {DURATION_MAX}", name="duration"),
         sa.Index("ix_meetings_group_starts", "group_id", "starts_at"),
         sa.Index("ix_meetings_starts_at", "starts_at"),
     )
@@ -36,10 +46,10 @@ class Meeting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # RESTRICT here and on every history row below: the database refuses to delete the record.
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="RESTRICT"))
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duration_minutes: Mapped[int] = mapped_column(default=60)
-    location: Mapped[str] = mapped_column(sa.String(300), default="")
+    location: Mapped[str] = mapped_column(sa.String(LOCATION_MAX), default="")
     agenda: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[str] = mapped_column(sa.String(20), default="scheduled")
     organiser_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

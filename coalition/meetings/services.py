@@ -12,26 +12,18 @@ from sqlalchemy.orm.exc import StaleDataError
 from coalition.audit import services as audit
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
-from coalition.database import contains_pattern, utcnow
+from coalition.database import DuplicateKey, contains_pattern, unique_key, utcnow
 from coalition.errors import Conflict, NotFound, ValidationError
 from coalition.extensions import db
-from coalition.groups.models import GroupMembership, WorkingGroup
+from coalition.groups.models import SLUG_MAX, GroupMembership, WorkingGroup
 from coalition.institutions.models import SECTORS
 from coalition.meetings import notices, permissions
 from coalition.meetings.models import (
-    ATTENDANCE_STATUSES, MEETING_STATUSES, ActionItem, Attendance, Decision, Meeting, MinutesRevision)
+    ATTENDANCE_STATUSES, DURATION_MAX, DURATION_MIN, FIRST_YEAR, ITEM_MAX, LAST_YEAR, LOCATION_MAX, MEETING_STATUSES,
+    TEXT_MAX, TITLE_MAX, ActionItem, Attendance, Decision, Meeting, MinutesRevision)
 from coalition.pagination import Page, paginate
+from coalition.validation import QUERY_MAX, check_text, is_id
 
-TITLE_MAX = 200
-LOCATION_MAX = 300
-TEXT_MAX = 50_000  # agenda and minutes
-ITEM_MAX = 2_000  # decisions and action items
-DURATION_MIN = 1
-DURATION_MAX = 1440
-QUERY_MAX = 200
-# Far enough either side for any real meeting, near enough that time arithmetic never overflows.
-FIRST_YEAR = 1990
-LAST_YEAR = 2099
 
 # Changing one of these moves the meeting in people's calendars: the iCalendar SEQUENCE grows.
 CALENDAR_FIELDS = ("starts_at", "duration_minutes", "location")
@@ -40,10 +32,6 @@ EDITABLE_FIELDS = ("title", "starts_at", "duration_minutes", "location", "agenda
 
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_id(value) -> bool:
-    return _is_int(value) and 0 < value < 2**31
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -62,7 +50,7 @@ class MeetingFilters:
 
 def _check_filters(filters: MeetingFilters) -> None:
     errors: dict = {}
-    if filters.group is not None and (not isinstance(filters.group, str) or len(filters.group) > 40):
+    if filters.group is not None and (not isinstance(filters.group, str) or len(filters.group) > SLUG_MAX):
         errors["group"] = [_l("Unknown working group.")]
     if filters.status is not None and filters.status not in MEETING_STATUSES:
         errors["status"] = [_l("Choose one of: %(choices)s.", choices=", ".join(MEETING_STATUSES))]
@@ -110,7 +98,7 @@ def all_groups() -> list[WorkingGroup]:
 def get_meeting(actor, meeting_id: int, *, for_update: bool = False) -> Meeting:
     """Return the meeting; any logged-in person may read it."""
     require_actor(actor)
-    if not _is_id(meeting_id):
+    if not is_id(meeting_id):
         raise NotFound()
     stmt = (sa.select(Meeting).where(Meeting.id == meeting_id)
             .options(joinedload(Meeting.group), joinedload(Meeting.organiser)))
@@ -252,17 +240,6 @@ def _is_aware(value) -> bool:
     return isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None
 
 
-def _check_text(value, name: str, max_length: int, errors: dict, required: bool = False) -> None:
-    if not isinstance(value, str):
-        if required or value is not None:
-            errors[name] = [_l("This field is required.") if value is None else _l("Must be text.")]
-        return
-    if required and not value.strip():
-        errors[name] = [_l("This field is required.")]
-    elif len(value) > max_length:
-        errors[name] = [_l("At most %(n)s characters.", n=max_length)]
-
-
 def _check_starts_at(value, errors: dict) -> None:
     if not _is_aware(value):
         errors["starts_at"] = [_l("Give a date and time with its timezone.")]
@@ -279,11 +256,11 @@ def _check_duration(value, errors: dict) -> None:
 
 def _validate(values: dict) -> None:
     errors: dict = {}
-    _check_text(values.get("title"), "title", TITLE_MAX, errors, required=True)
+    check_text(values.get("title"), "title", TITLE_MAX, errors, required=True)
     _check_starts_at(values.get("starts_at"), errors)
     _check_duration(values.get("duration_minutes"), errors)
-    _check_text(values.get("location"), "location", LOCATION_MAX, errors)
-    _check_text(values.get("agenda"), "agenda", TEXT_MAX, errors)
+    check_text(values.get("location"), "location", LOCATION_MAX, errors)
+    check_text(values.get("agenda"), "agenda", TEXT_MAX, errors)
     if errors:
         raise ValidationError(fields=errors)
 
@@ -445,7 +422,7 @@ def save_minutes(actor, meeting_id: int, body: str) -> MinutesRevision | None:
     if meeting.minutes_published_at is not None:
         raise ValidationError(fields={"body": [_l("The minutes are published and can no longer be changed.")]})
     errors: dict = {}
-    _check_text(body, "body", TEXT_MAX, errors, required=True)
+    check_text(body, "body", TEXT_MAX, errors, required=True)
     if errors:
         raise ValidationError(fields=errors)
     body = _normalise_text(body)
@@ -487,7 +464,7 @@ def record_attendance(actor, meeting_id: int, statuses: dict) -> list[Attendance
         sa.select(Attendance).where(Attendance.meeting_id == meeting.id)).scalars()}
     errors = []
     for user_id, status in statuses.items():
-        if not _is_id(user_id) or user_id not in rows:
+        if not is_id(user_id) or user_id not in rows:
             errors.append(_l("Only invitees' attendance can be recorded."))
         elif status not in ATTENDANCE_STATUSES:
             errors.append(_l("Choose one of: %(choices)s.", choices=", ".join(ATTENDANCE_STATUSES)))
@@ -510,18 +487,22 @@ def invite_person(actor, meeting_id: int, user_id: int) -> Attendance:
     """Add a person to the meeting's invitees (no change if they already are)."""
     meeting = _get_managed(actor, meeting_id)
     _refuse_if_cancelled(meeting)
-    if not _is_id(user_id):
+    if not is_id(user_id):
         raise ValidationError(fields={"user_id": [_l("Choose a person.")]})
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         raise ValidationError(fields={"user_id": [_l("No active person has that id.")]})
-    row = db.session.execute(
-        sa.select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == user.id)
-    ).scalar_one_or_none()
+    existing = sa.select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.user_id == user.id)
+    row = db.session.execute(existing).scalar_one_or_none()
     if row is not None:
         return row
     row = Attendance(meeting_id=meeting.id, user_id=user.id, institution_id=user.institution_id, status="invited")
-    db.session.add(row)
+    try:
+        # The meeting's row lock serialises this on PostgreSQL; SQLite has only the unique key.
+        with unique_key(Attendance.meeting_id, Attendance.user_id):
+            db.session.add(row)
+    except DuplicateKey:
+        return db.session.execute(existing).scalar_one()
     audit.record(actor, "meeting.invite", meeting, {"user_id": user.id})
     db.session.flush()
     return row
@@ -533,7 +514,7 @@ def add_decision(actor, meeting_id: int, text: str) -> Decision:
     meeting = _get_managed(actor, meeting_id)
     _refuse_if_cancelled(meeting)
     errors: dict = {}
-    _check_text(text, "text", ITEM_MAX, errors, required=True)
+    check_text(text, "text", ITEM_MAX, errors, required=True)
     if errors:
         raise ValidationError(fields=errors)
     decision = Decision(meeting_id=meeting.id, text=_normalise_text(text).strip(), author_id=actor.id)
@@ -549,9 +530,9 @@ def add_action_item(actor, meeting_id: int, text: str, assignee_id: int | None =
     meeting = _get_managed(actor, meeting_id)
     _refuse_if_cancelled(meeting)
     errors: dict = {}
-    _check_text(text, "text", ITEM_MAX, errors, required=True)
+    check_text(text, "text", ITEM_MAX, errors, required=True)
     if assignee_id is not None:
-        assignee = db.session.get(User, assignee_id) if _is_id(assignee_id) else None
+        assignee = db.session.get(User, assignee_id) if is_id(assignee_id) else None
         if assignee is None or not assignee.active:
             errors["assignee_id"] = [_l("No active person has that id.")]
     if due_date is not None and (not isinstance(due_date, date) or isinstance(due_date, datetime)):
@@ -572,7 +553,7 @@ def set_action_item_done(actor, meeting_id: int, item_id: int, done: bool) -> Ac
     meeting = _get_managed(actor, meeting_id)
     if not isinstance(done, bool):
         raise ValidationError(fields={"done": [_l("Must be true or false.")]})
-    item = db.session.get(ActionItem, item_id) if _is_id(item_id) else None
+    item = db.session.get(ActionItem, item_id) if is_id(item_id) else None
     if item is None or item.meeting_id != meeting.id:
         raise NotFound()
     if item.done != done:

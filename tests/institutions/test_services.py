@@ -192,3 +192,16 @@ def test_an_unparseable_website_is_a_field_error_not_a_crash(app):
         institution_services.create_institution(coordinator, name="Centro X", sector="academia", state="JAL",
                                                 website="https://[abc")
     assert "website" in caught.value.fields
+
+
+def test_a_name_taken_with_an_accented_capital_is_refused_on_the_name_not_by_the_database(app):
+    # SQLite's lower() leaves "É" alone; the exact name is found all the same, and a name the check
+    # still misses is caught by the unique key in a savepoint: a 422 on `name` either way.
+    coordinator = factories.user(role="coordinator")
+    services.create_institution(coordinator, name="Éxito Digital", sector="industry", state="JAL")
+    db.session.commit()
+    with pytest.raises(ValidationError) as caught:
+        services.create_institution(coordinator, name="Éxito Digital", sector="industry", state="JAL")
+    assert "name" in caught.value.fields
+    db.session.rollback()
+    assert _count(Institution) == 1
