@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from coalition.api.common import api_actor, documents_errors
-from coalition.api.groups import checked_first, get_group, plain_text, signed_in
+from coalition.api.common import plain_text
+from coalition.api.groups import checked_first, get_group, signed_in
 from coalition.dashboards import services
 from coalition.deliverables.models import HEALTHS, STATUSES
 from coalition.dashboards.tables import describe, percent

@@ -16,8 +16,9 @@ from coalition.api.common import (
     documents_errors,
     page_body,
     page_of,
+    plain_text,
 )
-from coalition.api.groups import checked_first, plain_text, signed_in
+from coalition.api.groups import checked_first, signed_in
 from coalition.auth.permissions import require
 from coalition.errors import NotFound
 from coalition.institutions import permissions, services

@@ -12,7 +12,8 @@ from coalition.api.common import (
     page_body,
     page_of,
 )
-from coalition.api.groups import ID_RANGE, MEMBERSHIP_ROLE, checked_first, plain_text
+from coalition.api.common import ID_RANGE, plain_text
+from coalition.api.groups import MEMBERSHIP_ROLE, checked_first
 from coalition.auth.models import ROLES
 from coalition.groups.models import SLUG_MAX
 from coalition.validation import QUERY_MAX

@@ -34,6 +34,7 @@ from coalition.audit import services as audit
 from coalition.auth.models import User, UserSession
 from coalition.database import utcnow
 from coalition.extensions import db
+from coalition.validation import is_id
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +315,7 @@ def open_sessions(user: User) -> list[UserSession]:
 
 def end(actor, user: User, session_id, reason: str) -> UserSession | None:
     """End one of `user`'s sessions; None when it is not theirs or already over."""
-    if isinstance(session_id, bool) or not isinstance(session_id, int) or not 0 < session_id < 2**31:
+    if not is_id(session_id):
         return None
     record = db.session.get(UserSession, session_id)
     if record is None or record.user_id != user.id or not _end_rows([record.id], reason):
