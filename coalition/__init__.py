@@ -97,6 +97,11 @@ def _init_extensions(app: Flask) -> None:
     throttle.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    from flask_babel import lazy_gettext
+
+    # Flask-Login's own notice is English only; this one is in the catalogue.
+    login_manager.login_message = lazy_gettext("Please log in to continue.")
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     celery_init_app(app)
     from coalition.i18n import select_locale, select_timezone

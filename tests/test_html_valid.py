@@ -94,7 +94,18 @@ def _tokens(admin, member) -> dict:
     body = db.session.scalars(sa.select(OutboxMessage.text_body).where(OutboxMessage.kind == "password-reset")
                               .order_by(OutboxMessage.id.desc())).first()
     reset = re.search(r"/password/reset/(\S+)", body).group(1)
-    return {"invitation": invitation, "reset": reset, "unsubscribe": unsubscribe_token(member.id)}
+    return {"invitation": invitation, "reset": reset, "unsubscribe": unsubscribe_token(member.id),
+            **_pending_imports(admin)}
+
+
+def _pending_imports(admin) -> dict:
+    """A file of each kind kept for its preview by the admin, one of its rows in error."""
+    from coalition.imports import services as imports
+
+    institutions = b"name,acronym,sector,state\nInstituto Nuevo,INU,academia,JAL\nSin Sector,,,CMX\n"
+    people = b"email,name,institution,role,groups\nnueva@example.org,Nueva,,member,ethics\nno-es-correo,X,,,\n"
+    return {"institutions_import": imports.keep(admin, "institutions", institutions, "i.csv", {}).id,
+            "people_import": imports.keep(admin, "people", people, "p.csv", {}).id}
 
 
 # endpoint -> the paths that show its page (as many variants as its template has), from the World.
@@ -106,6 +117,8 @@ PATHS = {
     "auth.accept_invitation": lambda w: [f"/invitations/{w['invitation']}"],
     "auth.reset_password": lambda w: [f"/password/reset/{w['reset']}"],
     "notifications.unsubscribe_page": lambda w: [f"/unsubscribe/{w['unsubscribe']}"],
+    "imports.institutions_preview": lambda w: [f"/institutions/import/{w['institutions_import']}"],
+    "imports.people_preview": lambda w: [f"/people/import/{w['people_import']}"],
     "dashboards.coalition": lambda w: ["/dashboard", "/dashboard?sector=academia"],
     "dashboards.group": lambda w: ["/groups/ethics/dashboard"],
     "groups.detail": lambda w: ["/groups/ethics", "/groups/governance", "/groups/ethics?person_q=a"],
