@@ -16,7 +16,6 @@ With Redis down, everything works from the database.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import ipaddress
 import json
 import logging
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Session
 from coalition.audit import services as audit
 from coalition.auth.models import User, UserSession
 from coalition.database import utcnow
+from coalition import redis_store
 from coalition.extensions import db
 from coalition.validation import is_id
 
@@ -114,28 +114,15 @@ _redis_down_until = 0.0
 
 
 def _redis():
-    url = current_app.config.get("REDIS_URL")
-    if not url or time.monotonic() < _redis_down_until:
+    if time.monotonic() < _redis_down_until:
         return None
-    client = current_app.extensions.get("session_redis")
-    if client is None:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        current_app.extensions["session_redis"] = client
-    return client
+    return redis_store.client("sessions", timeout=0.5)
 
 
 def _redis_failed(error: Exception) -> None:
     global _redis_down_until
     _redis_down_until = time.monotonic() + REDIS_BACKOFF_SECONDS
     log.warning("session cache unavailable (%s); using the database", type(error).__name__)
-
-
-def _signature(hashed: str, payload: bytes) -> str:
-    secret = current_app.config["SECRET_KEY"]
-    secret = secret.encode() if isinstance(secret, str) else secret
-    return hmac.new(secret, b"session-cache:" + hashed.encode() + b":" + payload, hashlib.sha256).hexdigest()
 
 
 def _cache_get(hashed: str) -> Current | None:
@@ -151,8 +138,8 @@ def _cache_get(hashed: str) -> Current | None:
         return None
     if raw is None:
         return None
-    signature, _, payload = raw.partition(b".")
-    if not hmac.compare_digest(signature, _signature(hashed, payload).encode()):
+    payload = redis_store.unseal("sessions", CACHE_PREFIX + hashed, raw)
+    if payload is None:
         log.warning("session cache entry with a bad signature ignored")
         return None
     try:
@@ -177,7 +164,8 @@ def _cache_set(hashed: str, current: Current) -> None:
     if ttl <= 0:
         return
     try:
-        client.set(CACHE_PREFIX + hashed, _signature(hashed, payload).encode() + b"." + payload, ex=min(ttl, 3600))
+        client.set(CACHE_PREFIX + hashed, redis_store.seal("sessions", CACHE_PREFIX + hashed, payload),
+                   ex=min(ttl, 3600))
     except redis.RedisError as error:
         _redis_failed(error)
 

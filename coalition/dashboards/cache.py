@@ -18,8 +18,6 @@ the figures are recomputed.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import json
 import logging
 from collections import OrderedDict
@@ -33,6 +31,7 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from coalition import redis_store
 from coalition.auth.models import User
 from coalition.dashboards.models import DataVersion
 from coalition.deliverables.models import Deliverable, DeliverableUpdate, Milestone
@@ -107,16 +106,7 @@ def version() -> int | None:
 
 
 def _redis():
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    client = current_app.extensions.get("dashboard_redis")
-    if client is None:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-        current_app.extensions["dashboard_redis"] = client
-    return client
+    return redis_store.client("dashboard")
 
 
 class Refused(ValueError):
@@ -188,27 +178,16 @@ def _decode(data):
     raise Refused(f"unknown tag {tag!r}")
 
 
-def _signing_key() -> bytes:
-    secret = current_app.config["SECRET_KEY"]
-    secret = secret if isinstance(secret, bytes) else str(secret).encode()
-    return hmac.new(secret, b"coalition.dashboards.cache", hashlib.sha256).digest()
-
-
-def _signature(key: str, payload: bytes) -> bytes:
-    # The key is signed too: a valid entry copied under another key is refused.
-    return hmac.new(_signing_key(), key.encode() + b"\0" + payload, hashlib.sha256).hexdigest().encode()
-
-
 def seal(key: str, value) -> bytes:
     """`value` as signed JSON, to be stored under `key` (TypeError if it holds anything but plain data)."""
     payload = json.dumps(_encode(value), separators=(",", ":"), ensure_ascii=False).encode()
-    return _signature(key, payload) + b"." + payload
+    return redis_store.seal("dashboards.cache", key, payload)
 
 
 def unseal(key: str, stored: bytes):
     """The value sealed under `key`; Refused if the entry was not written so by this application."""
-    signature, dot, payload = stored.partition(b".")
-    if not dot or not hmac.compare_digest(signature, _signature(key, payload)):
+    payload = redis_store.unseal("dashboards.cache", key, stored)
+    if payload is None:
         raise Refused("bad signature")
     try:
         return _decode(json.loads(payload))

@@ -309,10 +309,10 @@ def _redis_url() -> str:
 
 @pytest.fixture
 def fresh_cache_client(app):
-    app.extensions.pop("session_redis", None)
+    app.extensions.pop("redis_sessions", None)
     sessions._redis_down_until = 0.0
     yield
-    app.extensions.pop("session_redis", None)
+    app.extensions.pop("redis_sessions", None)
     sessions._redis_down_until = 0.0
 
 

@@ -74,7 +74,7 @@ def test_with_redis_the_cache_is_shared_and_redis_down_only_costs_time(cached_ap
     from tests.notifications.test_services import free_port
 
     cached_app.config["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
-    cached_app.extensions.pop("dashboard_redis", None)
+    cached_app.extensions.pop("redis_dashboard", None)
     redis.Redis.from_url(os.environ["TEST_REDIS_URL"]).flushdb()
     coordinator = factories.user(role="coordinator")
     factories.deliverable("ethics")
@@ -83,9 +83,9 @@ def test_with_redis_the_cache_is_shared_and_redis_down_only_costs_time(cached_ap
     keys = redis.Redis.from_url(os.environ["TEST_REDIS_URL"]).keys("coalition:dashboard:*")
     assert len(keys) == 1
     cached_app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
-    cached_app.extensions.pop("dashboard_redis", None)
+    cached_app.extensions.pop("redis_dashboard", None)
     assert figures(coordinator).total == 1
-    cached_app.extensions.pop("dashboard_redis", None)
+    cached_app.extensions.pop("redis_dashboard", None)
 
 
 def test_the_cached_page_is_kept_per_language_and_follows_changes(cached_app):
@@ -187,7 +187,7 @@ def redis_cache(cached_app):
     if not url:
         pytest.skip("TEST_REDIS_URL is not set")
     cached_app.config["REDIS_URL"] = url
-    cached_app.extensions.pop("dashboard_redis", None)
+    cached_app.extensions.pop("redis_dashboard", None)
     client = redis.Redis.from_url(url)
     # Alembic's logging setup (the test database's migration) disables loggers that existed before it.
     logging.getLogger("coalition.dashboards.cache").disabled = False
@@ -196,7 +196,7 @@ def redis_cache(cached_app):
     yield client
     for key in client.scan_iter("coalition:dashboard:*"):
         client.delete(key)
-    cached_app.extensions.pop("dashboard_redis", None)
+    cached_app.extensions.pop("redis_dashboard", None)
 
 
 def test_a_pickle_planted_under_the_cache_key_is_refused_and_runs_nothing(redis_cache, tmp_path, caplog):
