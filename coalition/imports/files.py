@@ -143,28 +143,40 @@ def _read_csv(data: bytes, lookup: dict[str, str]) -> Sheet:
 
     delimiter = max(DELIMITERS, key=score)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    position = {"line": 0}
+
+    def numbered():
+        for cells in reader:
+            # A quoted cell may span lines: a row is named by the line it starts on.
+            line, position["line"] = position["line"] + 1, reader.line_num
+            yield line, cells
+
+    try:
+        (headers, columns, ignored), rows = _table(numbered(), lookup)
+    except csv.Error:
+        raise FileRefused(_l("Line %(line)s could not be read as CSV (a quote left open, or a cell too long).",
+                             line=position["line"] + 1)) from None
+    return Sheet(headers, columns, rows, "csv", encoding, {"\t": "tab"}.get(delimiter, delimiter), ignored)
+
+
+def _table(numbered, lookup: dict[str, str]):
+    """The header (the first row with anything in it) and the rows under it, numbered as the file
+    numbers them; empty rows skipped, at most the row limit."""
     header = None
     rows: list[tuple[int, list[str]]] = []
     limit = max_rows()
-    previous = 0
-    try:
-        for cells in reader:
-            line, previous = previous + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if header is None:
-                header = _map_header(cells, lookup)
-                continue
-            if len(rows) >= limit:
-                raise _too_many_rows()
-            rows.append((line, cells))
-    except csv.Error:
-        raise FileRefused(_l("Line %(line)s could not be read as CSV (a quote left open, or a cell too long).",
-                             line=previous + 1)) from None
+    for number, cells in numbered:
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            header = _map_header(cells, lookup)
+            continue
+        if len(rows) >= limit:
+            raise _too_many_rows()
+        rows.append((number, cells))
     if header is None:
         raise FileRefused(_l("The file is empty."))
-    headers, columns, ignored = header
-    return Sheet(headers, columns, rows, "csv", encoding, {"\t": "tab"}.get(delimiter, delimiter), ignored)
+    return header, rows
 
 
 def _cell(value) -> str:
@@ -196,26 +208,13 @@ def _read_xlsx(data: bytes, lookup: dict[str, str]) -> Sheet:
         raise FileRefused(unreadable) from None
     try:
         worksheet = workbook.worksheets[0]
-        header = None
-        rows: list[tuple[int, list[str]]] = []
-        limit = max_rows()
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            cells = [_cell(v)[:CELL_MAX] for v in values]
-            if not any(c.strip() for c in cells):
-                continue
-            if header is None:
-                header = _map_header(cells, lookup)
-                continue
-            if len(rows) >= limit:
-                raise _too_many_rows()
-            rows.append((number, cells))
+        (headers, columns, ignored), rows = _table(
+            ((number, [_cell(v)[:CELL_MAX] for v in values])
+             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1)), lookup)
     except FileRefused:
         raise
     except Exception:  # noqa: BLE001
         raise FileRefused(unreadable) from None
     finally:
         workbook.close()
-    if header is None:
-        raise FileRefused(_l("The file is empty."))
-    headers, columns, ignored = header
     return Sheet(headers, columns, rows, "xlsx", "", "", ignored)
