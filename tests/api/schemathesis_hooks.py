@@ -1,20 +1,53 @@
 """Schemathesis hooks for tests/api/test_schemathesis.py: a coordinator's bearer token, fetched again
-whenever the run itself revoked it (`DELETE /api/v1/tokens/{id}` is one of the operations it calls)."""
+as soon as a request with it is refused because the run itself revoked it (`DELETE /api/v1/tokens/{id}` is one of the operations it calls)."""
 from __future__ import annotations
 
 import os
+import uuid
 
 import requests
 import schemathesis
 
 
-@schemathesis.auth()
-class CoordinatorToken:
-    def get(self, case, context):
+_token: dict = {"value": None}
+
+
+def _current_token() -> str:
+    if _token["value"] is None:
         response = requests.post(f"{os.environ['COALITION_API_ORIGIN']}/api/v1/tokens", timeout=30, json={
             "email": os.environ["COALITION_API_EMAIL"], "password": os.environ["COALITION_API_PASSWORD"]})
         response.raise_for_status()
-        return response.json()["token"]
+        _token["value"] = response.json()["token"]
+    return _token["value"]
+
+
+@schemathesis.auth()
+class CoordinatorToken:
+    def get(self, case, context):
+        return _current_token()
 
     def set(self, case, data, context):
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {_current_token()}"}
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    """The run revoked its own token (`DELETE /api/v1/tokens/{id}` is one of the operations): the
+    next request gets a new one."""
+    sent = (case.headers or {}).get("Authorization", "")
+    if response.status_code == 401 and _token["value"] and sent.endswith(_token["value"]):
+        _token["value"] = None
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    """A client sends a fresh Idempotency-Key per request (the document says so, its schema cannot):
+    the generated key, which schemathesis repeats across bodies, is made unique, so a replay (422 for
+    another body) is not mistaken for the API refusing valid data. Replays are tested in
+    tests/test_idempotency.py."""
+    fresh = None
+    for headers in (case.headers, kwargs.get("headers")):  # the case, and the request built from it
+        for name in list(headers or {}):
+            if name.lower() == "idempotency-key" and isinstance(headers[name], str):
+                fresh = fresh or f"{headers[name][:200]}-{uuid.uuid4()}"
+                headers[name] = fresh
