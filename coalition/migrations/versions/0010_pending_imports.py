@@ -1,6 +1,6 @@
 """pending imports: an uploaded spreadsheet kept between its preview and its import
 
-Revision ID: 0011
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01 10:00:00
 
@@ -12,7 +12,7 @@ import coalition.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
