@@ -60,6 +60,7 @@ class Row:
 
     line: int = 0
     key: str = ""
+    label: str = ""
     outcome: str = "unchanged"
     changes: dict = field(default_factory=dict)         # field → [before, after]
     errors: dict = field(default_factory=dict)          # column → [message]
@@ -140,6 +141,7 @@ def preview(kind_name: str, actor, data: bytes, filename: str = "", options: dic
         values = {column: undefuse(value) for column, value in sheet.values(cells).items()}
         row = kind.check(context, values)
         row.line = line
+        row.label = " ".join(values.get(kind.key, "").split())  # as the file writes it, not the folded key
         if row.key and row.key in seen:
             row.errors = {kind.key: [_l("The same %(column)s is on line %(line)s.", column=kind.key,
                                         line=seen[row.key])]}

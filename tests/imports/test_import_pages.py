@@ -39,6 +39,7 @@ def test_a_coordinator_previews_then_imports_institutions(app, client):
     assert re.fullmatch(r"/institutions/import/[\w-]{40,}", preview_path)
     page = client.get(preview_path).get_data(as_text=True)
     assert "Centro de IA de Yucatán" in page and "Atlántida" in page
+    assert "<td>Centro de IA de Yucatán</td>" in page  # each row named as the file writes it, not by its folded key
     assert "C (estado)" in page  # the bad row: its column as the file names it
     assert _count(Institution) == 0  # a preview writes nothing
 
