@@ -95,7 +95,7 @@ def test_a_person_switches_language_changes_digest_settings_and_logs_out(page):
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("select[name=digest_frequency]").input_value() == "daily"
     shot(page, "settings-in-english")
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     page.wait_for_url(re.compile(r"/login"))
     assert page.goto("/settings").url.endswith("/login?next=%2Fsettings") or "/login" in page.url
 
