@@ -32,7 +32,8 @@ class DeliverableForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=DESCRIPTION_MAX)],
                                 render_kw={"rows": 6})
-    owner_id = SelectField(_l("Owner"), coerce=int, validators=[DataRequired(message=_l("Choose an owner."))])
+    # An empty first option is the placeholder (HTML requires one on a required select); int_arg makes it None.
+    owner_id = SelectField(_l("Owner"), coerce=int_arg, validators=[DataRequired(message=_l("Choose an owner."))])
     start_date = DateField(_l("Start date"), validators=[Optional()])
     due_date = DateField(_l("Due date"), validators=[InputRequired(message=_l("Give a due date."))])
     institution_ids = SelectMultipleField(_l("Contributing institutions"), coerce=int, validators=[Optional()],

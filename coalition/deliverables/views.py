@@ -97,7 +97,7 @@ def _edit_form(group, deliverable=None, formdata=None) -> DeliverableForm:
     people = [(m.user.id, m.user.name) for m in group_services.memberships(group) if m.user.active]
     if deliverable is not None and deliverable.owner_id not in {pid for pid, _name in people}:
         people.append((deliverable.owner_id, deliverable.owner.name))
-    form.owner_id.choices = [(0, "—")] + sorted(people, key=lambda p: p[1])
+    form.owner_id.choices = [("", "—")] + sorted(people, key=lambda p: p[1])
     form.institution_ids.choices = institution_choices()
     if deliverable is not None and formdata is None:
         form.institution_ids.data = [i.id for i in deliverable.institutions]

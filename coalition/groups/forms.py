@@ -6,9 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import DataRequired
 
+from coalition.web import int_arg
+
 
 class AddMemberForm(FlaskForm):
-    user_id = SelectField(_l("Person"), coerce=int, validators=[DataRequired(message=_l("Choose a person."))])
+    # An empty first option is the placeholder (HTML requires one on a required select); int_arg makes it None.
+    user_id = SelectField(_l("Person"), coerce=int_arg, validators=[DataRequired(message=_l("Choose a person."))])
     role = SelectField(_l("Role in the group"), choices=[("member", _l("Member")), ("lead", _l("Lead"))])
 
 

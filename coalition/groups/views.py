@@ -37,7 +37,7 @@ def _render_detail(actor, group, add_form=None, status=200):
     person_q = (request.args.get("person_q") or "").strip()[:100]
     if add_form is not None:
         # Up to 200 people by name, or those matching the search: a large coalition is searched, not scrolled.
-        add_form.user_id.choices = [(0, "—")] + [
+        add_form.user_id.choices = [("", "—")] + [
             (u.id, f"{u.name} · {u.institution.short_name}" if u.institution else u.name)
             for u in services.candidates_for(group, q=person_q or None)]
     lead_form = None

@@ -222,6 +222,18 @@ def test_creating_without_title_or_due_date_shows_errors_beside_the_fields(clien
     assert db.session.execute(sa.select(Deliverable)).first() is None
 
 
+def test_the_owner_picker_starts_on_an_empty_placeholder_and_an_empty_choice_is_refused(client):
+    _lead(client)
+    form = client.get("/groups/ethics/deliverables/new").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="owner_id"[^>]*>\s*<option[^>]*>', form).group(0)
+    assert " required" in select and 'value=""' in select  # the browser checks it too
+    response = post_form(client, "/groups/ethics/deliverables/new", {
+        "title": "Sin responsable", "owner_id": "", "due_date": factories.today().isoformat()})
+    assert response.status_code == 422
+    assert _field_error(_page(response), "owner_id")
+    assert db.session.execute(sa.select(Deliverable)).first() is None
+
+
 def test_lead_edits_with_the_version_from_the_form(client):
     lead, owner = _lead(client)
     item = factories.deliverable("ethics", owner=owner, title="Título original")
