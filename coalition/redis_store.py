@@ -20,12 +20,12 @@ def client(purpose: str, timeout: float = 1.0):
         return None
     name = f"redis_{purpose}"
     found = current_app.extensions.get(name)
-    if found is None:
+    if found is None or found[0] != url:  # a changed setting (tests change it) gets a new client
         import redis
 
-        found = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        found = (url, redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout))
         current_app.extensions[name] = found
-    return found
+    return found[1]
 
 
 def _signature(purpose: str, key: str, payload: bytes) -> bytes:

@@ -167,10 +167,10 @@ def change_password(actor, current_password: str, new_password: str) -> User:
     require_actor(actor)
     if not verify_password(actor.password_hash, current_password or ""):
         raise ValidationError(fields={"current_password": [_l("Your current password is not right.")]})
-    return _set_password(actor, new_password, "user.password_change", "password_change")
+    return _set_password(actor, new_password, "user.password_change")
 
 
-def _set_password(user: User, new_password, action: str, reason: str) -> User:
+def _set_password(user: User, new_password, action: str) -> User:
     """Store a new password and end every session and API token the person had (the page that
     changed it opens a new session for the device it was typed on)."""
     check_password_policy(new_password, (user.email, user.name))
@@ -178,7 +178,7 @@ def _set_password(user: User, new_password, action: str, reason: str) -> User:
     user.session_token = new_session_token()
     _revoke_all_tokens(user)
     audit.record(user, action, user)
-    sessions.end_all(user, user, reason)
+    sessions.end_all(user, user, action.removeprefix("user."))  # password_change, password_reset
     db.session.flush()
     return user
 
@@ -344,12 +344,22 @@ def _send_invitation(invitation: Invitation, token: str, inviter: User) -> None:
     """Write the invitation email to the outbox, in the inviter's language (the invitee has none yet)."""
     from coalition.notifications import services as outbox
 
+    outbox.enqueue(**_invitation_message(invitation, invitation.id, token, inviter))
+
+
+def _invitation_message(invitation, invitation_id: int, token: str, inviter, recipient_id: int | None = None) -> dict:
+    """The join-invitation email for one invitation, as an outbox row's values."""
+    from coalition.notifications import services as outbox
+
     link = f"{current_app.config['BASE_URL'].rstrip('/')}/invitations/{token}"
     subject, text, html = outbox.render(
         "join-invitation", inviter.language, invitation=invitation, inviter=inviter, link=link,
         days=INVITATION_DAYS)
-    outbox.enqueue(kind="join-invitation", recipient=invitation.email, subject=subject, text_body=text,
-                   html_body=html, dedupe_key=f"join-invitation:{invitation.id}")
+    message = dict(kind="join-invitation", recipient=invitation.email, subject=subject, text_body=text,
+                   html_body=html, dedupe_key=f"join-invitation:{invitation_id}")
+    if recipient_id is not None:
+        message["recipient_id"] = recipient_id
+    return message
 
 
 def find_invitation(token: str, *, for_update: bool = False) -> Invitation:
@@ -423,15 +433,8 @@ def invite_accounts(actor, user_ids: list[int]) -> int:
     db.session.execute(sa.insert(Invitation.__table__), rows)
     by_hash = dict(db.session.execute(sa.select(Invitation.token_hash, Invitation.id).where(Invitation.id > before)).all())
     ids = [by_hash[row["token_hash"]] for row in rows]
-    base = current_app.config["BASE_URL"].rstrip("/")
-    messages = []
-    for invitation_id, person, token in zip(ids, people, tokens):
-        subject, text, html = outbox.render(
-            "join-invitation", inviter.language, invitation=person, inviter=inviter,
-            link=f"{base}/invitations/{token}", days=INVITATION_DAYS)
-        messages.append(dict(kind="join-invitation", recipient=person.email, recipient_id=person.id,
-                             subject=subject, text_body=text, html_body=html,
-                             dedupe_key=f"join-invitation:{invitation_id}"))
+    messages = [_invitation_message(person, invitation_id, token, inviter, recipient_id=person.id)
+                for invitation_id, person, token in zip(ids, people, tokens)]
     for start in range(0, len(messages), 1000):
         outbox.enqueue_many(messages[start:start + 1000])
     from coalition.audit.models import AuditEntry
@@ -604,4 +607,4 @@ def user_for_reset_token(token) -> User:
 
 def reset_password(token, new_password) -> User:
     """Set a new password from a reset link; the link and every session and token end with it."""
-    return _set_password(user_for_reset_token(token), new_password, "user.password_reset", "password_reset")
+    return _set_password(user_for_reset_token(token), new_password, "user.password_reset")

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 
+from coalition import redis_store
 from coalition.extensions import db
 from coalition.home import services
 from coalition.transaction import safe_rollback
@@ -30,13 +31,13 @@ def _database_answers() -> bool:
 
 
 def _redis_state() -> str:
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    client = redis_store.client("health")
+    if client is None:
         return "not_configured"
     import redis
 
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+        client.ping()
     except (redis.RedisError, OSError, ValueError):
         return "unavailable"
     return "ok"

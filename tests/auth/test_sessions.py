@@ -102,7 +102,7 @@ def test_a_cookie_replayed_after_a_password_change_gets_the_login_page_and_this_
 
 def test_a_cookie_replayed_after_a_password_reset_gets_the_login_page(app, person):
     client = log_in(app, person)
-    services._set_password(person, NEW_PASSWORD, "user.password_reset", "password_reset")
+    services._set_password(person, NEW_PASSWORD, "user.password_reset")
     db.session.commit()
     assert is_refused(client)
 
