@@ -114,7 +114,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from coalition.analysis.views import bp as analysis_bp
     from coalition.audit.views import bp as audit_bp
+    from coalition.consultations.views import bp as consultations_bp
     from coalition.auth.views import bp as auth_bp
     from coalition.dashboards.views import bp as dashboards_bp
     from coalition.deliverables.views import bp as deliverables_bp
@@ -124,9 +126,10 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.institutions.views import bp as institutions_bp
     from coalition.meetings.views import bp as meetings_bp
     from coalition.notifications.views import bp as notifications_bp
+    from coalition.recommendations.views import bp as recommendations_bp
 
     for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp,
-               notifications_bp, audit_bp, imports_bp):
+               notifications_bp, audit_bp, imports_bp, consultations_bp, analysis_bp, recommendations_bp):
         app.register_blueprint(bp)
 
     from coalition import api

@@ -10,3 +10,8 @@ from coalition.institutions.models import Institution  # noqa: F401
 from coalition.meetings.models import (  # noqa: F401
     ActionItem, Attendance, Decision, Meeting, MinutesRevision)
 from coalition.notifications.models import OutboxMessage  # noqa: F401
+from coalition.consultations.models import (  # noqa: F401
+    Answer, Choice, Coding, Comment, Consultation, ConsultationRecommendation, Contribution, Question, Theme)
+from coalition.recommendations.models import (  # noqa: F401
+    Recommendation, RecommendationDeliverable, RecommendationRevision, RecommendationSplit, SourceContribution,
+    SourceTheme)

@@ -25,9 +25,18 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
+def _is_public(app: Flask, endpoint: str | None, method: str) -> bool:
+    """Whether the view answers `method` without a token: its class lists it in `public_methods`."""
+    view = app.view_functions.get(endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    allowed = getattr(view_class, "public_methods", None) or getattr(view, "public_methods", ())
+    return method.upper() in allowed or (method.upper() == "HEAD" and "GET" in allowed)
+
+
 def init_app(app: Flask) -> None:
     from coalition.api import (
-        dashboard, deliverables, groups, institutions, invitations, me, meetings, people, tokens)
+        analysis, consultations, dashboard, deliverables, groups, institutions, invitations, me, meetings, people,
+        recommendations, tokens)
 
     app.config.update(
         API_TITLE="Coalition API",
@@ -50,7 +59,8 @@ def init_app(app: Flask) -> None:
     )
     api = CoalitionApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for module in (tokens, me, groups, institutions, people, invitations, deliverables, meetings, dashboard):
+    for module in (tokens, me, groups, institutions, people, invitations, deliverables, meetings, dashboard,
+                   consultations, analysis, recommendations):
         api.register_blueprint(module.blp)
         # Bearer tokens only, never cookies: cross-site forgery has nothing to ride on.
         csrf.exempt(module.blp)
@@ -73,10 +83,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_anonymous_calls_first():
-        # 401 comes before anything about the body: only the token exchange is open.
+        # 401 comes before anything about the body: only the token exchange and the views that
+        # declare `public_methods` (the open consultation, receipts) are open.
         if request.path.startswith("/api/v1/") and not (request.path == "/api/v1/tokens" and
                                                          request.method == "POST"):
-            if request.url_rule is not None and request.method != "OPTIONS" and g.get("api_user") is None:
+            if (request.url_rule is not None and request.method != "OPTIONS" and g.get("api_user") is None
+                    and not _is_public(app, request.endpoint, request.method)):
                 from coalition.api.common import api_actor
 
                 api_actor()

@@ -39,6 +39,11 @@ def api_actor():
     return user
 
 
+def api_actor_or_none():
+    """The token's person on a public endpoint, or None for an anonymous caller."""
+    return g.get("api_user")
+
+
 class ErrorDetailSchema(Schema):
     status = fields.Integer(required=True, metadata={"example": 422})
     code = fields.String(required=True, metadata={"example": "validation_error"})

@@ -1,0 +1,6 @@
+"""Pages of the consultations domain (issue 13)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("consultations", __name__)
