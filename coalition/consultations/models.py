@@ -228,6 +228,9 @@ class Contribution(db.Model):
         # Duplicate text from one address within a day: one indexed look-up.
         sa.Index("ix_contributions_duplicates", "consultation_id", "source_hash", "text_hash"),
         sa.Index("ix_contributions_consultation_profile", "consultation_id", "sector", "state", "channel"),
+        # Full-text search on PostgreSQL (coalition.analysis queries this very expression).
+        sa.Index("ix_contributions_search", sa.text("to_tsvector('spanish', search_text)"),
+                 postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
