@@ -1,0 +1,94 @@
+"""Consultations for tests: rows built directly, flushed, returned (like tests/factories.py)."""
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+from coalition.consultations.models import Choice, Consultation, ConsultationRecommendation, Question
+from coalition.extensions import db
+from coalition.recommendations.models import Recommendation
+from tests import factories
+
+_seq = itertools.count(1)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def consultation(phase: str = "open", kind: str = "both", opens_in_days: float = -1, closes_in_days: float = 10,
+                 **values) -> Consultation:
+    n = next(_seq)
+    item = Consultation(**{"slug": f"consulta-{n}", "title_es": f"Consulta {n}", "title_en": f"Consultation {n}",
+                           "description_es": "Queremos **escucharte**.", "description_en": "We want to **hear you**.",
+                           "kind": kind, "phase": phase, "opens_at": now() + timedelta(days=opens_in_days),
+                           "closes_at": now() + timedelta(days=closes_in_days), **values})
+    item.groups = [factories.group("ethics")]
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def question(item: Consultation, kind: str = "text", required: bool = False, choices=()) -> Question:
+    position = max((q.position for q in item.questions), default=0) + 1
+    q = Question(consultation_id=item.id, position=position, kind=kind, required=required,
+                 prompt_es=f"Pregunta {position}", prompt_en=f"Question {position}")
+    db.session.add(q)
+    db.session.flush()
+    for number, label in enumerate(choices, start=1):
+        db.session.add(Choice(question_id=q.id, position=number, label_es=f"{label} (es)", label_en=f"{label} (en)"))
+    db.session.flush()
+    db.session.expire(item, ["questions"])
+    return q
+
+
+def recommendation(group_slug: str = "ethics", state: str = "draft", **values) -> Recommendation:
+    n = next(_seq)
+    rec = Recommendation(**{"group_id": factories.group(group_slug).id, "area": "ethics", "horizon": "short",
+                            "title_es": f"Recomendación {n}", "title_en": f"Recommendation {n}",
+                            "text_es": "Texto", "text_en": "Text", "state": state, **values})
+    db.session.add(rec)
+    db.session.flush()
+    return rec
+
+
+def put_up(item: Consultation, *recs: Recommendation) -> None:
+    for position, rec in enumerate(recs, start=1):
+        db.session.add(ConsultationRecommendation(consultation_id=item.id, recommendation_id=rec.id,
+                                                  position=position))
+    db.session.flush()
+    db.session.expire(item, ["recommendations"])
+
+
+def full_consultation(**values) -> tuple[Consultation, Recommendation]:
+    """An open consultation asking a required text question (q1), a one-choice (q2) and a several-choice
+    question (q3), with one recommendation up for comment."""
+    item = consultation(**values)
+    question(item, "text", required=True)
+    question(item, "single", choices=("Sí", "No"))
+    question(item, "multiple", choices=("Salud", "Educación", "Empleo"))
+    rec = recommendation(state="in_consultation")
+    put_up(item, rec)
+    return item, rec
+
+
+def good_data(rec: Recommendation | None = None, **changes) -> dict:
+    """A valid contribution as the service takes it (SPEC's API body)."""
+    n = next(_seq)
+    data = {"answers": {"q1": f"Mi opinión número {n}", "q2": "1", "q3": ["1", "3"]},
+            "comments": {str(rec.id): f"Comentario {n}"} if rec else {},
+            "sector": "academia", "state": "JAL", "institution": "UdeG", "age_band": "30_44", "gender": "mujer",
+            "email": None, "notify": False, "consent": True}
+    data.update(changes)
+    return data
+
+
+def form_data(rec: Recommendation | None = None, **changes) -> dict:
+    """The same contribution as the public form posts it."""
+    n = next(_seq)
+    data = {"q1": f"Mi opinión del formulario {n}", "q2": "2", "q3": ["1", "2"], "sector": "industry", "state": "NLE",
+            "institution": "", "age_band": "", "gender": "", "email": "", "consent": "yes"}
+    if rec is not None:
+        data[f"r{rec.id}"] = f"Comentario del formulario {n}"
+    data.update(changes)
+    return data
