@@ -92,3 +92,43 @@ def form_data(rec: Recommendation | None = None, **changes) -> dict:
         data[f"r{rec.id}"] = f"Comentario del formulario {n}"
     data.update(changes)
     return data
+
+
+def matrix_world() -> dict:
+    """For the route matrices: an open consultation with a contribution (and its receipt code) and a draft
+    one with two questions, committed; flat keys so API paths can be formatted with them."""
+    from coalition.consultations import services
+
+    open_item, rec = full_consultation(slug="abierta")
+    draft = consultation(phase="draft", kind="questions", slug="borrador")
+    first = question(draft, "text")
+    question(draft, "text")
+    spare = recommendation()
+    _, code = services.submit_contribution(open_item, good_data(rec), source="192.0.2.1")
+    db.session.commit()
+    return {"consultation_slug": open_item.slug, "draft_slug": draft.slug, "receipt_code": code,
+            "draft_question": first.id, "commented_recommendation": rec.id, "spare_recommendation": spare.id}
+
+
+def html_world(world: dict) -> dict:
+    """For the HTML validity check, once per run: the matrix world plus a closed consultation and a receipt
+    whose contribution was coded and cited by a published recommendation."""
+    if "_consultations" not in world:
+        from coalition.consultations import services
+        from coalition.consultations.models import Coding, Theme
+        from coalition.recommendations.models import SourceTheme
+
+        found = matrix_world()
+        closed, rec = full_consultation(slug="cerrada")
+        contribution, code = services.submit_contribution(closed, good_data(rec), source="192.0.2.2")
+        closed.opens_at, closed.closes_at = now() - timedelta(days=30), now() - timedelta(days=1)
+        theme = Theme(consultation_id=closed.id, name_es="Transparencia", name_en="Transparency")
+        db.session.add(theme)
+        db.session.flush()
+        db.session.add(Coding(contribution_id=contribution.id, theme_id=theme.id))
+        adopted = recommendation(state="adopted", published=True, answer_es="La **adoptamos**.",
+                                 answer_en="We **adopted** it.")
+        db.session.add(SourceTheme(recommendation_id=adopted.id, theme_id=theme.id))
+        db.session.commit()
+        world["_consultations"] = {**found, "closed_slug": closed.slug, "traced_code": code}
+    return world["_consultations"]
