@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from coalition.audit.models import AuditEntry
 from coalition.consultations import receipts, services
@@ -378,7 +379,8 @@ def test_questions_and_recommendations_are_frozen_once_the_first_contribution_ar
     ):
         with pytest.raises(ValidationError) as caught:
             attempt()
-        assert "frozen" in str(list(caught.value.fields.values())[0][0])
+        with force_locale("en"):
+            assert "frozen" in str(list(caught.value.fields.values())[0][0])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) == 3
 
 

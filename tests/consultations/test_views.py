@@ -228,7 +228,8 @@ def test_once_a_contribution_arrived_the_editor_explains_the_questions_are_froze
     path = f"/consultations/{item.slug}/questions"
     page = client.get(path + "?lang=en").get_data(as_text=True)
     assert "frozen" in page and "Add a question" not in page
-    response = client.post(f"{path}/{item.questions[0].id}/delete", data={"csrf_token": csrf_token(client, path)})
+    response = client.post(f"{path}/{item.questions[0].id}/delete?lang=en",
+                           data={"csrf_token": csrf_token(client, path)})
     assert response.status_code == 422 and "frozen" in response.get_data(as_text=True)
 
 
