@@ -11,8 +11,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from coalition.api.common import ErrorSchema, PageArgsSchema, api_actor_or_none, documents_errors, page_body, \
-    page_of
+from coalition.api.common import (
+    ErrorSchema, PageArgsSchema, api_actor_or_none, documents_errors, page_body, page_of, plain_text)
 from coalition.api.common import text as _text
 from coalition.consultations import services
 from coalition.consultations.models import (
@@ -106,12 +106,12 @@ class ContributionCreateSchema(Schema):
     institution = _text(INSTITUTION_MAX, allow_none=True, metadata={"example": "Universidad de Guadalajara"})
     age_band = fields.String(allow_none=True, validate=validate.OneOf(list(AGE_BANDS)), metadata={"example": "30_44"})
     gender = _text(GENDER_MAX, allow_none=True, metadata={"description": "Self-described.", "example": "mujer"})
-    email = _text(EMAIL_MAX, allow_none=True, metadata={
+    email = fields.Email(allow_none=True, validate=[validate.Length(max=EMAIL_MAX), plain_text], metadata={
         "description": "Optional: the receipt is mailed there. Kept only when `notify` is true.",
         "example": "persona@example.org"})
     notify = fields.Boolean(load_default=False, metadata={
         "description": "Tell me what happens to my input (needs `email`).", "example": True})
-    consent = fields.Boolean(required=True, metadata={
+    consent = fields.Boolean(required=True, validate=validate.Equal(True), metadata={
         "description": "Must be true: nothing is stored without consent.", "example": True})
 
 

@@ -132,3 +132,30 @@ def html_world(world: dict) -> dict:
         db.session.commit()
         world["_consultations"] = {**found, "closed_slug": closed.slug, "traced_code": code}
     return world["_consultations"]
+
+
+def schemathesis_data() -> dict:
+    """For tests/api/test_schemathesis.py: an open consultation and a receipt the generated requests can reach."""
+    found = matrix_world()
+    return {"consultation_slug": found["consultation_slug"], "receipt_code": found["receipt_code"],
+            "commented_recommendation": found["commented_recommendation"]}
+
+
+def schemathesis_config(data: dict) -> str:
+    """The consultation operations' part of schemathesis.toml: a real slug and receipt (the answers that fit
+    the consultation's questions come from tests/api/schemathesis_hooks.py)."""
+    return f"""
+[dictionaries.consultations]
+values = ["{data['consultation_slug']}"]
+
+[dictionaries.receipts]
+values = ["{data['receipt_code']}"]
+
+[[operations]]
+include-path-regex = "^/api/v1/consultations/\\\\{{slug\\\\}}"
+parameters = {{ "path.slug" = {{ dictionary = "consultations", probability = 0.9 }} }}
+
+[[operations]]
+include-path-regex = "^/api/v1/receipts/"
+parameters = {{ "path.code" = {{ dictionary = "receipts", probability = 0.9 }} }}
+"""
