@@ -68,9 +68,11 @@ def test_bad_input_answers_422_with_fields_named_like_the_form(app, client):
     item, rec = h.full_consultation()
     db.session.commit()
     response = client.post(f"/api/v1/consultations/{item.slug}/contributions", json=h.good_data(
-        rec, answers={"q2": 5}, comments={"999999": "hola"}, consent=False))
+        rec, answers={"q2": 5}, comments={"999999": "hola"}, notify=True))
     assert response.status_code == 422
-    assert {"q1", "q2", "r999999", "consent"} <= set(response.json["error"]["fields"])
+    assert {"q1", "q2", "r999999", "email"} <= set(response.json["error"]["fields"])
+    refused = client.post(f"/api/v1/consultations/{item.slug}/contributions", json=h.good_data(rec, consent=False))
+    assert refused.status_code == 422 and list(refused.json["error"]["fields"]) == ["consent"]
     assert contributions() == 0
 
 
