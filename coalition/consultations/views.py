@@ -96,6 +96,9 @@ def _render_detail(consultation, status: int = 200, values: dict | None = None, 
                                                         for k, v in (errors or {}).items()},
         sectors=PROFILE_SECTORS, states=[(code, state_label(code)) for code in PROFILE_STATES],
         age_bands=AGE_BANDS, manage=services.can_manage(actor), honeypot=services.HONEYPOT,
+        # Errors on inputs the page has are shown beside them; any other (a hand-made request) at the top.
+        field_names={q.name for q in consultation.questions} | {f"r{r.id}" for r in consultation.recommendations}
+        | set(PROFILE_KEYS),
         phase_form=PhaseForm(formdata=None), frozen=services.has_contributions(consultation) if services.can_manage(
             actor) else None), status
 

@@ -250,3 +250,11 @@ def test_a_coordinator_publishes_and_puts_recommendations_up_for_comment(app, cl
     db.session.expire_all()
     assert item.phase == "open" and rec.state == "in_consultation"
     assert f'name="r{rec.id}"' in client.get(f"/consultations/{item.slug}").get_data(as_text=True)
+
+
+def test_an_error_on_an_input_the_page_does_not_have_is_shown_at_the_top(app, client):
+    item, rec = h.full_consultation()
+    db.session.commit()
+    response = client.post(f"/consultations/{item.slug}?lang=en", data={
+        **h.form_data(rec), "q77": "¿y esto?", "csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 422 and "There is no such question." in response.get_data(as_text=True)
