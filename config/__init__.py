@@ -77,6 +77,9 @@ class BaseConfig:
     # /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>" (404 without the setting).
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
 
+    # Contributions to a consultation from one address (the public form and the API share the counter).
+    CONTRIBUTION_LIMITS = os.environ.get("CONTRIBUTION_LIMITS") or "10 per minute;200 per hour"
+
     # Dashboard figures are cached exactly (see coalition/dashboards/cache.py).
     DASHBOARD_CACHE = True
 

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from coalition import create_app
 from coalition.extensions import db
 from tests.conftest import IN_CI, IsolatedClient, csrf_token
+from tests.consultations.helpers import html_world
 
 VNU_JAR = Path(os.environ.get("VNU_JAR") or
                Path.home() / ".cache" / "coalition-vnu" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar")
@@ -135,6 +136,16 @@ PATHS = {
                                   f"/meetings/{w['cancelled_meeting']}"],
     "meetings.edit": lambda w: [f"/meetings/{w['upcoming_meeting']}/edit"],
     "meetings.new": lambda w: ["/groups/ethics/meetings/new"],
+    # Consultations (issue 13): open, draft and closed ones, their editors, and receipts with and without a trace.
+    "consultations.detail": lambda w: [f"/consultations/{html_world(w)[k]}" for k in
+                                       ("consultation_slug", "draft_slug", "closed_slug")],
+    "consultations.receipt": lambda w: [f"/receipts/{html_world(w)[k]}" for k in ("receipt_code", "traced_code")],
+    "consultations.edit": lambda w: [f"/consultations/{html_world(w)['draft_slug']}/edit"],
+    "consultations.questions": lambda w: [f"/consultations/{html_world(w)[k]}/questions" for k in
+                                          ("draft_slug", "consultation_slug")],
+    "consultations.edit_question": lambda w: [
+        f"/consultations/{html_world(w)['draft_slug']}/questions/{html_world(w)['draft_question']}"],
+    "consultations.recommendations": lambda w: [f"/consultations/{html_world(w)['draft_slug']}/recommendations"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
@@ -152,6 +163,12 @@ INVALID_FORMS = [
     ("admin", lambda w: f"/meetings/{w['held_meeting']}/decisions", {"text": ""}, 422),
     ("admin", lambda w: "/institutions/new", {"name": "", "sector": "industry"}, 422),
     ("member", lambda w: "/settings", {"name": "", "timezone": "Mars/Olympus"}, 422),
+    ("anonymous", lambda w: f"/consultations/{html_world(w)['consultation_slug']}",
+     {"q1": "", "q2": "9", "sector": "", "consent": ""}, 422),
+    ("anonymous", lambda w: f"/consultations/{html_world(w)['closed_slug']}", {"q1": "Tarde"}, 410),
+    ("admin", lambda w: "/consultations/new", {"slug": "Mal Slug", "title_es": ""}, 422),
+    ("admin", lambda w: f"/consultations/{html_world(w)['draft_slug']}/questions",
+     {"kind": "single", "prompt_es": "", "choices_es": "Solo una"}, 422),
     ("member", lambda w: "/settings/password", {"current_password": "wrong", "new_password": "short"}, 422),
 ]
 

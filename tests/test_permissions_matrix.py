@@ -17,6 +17,8 @@ from coalition.groups.models import GroupMembership
 from coalition.meetings.models import ActionItem, MinutesRevision
 from tests import factories
 from tests.conftest import csrf_token
+from tests.consultations.helpers import form_data as consultation_form_data
+from tests.consultations.helpers import matrix_world as consultation_world
 
 ROLES = ("anonymous", "member", "other", "lead", "coordinator", "admin")
 OK = "ok"
@@ -69,6 +71,7 @@ def build_world() -> dict:
         "milestone": milestone.id, "meeting": meeting.id, "meeting_version": meeting.version,
         "item": item.id, "institution": ethics_inst.id, "outsider": outsider.id,
         "filler_membership": filler_membership.id, "ethics": factories.group("ethics").id,
+        **consultation_world(),
     }
 
 
@@ -234,6 +237,43 @@ RULES = {
         "text": "Circular el borrador", "assignee_id": "0"}, MANAGE_G)},
     "meetings.action_done": {"POST": (lambda w: f"/meetings/{w['meeting']}/actions/{w['item']}/done", lambda w: {
         "done": "1"}, MANAGE_G)},
+    # Consultations (issue 13): the public list, form and receipts need no login; coordinators run them.
+    "consultations.index": {"GET": (lambda w: "/consultations", None, EVERYONE)},
+    "consultations.detail": {
+        "GET": (lambda w: f"/consultations/{w['consultation_slug']}", None, EVERYONE),
+        "POST": (lambda w: f"/consultations/{w['consultation_slug']}", lambda w: {
+            **consultation_form_data(), f"r{w['commented_recommendation']}": "Un comentario"}, EVERYONE)},
+    "consultations.receipt": {"GET": (lambda w: f"/receipts/{w['receipt_code']}", None, EVERYONE)},
+    "consultations.new": {
+        "GET": (lambda w: "/consultations/new", None, COORDINATORS),
+        "POST": (lambda w: "/consultations/new", lambda w: {
+            "slug": "nueva", "title_es": "Nueva", "title_en": "New", "kind": "questions",
+            "opens_at": "2031-03-01T09:00", "closes_at": "2031-04-01T09:00"}, COORDINATORS)},
+    "consultations.edit": {
+        "GET": (lambda w: f"/consultations/{w['draft_slug']}/edit", None, COORDINATORS),
+        "POST": (lambda w: f"/consultations/{w['draft_slug']}/edit", lambda w: {
+            "slug": w["draft_slug"], "title_es": "Editada", "title_en": "Edited", "kind": "questions",
+            "opens_at": "2031-03-01T09:00", "closes_at": "2031-04-01T09:00"}, COORDINATORS)},
+    "consultations.phase": {"POST": (lambda w: f"/consultations/{w['draft_slug']}/phase",
+                                     lambda w: {"phase": "open"}, COORDINATORS)},
+    "consultations.questions": {
+        "GET": (lambda w: f"/consultations/{w['draft_slug']}/questions", None, COORDINATORS),
+        "POST": (lambda w: f"/consultations/{w['draft_slug']}/questions", lambda w: {
+            "kind": "text", "prompt_es": "¿Otra?", "prompt_en": "Another?"}, COORDINATORS)},
+    "consultations.edit_question": {
+        "GET": (lambda w: f"/consultations/{w['draft_slug']}/questions/{w['draft_question']}", None, COORDINATORS),
+        "POST": (lambda w: f"/consultations/{w['draft_slug']}/questions/{w['draft_question']}", lambda w: {
+            "kind": "text", "prompt_es": "¿Cambiada?", "prompt_en": "Changed?"}, COORDINATORS)},
+    "consultations.move_question": {"POST": (
+        lambda w: f"/consultations/{w['draft_slug']}/questions/{w['draft_question']}/move",
+        lambda w: {"direction": "down"}, COORDINATORS)},
+    "consultations.delete_question": {"POST": (
+        lambda w: f"/consultations/{w['draft_slug']}/questions/{w['draft_question']}/delete", lambda w: {},
+        COORDINATORS)},
+    "consultations.recommendations": {
+        "GET": (lambda w: f"/consultations/{w['draft_slug']}/recommendations", None, COORDINATORS),
+        "POST": (lambda w: f"/consultations/{w['draft_slug']}/recommendations", lambda w: {
+            "recommendation_ids": str(w["spare_recommendation"])}, COORDINATORS)},
 }
 
 

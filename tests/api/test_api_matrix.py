@@ -10,6 +10,7 @@ import pytest
 
 from coalition import create_app
 from tests import factories
+from tests.consultations.helpers import good_data as consultation_body
 from tests.test_permissions_matrix import ROLES, build_world
 
 OK = "ok"
@@ -114,6 +115,13 @@ RULES = {
         M + "/action-items", lambda w: {"text": "Circular el borrador"}, MANAGE_G),
     ("/api/v1/meetings/<int:meeting_id>/action-items/<int:item_id>", "PATCH"): (
         M + "/action-items/{item}", lambda w: {"done": True}, MANAGE_G),
+    # Consultations (issue 13): public reading, contributions and receipts, no token needed.
+    ("/api/v1/consultations", "GET"): ("/api/v1/consultations", None, EVERYONE),
+    ("/api/v1/consultations/<slug>", "GET"): ("/api/v1/consultations/{consultation_slug}", None, EVERYONE),
+    ("/api/v1/consultations/<slug>/contributions", "POST"): (
+        "/api/v1/consultations/{consultation_slug}/contributions", lambda w: {
+            **consultation_body(), "comments": {str(w["commented_recommendation"]): "Un comentario"}}, EVERYONE),
+    ("/api/v1/receipts/<code>", "GET"): ("/api/v1/receipts/{receipt_code}", None, EVERYONE),
 }
 
 

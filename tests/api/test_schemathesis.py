@@ -32,6 +32,8 @@ from coalition.extensions import db
 from coalition.auth.models import User
 from coalition.meetings.models import Attendance, Meeting
 from tests import factories
+from tests.consultations.helpers import schemathesis_config as consultation_config
+from tests.consultations.helpers import schemathesis_data as consultation_test_data
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_PER_OPERATION = 50
@@ -61,7 +63,7 @@ def _test_data() -> dict:
     db.session.commit()
     return {"meetings": meetings, "invitees": invitees, "deliverables": deliverables,
             "fresh_meetings": fresh_meetings, "spare_meetings": spare_meetings,
-            "spare_deliverables": spare_deliverables}
+            "spare_deliverables": spare_deliverables, **consultation_test_data()}
 
 
 def _config(data: dict) -> str:
@@ -116,7 +118,7 @@ parameters = {{ "path.deliverable_id" = {{ dictionary = "deliverables", probabil
 [[operations]]
 include-name = "PATCH /api/v1/meetings/{{meeting_id}}"
 parameters = {{ "path.meeting_id" = {{ dictionary = "fresh_meetings", probability = 0.9 }}, "body.version" = {{ dictionary = "first_version", probability = 0.9 }} }}
-"""
+""" + consultation_config(data)
 
 
 def test_api_answers_generated_requests_as_documented_with_no_schemathesis_warning(app, tmp_path):
