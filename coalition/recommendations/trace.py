@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from coalition.consultations.cells import hide_small_cells
-from coalition.consultations.models import Coding, Contribution, Theme
+from sqlalchemy.orm import contains_eager
+
+from coalition.consultations.models import Coding, Consultation, Contribution, Theme
 from coalition.extensions import db
 from coalition.pagination import Page, paginate
 from coalition.recommendations.models import SourceContribution, SourceTheme
@@ -62,10 +64,12 @@ def trace(recommendation_id: int) -> Trace:
     theme_rows = db.session.execute(
         sa.select(Theme, sa.func.count(Contribution.id))
         .join(SourceTheme, SourceTheme.theme_id == Theme.id)
+        .join(Consultation, Consultation.id == Theme.consultation_id)
+        .options(contains_eager(Theme.consultation))
         .outerjoin(Coding, Coding.theme_id == Theme.id)
         .outerjoin(Contribution, sa.and_(Contribution.id == Coding.contribution_id, Contribution.hidden_at.is_(None)))
         .where(SourceTheme.recommendation_id == recommendation_id)
-        .group_by(Theme.id).order_by(Theme.consultation_id, Theme.name_es)).all()
+        .group_by(Theme.id, Consultation.id).order_by(Theme.consultation_id, Theme.name_es)).all()
     direct = db.session.scalar(
         sa.select(sa.func.count()).select_from(SourceContribution)
         .join(Contribution, Contribution.id == SourceContribution.contribution_id)
