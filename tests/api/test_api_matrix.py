@@ -114,6 +114,18 @@ RULES = {
         M + "/action-items", lambda w: {"text": "Circular el borrador"}, MANAGE_G),
     ("/api/v1/meetings/<int:meeting_id>/action-items/<int:item_id>", "PATCH"): (
         M + "/action-items/{item}", lambda w: {"done": True}, MANAGE_G),
+    # Issue 13: the agenda.
+    ("/api/v1/recommendations", "GET"): ("/api/v1/recommendations?group=ethics&area=ethics", None, READ),
+    ("/api/v1/recommendations", "POST"): ("/api/v1/recommendations", lambda w: {
+        "group": "ethics", "area": "ethics", "horizon": "short", "title": "Nueva",
+        "sources": {"themes": [w["rec_theme"]]}}, MANAGE_G),
+    ("/api/v1/recommendations/<int:recommendation_id>", "GET"): ("/api/v1/recommendations/{recommendation}",
+                                                                 None, READ),
+    ("/api/v1/recommendations/<int:recommendation_id>", "PATCH"): (
+        "/api/v1/recommendations/{recommendation}", lambda w: {"version": w["recommendation_version"],
+                                                               "title": "Editada"}, MANAGE_G),
+    ("/api/v1/recommendations/<int:recommendation_id>/trace", "GET"): (
+        "/api/v1/recommendations/{recommendation}/trace", None, READ),
 }
 
 

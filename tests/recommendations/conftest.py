@@ -75,3 +75,29 @@ def matrix_world(people: dict) -> dict:
     return {"recommendation": rec.id, "recommendation_version": rec.version, "other_recommendation": other.id,
             "rec_theme": t.id, "rec_contribution": source.id, "rec_deliverable": linked.id,
             "rec_consultation": c.slug}
+
+
+def html_world(w: dict) -> dict:
+    """Recommendations for the HTML validity check, made once: one with a full trace, one merged, one split."""
+    if "rec_full" in w:
+        return w
+    from coalition.auth.models import User
+    from coalition.recommendations.models import RecommendationDeliverable, RecommendationSplit
+    import sqlalchemy as sa
+
+    c = consultation(slug="consulta-html")
+    t = theme(c)
+    for n in range(7):
+        code(contribution(c, sector=("academia", "industry")[n % 2], email=f"html{n}@example.org"), t)
+    full = recommendation("ethics", themes=[t], state="adopted", published=True, answer_es="La adoptamos.",
+                          answer_en="We adopted it.", published_at=factories.days_ago(1),
+                          published_by_id=db.session.scalar(sa.select(User.id).where(User.role == "admin")))
+    merged = recommendation("ethics", state="merged", merged_into_id=full.id, answer_es="Se une", answer_en="Joined")
+    child = recommendation("ethics")
+    db.session.add(RecommendationSplit(parent_id=full.id, child_id=child.id))
+    deliverable = db.session.scalar(sa.select(factories.Deliverable.id).order_by(factories.Deliverable.id).limit(1))
+    if deliverable:
+        db.session.add(RecommendationDeliverable(recommendation_id=full.id, deliverable_id=deliverable))
+    db.session.commit()
+    w.update(rec_full=full.id, rec_merged=merged.id, rec_child=child.id, rec_consultation=c.slug, rec_theme=t.id)
+    return w
