@@ -139,9 +139,11 @@ class RecommendationTraceSchema(Schema):
 class RecommendationSourcesInSchema(Schema):
     contributions = fields.List(fields.Integer(strict=True, validate=ID_RANGE), load_default=list,
                                 validate=validate.Length(max=SOURCES_MAX), metadata={
-                                    "description": "Contribution ids (visible ones).", "example": [101, 257]})
+                                    "description": "Ids of visible contributions, e.g. `[101, 257]`; an unknown "
+                                                   "or hidden one is a 422.", "example": []})
     themes = fields.List(fields.Integer(strict=True, validate=ID_RANGE), load_default=list,
-                         validate=validate.Length(max=THEME_SOURCES_MAX), metadata={"example": [3, 7]})
+                         validate=validate.Length(max=THEME_SOURCES_MAX), metadata={
+                             "description": "Theme ids, e.g. `[3, 7]`; an unknown one is a 422.", "example": []})
 
 
 class RecommendationListArgsSchema(PageArgsSchema):
@@ -154,7 +156,7 @@ class RecommendationListArgsSchema(PageArgsSchema):
 
 def _content_fields(required: bool) -> dict:
     return {
-        "title": _text(TITLE_MAX, min_length=1, metadata={
+        "title": _text(TITLE_MAX, min_length=1, required=required, metadata={
             "description": "In the request's language; fills the other language too when that one is not given.",
             "example": "Evaluaciones de impacto algorítmico"}),
         "text": _text(TEXT_MAX, metadata={"description": "Markdown, in the request's language.",
@@ -168,7 +170,8 @@ def _content_fields(required: bool) -> dict:
         "area": fields.String(required=required, validate=AREA, metadata={"example": "ethics"}),
         "horizon": fields.String(required=required, validate=HORIZON, metadata={"example": "short"}),
         "sources": fields.Nested(RecommendationSourcesInSchema, metadata={
-            "description": "What it stands on.", "example": {"contributions": [101], "themes": [3, 7]}}),
+            "description": "What it stands on: contribution and theme ids, e.g. "
+                           "`{\"contributions\": [101], \"themes\": [3, 7]}` (PATCH replaces them)."}),
     }
 
 
@@ -179,9 +182,10 @@ class _PatchBase(Schema):
     version = fields.Integer(required=True, strict=True, metadata={
         "description": "The version you read; a stale one is answered 409 with the current recommendation.",
         "example": 3})
-    state = fields.String(validate=STATE, metadata={
+    state = fields.String(validate=validate.OneOf([s for s in RECOMMENDATION_STATES if s != "merged"]), metadata={
         "description": "Leads move it between draft and in_consultation; adopted and rejected are for "
-                       "coordinators; merged is set by merging (a 422 here).", "example": "adopted"})
+                       "coordinators, and rejected needs an answer (422 without one). A recommendation is "
+                       "merged on its page, not here.", "example": "adopted"})
     answer = _text(ANSWER_MAX, metadata={"description": "The public answer in the request's language "
                                                         "(coordinators).", "example": "La adoptamos."})
     answer_es = _text(ANSWER_MAX, metadata={"example": "La adoptamos."})
