@@ -30,7 +30,7 @@ def recommendation_path(browser, live_server):
         page.select_option("select[name=state]", "adopted")
         page.fill("textarea[name=answer_es]", "La coalición la adopta en su agenda.")
         page.check("input[name=published]")
-        page.click("text=Save the decision")
+        page.click("form[action$='/decision'] button[type=submit]")
         page.wait_for_load_state()
         assert page.locator("text=La coalición la adopta en su agenda.").count() >= 1
         yield path
