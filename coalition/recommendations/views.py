@@ -260,6 +260,8 @@ def _refused(recommendation_id: int, error: Exception, form_name: str, form, sta
     messages = []
     if isinstance(error, ValidationError):
         apply_errors(form, error)
+        # Errors about no field of this form (a split's parts, say) go to the top of the page.
+        messages += [str(m) for m in getattr(form, "form_errors", [])]
         if not error.fields:
             messages.append(error.message)
     else:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 
 from coalition.consultations.models import Coding, Consultation, Contribution, Theme
 from coalition.extensions import db

@@ -166,3 +166,45 @@ def test_coordinator_merges(client):
     page = _page(client.get(f"/recommendations/{a.id}?lang=en"))
     assert "Merged into" in page and "The absorbing one" in page
     assert f"/recommendations/{a.id}" in _page(client.get(f"/recommendations/{b.id}?lang=en"))
+
+
+def test_too_many_split_parts_are_explained_at_the_top(client):
+    rec = make.recommendation()
+    db.session.commit()
+    _as(client, ethics="lead")
+    titles = "\n".join(f"Parte {n}" for n in range(30))
+    response = post_form(client, f"/recommendations/{rec.id}/split?lang=en", {"titles": titles},
+                         form_page=f"/recommendations/{rec.id}")
+    assert response.status_code == 422
+    assert "Give from 1 to 20 new recommendations." in _page(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Recommendation)) == 1
+
+
+def test_malformed_input_is_never_a_server_error(client):
+    rec = make.recommendation()
+    db.session.commit()
+    _as(client, role="coordinator")
+    for path in ("/recommendations/new?theme=abc&theme=99999999999999999999&consultation=" + "x" * 500,
+                 "/recommendations?published=maybe&state=lost&area=moon&page=-4&per_page=abc",
+                 f"/recommendations/{rec.id}?page=999999999"):
+        assert client.get(path).status_code == 200, path
+    page_path = f"/recommendations/{rec.id}"
+    for action, data in (("sources", {"themes": ["abc"], "contributions": "1 2 x"}),
+                         ("merge", {"into": "abc"}), ("merge", {"into": str(rec.id), "answer_es": "x"}),
+                         ("decision", {"state": "lost", "version": "x"}),
+                         ("deliverables", {"deliverable_id": "99999999"}), ("split", {"titles": ""})):
+        response = post_form(client, f"{page_path}/{action}", data, form_page=page_path)
+        assert response.status_code == 422, (action, data, response.status_code)
+    assert client.get(f"{page_path}/edit").status_code == 200
+
+
+def test_deliverable_page_lists_the_recommendations_it_carries_out(client):
+    rec = make.recommendation(title_en="Audit public algorithms")
+    deliverable = factories.deliverable("ethics")
+    from coalition.recommendations.models import RecommendationDeliverable
+    db.session.add(RecommendationDeliverable(recommendation_id=rec.id, deliverable_id=deliverable.id))
+    _as(client, ethics="member")
+    page = _page(client.get(f"/deliverables/{deliverable.id}?lang=en"))
+    assert "Recommendations it carries out" in page and "Audit public algorithms" in page
+    assert f"/recommendations/{rec.id}" in page
+    assert "Recommendations" in _page(client.get("/?lang=en"))  # the nav link
