@@ -603,7 +603,3 @@ def unlink_deliverable(actor, recommendation_id, deliverable_id) -> Recommendati
     _flush()
     return recommendation
 
-
-def language_of(accept: str | None) -> str:
-    """"es" or "en" from a language tag (Spanish unless English is asked for)."""
-    return "en" if (accept or "").lower().startswith("en") else "es"
