@@ -26,6 +26,7 @@ from coalition import create_app
 from coalition.extensions import db
 from tests.conftest import IN_CI, IsolatedClient, csrf_token
 from tests.consultations.helpers import html_world
+from tests.recommendations.conftest import html_world as agenda_html_world
 
 VNU_JAR = Path(os.environ.get("VNU_JAR") or
                Path.home() / ".cache" / "coalition-vnu" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar")
@@ -146,6 +147,15 @@ PATHS = {
     "consultations.edit_question": lambda w: [
         f"/consultations/{html_world(w)['draft_slug']}/questions/{html_world(w)['draft_question']}"],
     "consultations.recommendations": lambda w: [f"/consultations/{html_world(w)['draft_slug']}/recommendations"],
+    # Issue 13: the agenda (tests.recommendations.conftest.html_world makes its recommendations once).
+    "recommendations.detail": lambda w: [f"/recommendations/{agenda_html_world(w)['rec_full']}",
+                                         f"/recommendations/{agenda_html_world(w)['rec_merged']}",
+                                         f"/recommendations/{agenda_html_world(w)['rec_child']}"],
+    "recommendations.edit": lambda w: [f"/recommendations/{agenda_html_world(w)['rec_full']}/edit"],
+    "recommendations.new": lambda w: ["/recommendations/new",
+                                      f"/recommendations/new?consultation={agenda_html_world(w)['rec_consultation']}"
+                                      f"&theme={agenda_html_world(w)['rec_theme']}"],
+    "recommendations.index": lambda w: ["/recommendations", "/recommendations?area=ethics&horizon=short&q=zzz"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
@@ -162,6 +172,9 @@ INVALID_FORMS = [
     ("admin", lambda w: "/groups/ethics/meetings/new", {"title": "", "duration_minutes": "-5"}, 422),
     ("admin", lambda w: f"/meetings/{w['held_meeting']}/decisions", {"text": ""}, 422),
     ("admin", lambda w: "/institutions/new", {"name": "", "sector": "industry"}, 422),
+    ("admin", lambda w: "/recommendations/new", {"group": "ethics", "area": "moon", "title_es": ""}, 422),
+    ("admin", lambda w: f"/recommendations/{agenda_html_world(w)['rec_full']}/decision",
+     {"state": "rejected", "answer_es": "", "answer_en": "", "version": "1"}, 422),
     ("member", lambda w: "/settings", {"name": "", "timezone": "Mars/Olympus"}, 422),
     ("anonymous", lambda w: f"/consultations/{html_world(w)['consultation_slug']}",
      {"q1": "", "q2": "9", "sector": "", "consent": ""}, 422),

@@ -19,6 +19,7 @@ from tests import factories
 from tests.conftest import csrf_token
 from tests.consultations.helpers import form_data as consultation_form_data
 from tests.consultations.helpers import matrix_world as consultation_world
+from tests.recommendations.conftest import matrix_world
 
 ROLES = ("anonymous", "member", "other", "lead", "coordinator", "admin")
 OK = "ok"
@@ -65,6 +66,7 @@ def build_world() -> dict:
     db.session.add_all([item, MinutesRevision(meeting_id=meeting.id, body="Borrador", author_id=people["lead"].id)])
     db.session.flush()
     filler_membership = db.session.query(GroupMembership).filter_by(user_id=filler.id).one()
+    recommendations_world = matrix_world(people)  # issue 13: the agenda
     db.session.commit()
     return {
         "people": people, "deliverable": deliverable.id, "version": deliverable.version, "archived": archived.id,
@@ -72,6 +74,7 @@ def build_world() -> dict:
         "item": item.id, "institution": ethics_inst.id, "outsider": outsider.id,
         "filler_membership": filler_membership.id, "ethics": factories.group("ethics").id,
         **consultation_world(),
+        **recommendations_world,
     }
 
 
@@ -274,6 +277,37 @@ RULES = {
         "GET": (lambda w: f"/consultations/{w['draft_slug']}/recommendations", None, COORDINATORS),
         "POST": (lambda w: f"/consultations/{w['draft_slug']}/recommendations", lambda w: {
             "recommendation_ids": str(w["spare_recommendation"])}, COORDINATORS)},
+    # Issue 13: the agenda (leads of ethics edit its recommendations; coordinators decide).
+    "recommendations.index": {"GET": (lambda w: "/recommendations?area=ethics", None, READ)},
+    "recommendations.detail": {"GET": (lambda w: f"/recommendations/{w['recommendation']}", None, READ)},
+    "recommendations.new": {
+        "GET": (lambda w: f"/recommendations/new?consultation={w['rec_consultation']}&theme={w['rec_theme']}",
+                None, MANAGE_G),
+        "POST": (lambda w: "/recommendations/new", lambda w: {
+            "group": "ethics", "area": "ethics", "horizon": "short", "title_es": "Nueva",
+            "themes": str(w["rec_theme"])}, MANAGE_G)},
+    "recommendations.edit": {
+        "GET": (lambda w: f"/recommendations/{w['recommendation']}/edit", None, MANAGE_G),
+        "POST": (lambda w: f"/recommendations/{w['recommendation']}/edit", lambda w: {
+            "group": "ethics", "area": "data", "horizon": "long", "title_es": "Editada",
+            "version": str(w["recommendation_version"])}, MANAGE_G)},
+    "recommendations.decision": {"POST": (lambda w: f"/recommendations/{w['recommendation']}/decision", lambda w: {
+        "state": "adopted", "answer_es": "La adoptamos", "published": "y",
+        "version": str(w["recommendation_version"])}, COORDINATORS)},
+    "recommendations.state": {"POST": (lambda w: f"/recommendations/{w['recommendation']}/state", lambda w: {
+        "state": "in_consultation", "version": str(w["recommendation_version"])}, MANAGE_G)},
+    "recommendations.sources": {"POST": (lambda w: f"/recommendations/{w['recommendation']}/sources", lambda w: {
+        "themes": str(w["rec_theme"]), "contributions": str(w["rec_contribution"])}, MANAGE_G)},
+    "recommendations.merge": {"POST": (lambda w: f"/recommendations/{w['recommendation']}/merge", lambda w: {
+        "into": str(w["other_recommendation"]), "answer_es": "Se une"}, COORDINATORS)},
+    "recommendations.split": {"POST": (lambda w: f"/recommendations/{w['recommendation']}/split", lambda w: {
+        "titles": "Uno\nDos"}, MANAGE_G)},
+    "recommendations.link_deliverable": {"POST": (
+        lambda w: f"/recommendations/{w['recommendation']}/deliverables", lambda w: {
+            "deliverable_id": str(w["deliverable"])}, MANAGE_G)},
+    "recommendations.unlink_deliverable": {"POST": (
+        lambda w: f"/recommendations/{w['recommendation']}/deliverables/{w['rec_deliverable']}/remove",
+        lambda w: {}, MANAGE_G)},
 }
 
 

@@ -14,6 +14,7 @@ from coalition.extensions import db
 from coalition.groups import services as group_services
 from coalition.institutions.services import institution_choices
 from coalition.pagination import clamp
+from coalition.recommendations import services as recommendation_services
 from coalition.web import apply_errors, current_actor, int_arg
 
 bp = Blueprint("deliverables", __name__)
@@ -53,6 +54,8 @@ def _render_detail(actor, deliverable, form=None, conflict=None, status=200):
         form=form,
         conflict=conflict,
         history=services.history(actor, deliverable),
+        # Issue 13: the recommendations this deliverable carries out.
+        recommendations=recommendation_services.carried_out_by(deliverable.id),
         milestone_form=MilestoneForm(formdata=None),
         delete_form=DeleteForm(formdata=None),
         suggested=rolled_up_progress(deliverable.milestones),

@@ -122,6 +122,18 @@ RULES = {
         "/api/v1/consultations/{consultation_slug}/contributions", lambda w: {
             **consultation_body(), "comments": {str(w["commented_recommendation"]): "Un comentario"}}, EVERYONE),
     ("/api/v1/receipts/<code>", "GET"): ("/api/v1/receipts/{receipt_code}", None, EVERYONE),
+    # Issue 13: the agenda.
+    ("/api/v1/recommendations", "GET"): ("/api/v1/recommendations?group=ethics&area=ethics", None, READ),
+    ("/api/v1/recommendations", "POST"): ("/api/v1/recommendations", lambda w: {
+        "group": "ethics", "area": "ethics", "horizon": "short", "title": "Nueva",
+        "sources": {"themes": [w["rec_theme"]]}}, MANAGE_G),
+    ("/api/v1/recommendations/<int:recommendation_id>", "GET"): ("/api/v1/recommendations/{recommendation}",
+                                                                 None, READ),
+    ("/api/v1/recommendations/<int:recommendation_id>", "PATCH"): (
+        "/api/v1/recommendations/{recommendation}", lambda w: {"version": w["recommendation_version"],
+                                                               "title": "Editada"}, MANAGE_G),
+    ("/api/v1/recommendations/<int:recommendation_id>/trace", "GET"): (
+        "/api/v1/recommendations/{recommendation}/trace", None, READ),
 }
 
 

@@ -60,10 +60,22 @@ def _test_data() -> dict:
     # What the run may cancel or delete, so that the rows above stay usable until the end.
     spare_meetings = [factories.meeting("ethics").id for _ in range(6)]
     spare_deliverables = [factories.deliverable("ethics").id for _ in range(6)]
+    recommendations = _recommendations_data()  # issue 13: the agenda
     db.session.commit()
     return {"meetings": meetings, "invitees": invitees, "deliverables": deliverables,
             "fresh_meetings": fresh_meetings, "spare_meetings": spare_meetings,
-            "spare_deliverables": spare_deliverables, **consultation_test_data()}
+            "spare_deliverables": spare_deliverables, **consultation_test_data(), **recommendations}
+
+
+def _recommendations_data() -> dict:
+    """Fresh recommendations at their first version, and contributions and themes that may be their sources."""
+    from tests.recommendations import conftest as make
+
+    consultation = make.consultation()
+    themes = [make.theme(consultation).id for _ in range(3)]
+    contributions = [make.contribution(consultation).id for _ in range(5)]
+    fresh = [make.recommendation().id for _ in range(30)]
+    return {"fresh_recommendations": fresh, "source_themes": themes, "source_contributions": contributions}
 
 
 def _config(data: dict) -> str:
@@ -114,6 +126,23 @@ parameters = {{ "path.meeting_id" = {{ dictionary = "meetings", probability = 0.
 [[operations]]
 include-name = "PATCH /api/v1/deliverables/{{deliverable_id}}"
 parameters = {{ "path.deliverable_id" = {{ dictionary = "deliverables", probability = 0.9 }}, "body.version" = {{ dictionary = "first_version", probability = 0.9 }} }}
+
+[dictionaries.fresh_recommendations]
+values = {data["fresh_recommendations"]}
+
+[dictionaries.source_themes]
+values = {data["source_themes"]}
+
+[dictionaries.source_contributions]
+values = {data["source_contributions"]}
+
+[[operations]]
+include-name = "POST /api/v1/recommendations"
+parameters = {{ "body.sources.themes[*]" = {{ dictionary = "source_themes", probability = 0.9 }}, "body.sources.contributions[*]" = {{ dictionary = "source_contributions", probability = 0.9 }} }}
+
+[[operations]]
+include-name = "PATCH /api/v1/recommendations/{{recommendation_id}}"
+parameters = {{ "path.recommendation_id" = {{ dictionary = "fresh_recommendations", probability = 0.9 }}, "body.version" = {{ dictionary = "first_version", probability = 0.9 }}, "body.sources.themes[*]" = {{ dictionary = "source_themes", probability = 0.9 }}, "body.sources.contributions[*]" = {{ dictionary = "source_contributions", probability = 0.9 }} }}
 
 [[operations]]
 include-name = "PATCH /api/v1/meetings/{{meeting_id}}"
