@@ -354,62 +354,76 @@ def export_headers(consultation: Consultation) -> list[str]:
 def export_csv(actor, consultation: Consultation, language: str = "es") -> Iterator[str]:
     """The consultation's visible contributions as CSV, a batch at a time: the import's columns plus the
     themes each is coded under; no e-mail, no receipt, no hidden contribution. Formula cells are defused."""
+    state = None
+    while True:
+        chunk, state = export_chunk(consultation.id, language, state)
+        if chunk is None:
+            return
+        yield chunk
+
+
+def export_chunk(consultation_id: int, language: str, state: dict | None) -> tuple[str | None, dict]:
+    """The export's next piece of text and the state to ask for the one after it (None when done).
+
+    The state is plain data, so each piece can be read in its own application context: a streamed
+    response outlives the request's session.
+    """
     from coalition.dashboards.tables import _defused
 
-    consultation_id = consultation.id
-    headers = export_headers(consultation)
-    question_positions = dict(db.session.execute(sa.select(Question.id, Question.position).where(
-        Question.consultation_id == consultation_id)).all())
-    choice_positions = dict(db.session.execute(sa.select(Choice.id, Choice.position).join(Question).where(
-        Question.consultation_id == consultation_id)).all())
-    themes = {row.id: row.name_es if language == "es" else row.name_en for row in db.session.execute(
-        sa.select(Theme.id, Theme.name_es, Theme.name_en).where(Theme.consultation_id == consultation_id))}
+    if state is None:
+        consultation = db.session.get(Consultation, consultation_id)
+        state = {
+            "headers": export_headers(consultation), "after": 0,
+            "questions": dict(db.session.execute(sa.select(Question.id, Question.position).where(
+                Question.consultation_id == consultation_id)).all()),
+            "choices": dict(db.session.execute(sa.select(Choice.id, Choice.position).join(Question).where(
+                Question.consultation_id == consultation_id)).all()),
+            "themes": {row.id: row.name_es if language == "es" else row.name_en for row in db.session.execute(
+                sa.select(Theme.id, Theme.name_es, Theme.name_en).where(Theme.consultation_id == consultation_id))},
+        }
+        # A byte-order mark so spreadsheet programs read the accents as UTF-8.
+        return "\ufeff" + _csv_text([state["headers"]]), state
+    if state["after"] is None:
+        return None, state
+    headers, question_positions, choice_positions, themes = (
+        state["headers"], state["questions"], state["choices"], state["themes"])
+    batch = db.session.execute(
+        sa.select(Contribution.id, Contribution.external_id, Contribution.channel, Contribution.submitted_at,
+                  Contribution.sector, Contribution.state, Contribution.institution, Contribution.age_band,
+                  Contribution.gender)
+        .where(Contribution.consultation_id == consultation_id, Contribution.hidden_at.is_(None),
+               Contribution.id > state["after"])
+        .order_by(Contribution.id).limit(EXPORT_BATCH)).all()
+    if not batch:
+        return None, {**state, "after": None}
+    ids = [row.id for row in batch]
+    cells: dict[int, dict[str, list[str]]] = {i: {} for i in ids}
+    for answer in db.session.execute(sa.select(Answer.contribution_id, Answer.question_id, Answer.choice_id,
+                                               Answer.text).where(Answer.contribution_id.in_(ids))
+                                     .order_by(Answer.id)):
+        value = answer.text if answer.choice_id is None else str(choice_positions.get(answer.choice_id, ""))
+        cells[answer.contribution_id].setdefault(f"q{question_positions.get(answer.question_id)}", []).append(
+            value or "")
+    for comment in db.session.execute(sa.select(Comment.contribution_id, Comment.recommendation_id,
+                                                Comment.text).where(Comment.contribution_id.in_(ids))):
+        cells[comment.contribution_id][f"r{comment.recommendation_id}"] = [comment.text]
+    for coding in db.session.execute(sa.select(Coding.contribution_id, Coding.theme_id).where(
+            Coding.contribution_id.in_(ids)).order_by(Coding.theme_id)):
+        cells[coding.contribution_id].setdefault("themes", []).append(themes.get(coding.theme_id, ""))
     home = coalition_timezone()
+    lines = []
+    for row in batch:
+        gender = row.gender if row.gender and vocabulary.fold(row.gender) in PLAIN_GENDERS else ""
+        profile = {"external_id": row.external_id or f"{ONLINE_PREFIX}{row.id}", "channel": row.channel,
+                   "submitted_at": row.submitted_at.astimezone(home).isoformat(), "sector": row.sector,
+                   "state": row.state, "institution": row.institution or "", "age_band": row.age_band or "",
+                   "gender": gender}
+        own = cells[row.id]
+        lines.append([_defused(profile[h] if h in profile else ";".join(own.get(h, ()))) for h in headers])
+    return _csv_text(lines), {**state, "after": ids[-1]}
+
+
+def _csv_text(rows: list[list]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def taken() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    # A byte-order mark so spreadsheet programs read the accents as UTF-8.
-    yield "\ufeff"
-    writer.writerow(headers)
-    yield taken()
-    after = 0
-    while True:
-        batch = db.session.execute(
-            sa.select(Contribution.id, Contribution.external_id, Contribution.channel, Contribution.submitted_at,
-                      Contribution.sector, Contribution.state, Contribution.institution, Contribution.age_band,
-                      Contribution.gender)
-            .where(Contribution.consultation_id == consultation_id, Contribution.hidden_at.is_(None),
-                   Contribution.id > after)
-            .order_by(Contribution.id).limit(EXPORT_BATCH)).all()
-        if not batch:
-            break
-        ids = [row.id for row in batch]
-        cells: dict[int, dict[str, list[str]]] = {i: {} for i in ids}
-        for answer in db.session.execute(sa.select(Answer.contribution_id, Answer.question_id, Answer.choice_id,
-                                                   Answer.text).where(Answer.contribution_id.in_(ids))
-                                         .order_by(Answer.id)):
-            value = answer.text if answer.choice_id is None else str(choice_positions.get(answer.choice_id, ""))
-            cells[answer.contribution_id].setdefault(f"q{question_positions.get(answer.question_id)}", []).append(
-                value or "")
-        for comment in db.session.execute(sa.select(Comment.contribution_id, Comment.recommendation_id,
-                                                    Comment.text).where(Comment.contribution_id.in_(ids))):
-            cells[comment.contribution_id][f"r{comment.recommendation_id}"] = [comment.text]
-        for coding in db.session.execute(sa.select(Coding.contribution_id, Coding.theme_id).where(
-                Coding.contribution_id.in_(ids)).order_by(Coding.theme_id)):
-            cells[coding.contribution_id].setdefault("themes", []).append(themes.get(coding.theme_id, ""))
-        for row in batch:
-            gender = row.gender if row.gender and vocabulary.fold(row.gender) in PLAIN_GENDERS else ""
-            profile = {"external_id": row.external_id or f"{ONLINE_PREFIX}{row.id}", "channel": row.channel,
-                       "submitted_at": row.submitted_at.astimezone(home).isoformat(), "sector": row.sector,
-                       "state": row.state, "institution": row.institution or "", "age_band": row.age_band or "",
-                       "gender": gender}
-            own = cells[row.id]
-            writer.writerow([_defused(profile[h] if h in profile else ";".join(own.get(h, ()))) for h in headers])
-        yield taken()
-        after = ids[-1]
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()

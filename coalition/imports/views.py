@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import get_locale
@@ -222,6 +221,18 @@ def contributions_csv(slug: str):
 
     actor = current_actor()
     consultation = contributions.consultation_for_export(actor, slug)
-    rows = contributions.export_csv(actor, consultation, str(get_locale() or "es"))
-    return Response(stream_with_context(rows), mimetype="text/csv", headers={
+    app, consultation_id, language = current_app._get_current_object(), consultation.id, str(get_locale() or "es")
+
+    def rows():
+        # The body is written after the view returns (its request's session is gone): each batch is
+        # read in an app context of its own, and nothing is held open between two batches.
+        state = None
+        while True:
+            with app.app_context():
+                chunk, state = contributions.export_chunk(consultation_id, language, state)
+            if chunk is None:
+                return
+            yield chunk
+
+    return Response(rows(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{consultation.slug}-contributions.csv"'})
