@@ -207,7 +207,7 @@ def test_a_coordinator_previews_then_imports_contributions_twice(app, client):
     second_path = again.headers["Location"]
     done = client.post(second_path, data={"csrf_token": csrf_token(client, second_path)}, follow_redirects=True)
     assert "every row of this file was already imported" in done.get_data(as_text=True) or \
-        "ya se había importado" in done.get_data(as_text=True)
+        "ya se habían importado" in done.get_data(as_text=True)
     assert _count(Contribution) == 4 and _count(PendingImport) == 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from tests.imports.consultation import comment_column, consultation
 def _contribution(found, external_id=None, **values) -> Contribution:
     choices = {q.position: q for q in found.questions}
     now = utcnow() - timedelta(days=3)
-    contribution = Contribution(consultation_id=found.id, receipt_hash=f"{id(values):x}{external_id}".ljust(64, "0"),
+    contribution = Contribution(consultation_id=found.id, receipt_hash=uuid.uuid4().hex * 2,
                                 channel=values.pop("channel", "online"), submitted_at=now, consented_at=now,
                                 sector=values.pop("sector", "academia"), state=values.pop("state", "JAL"),
                                 external_id=external_id, **values)
