@@ -18,6 +18,11 @@ seeds a fresh coalition (`coalition seed-demo --scale N`: 1,000 × N contributio
   recommendation with the most sources, as the demo lead.
 
 A page that answers 404 (not built yet) is skipped with a message. Needs `wrk` (`apt-get install wrk`).
+
+    .venv/bin/python bench/consultation.py --import-rows 50000 [--database-url …]
+
+times instead the paper import at the row limit: the preview, the import and a second import of
+the same file (every row unchanged), without a server.
 """
 from __future__ import annotations
 
@@ -242,8 +247,58 @@ def bench(database: str, args, folder: Path) -> None:
     sys.stdout.flush()
 
 
+def import_figures(rows: int, url: str | None) -> None:
+    """Preview, import and import again a paper file of `rows` contributions (no server, no wrk)."""
+    import flask_migrate
+
+    from bench.imports import timed
+    from coalition import create_app
+    from coalition.extensions import db
+    from coalition.imports import services
+    from tests.imports.consultation import consultation
+    from tests.imports.helpers import csv_bytes
+    from tests.imports.test_contributions import HEADER, _rows
+
+    folder = tempfile.mkdtemp(prefix="bench-contributions-")
+    url = url or f"sqlite:///{folder}/bench.db"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "OUTBOX_DISPATCH": False})
+    app.instance_path = folder
+    with app.app_context():
+        if url.startswith("postgresql"):
+            db.session.execute(db.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        flask_migrate.upgrade(directory=str(ROOT / "coalition" / "migrations"))
+        consultation("foros-ia")
+        db.session.commit()
+        data = csv_bytes([HEADER, *_rows(rows)])
+        print(f"{platform.python_version()} on {platform.machine()}, {db.engine.dialect.name}; "
+              f"file {len(data) / 1e6:.1f} MB")
+        results: list = []
+        options = {"consultation": "foros-ia"}
+
+        def go(apply: bool):
+            def run():
+                if apply:
+                    result = services.apply("contributions", None, data, "bench.csv", options, via="cli")
+                    db.session.commit()
+                else:
+                    result = services.preview("contributions", None, data, "bench.csv", options)
+                    db.session.rollback()
+                assert not result.counts["error"], result.errors[:3]
+                return result
+            return run
+
+        n = f"{rows:,}"
+        timed(f"preview {n} new contributions", results, go(False))
+        timed(f"import {n} new contributions", results, go(True))
+        again = timed(f"import the same {n} contributions again", results, go(True))
+        assert again.counts["unchanged"] == rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--import-rows", type=int, help="time the paper import at this many rows instead")
+    parser.add_argument("--database-url", help="with --import-rows: the database (default: a SQLite file)")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--scale", type=int, default=100, help="seed-demo scale (100: 100,000 contributions)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per target")
@@ -252,6 +307,9 @@ def main() -> None:
     parser.add_argument("--setting", action="append", default=[], metavar="KEY=JSON",
                         help="another app setting for the server (e.g. a submission limit switched off)")
     args = parser.parse_args()
+    if args.import_rows:
+        import_figures(args.import_rows, args.database_url)
+        return
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     folder = Path(tempfile.mkdtemp(prefix="coalition-bench-"))

@@ -558,3 +558,11 @@ def test_scale_grows_the_contributions_by_a_thousand_a_step(scaled, scaled_sessi
     assert contributions_at(1) >= 1500 and contributions_at(100) == 100_000
     assert scaled["counts"]["contributions"] == contributions_at(SCALE) + PRINCIPLES_CONTRIBUTIONS
     assert _count(scaled_session, Contribution) == scaled["counts"]["contributions"]
+
+
+def test_no_recommendation_cites_more_contributions_than_the_limit(scaled_session):
+    from coalition.recommendations.models import SOURCES_MAX, SourceContribution
+
+    most = scaled_session.scalar(sa.select(sa.func.count()).select_from(SourceContribution).group_by(
+        SourceContribution.recommendation_id).order_by(sa.func.count().desc()).limit(1))
+    assert 40 <= most <= SOURCES_MAX

@@ -23,6 +23,7 @@ from coalition.consultations.receipts import code_hash
 from coalition.demo import consultation_data as data
 from coalition.demo import data as coalition_data
 from coalition.extensions import db
+from coalition.recommendations.models import SOURCES_MAX
 
 # Every table written here, parents before children, with the columns of its row tuples (the
 # seeder's writer inserts them in this order after its own tables).
@@ -265,7 +266,7 @@ class ConsultationDemo:
                                                       json.dumps({"published": [False, True]}), self.at(at)))
             return recommendation_id
 
-        def sources(recommendation_id, positions, direct):
+        def sources(recommendation_id, positions, direct, most=SOURCES_MAX):
             added = decided - timedelta(days=5)
             adder = self.coordinator
             cited: list[int] = []
@@ -276,9 +277,9 @@ class ConsultationDemo:
                 for contribution_id in rng.sample(pool, min(direct, len(pool))):
                     if contribution_id not in cited:
                         cited.append(contribution_id)
-            for contribution_id in cited:
+            for contribution_id in cited[:most]:
                 self.add("recommendation_contributions", (recommendation_id, contribution_id, adder, self.at(added)))
-            return cited
+            return cited[:most]
 
         for position, spec in enumerate(data.ADOPTED):
             names = [theme_names[i] for i in spec[7]]
@@ -288,8 +289,11 @@ class ConsultationDemo:
             recommendation_id = write(spec, "adopted", published, answer, revision=1 if published else 0)
             ids["adopted"].append(recommendation_id)
             # The first one is the busiest: a trace page over many sources, growing with the scale.
-            direct = max(40, 20 * self.b.scale) if position == 0 else rng.randint(*DIRECT_SOURCES)
-            cited = sources(recommendation_id, spec[7], direct)
+            if position == 0:
+                busiest = min(SOURCES_MAX - 1, max(40, 20 * self.b.scale))  # one place left for the demo receipt
+                cited = sources(recommendation_id, spec[7], busiest // len(spec[7]) + 1, busiest)
+            else:
+                cited = sources(recommendation_id, spec[7], rng.randint(*DIRECT_SOURCES))
             if position == 0 and national["demo_receipt"] not in cited:
                 self.add("recommendation_contributions", (recommendation_id, national["demo_receipt"],
                                                           self.coordinator, self.at(decided)))

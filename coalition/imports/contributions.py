@@ -61,6 +61,7 @@ EXPORT_BATCH = 2_000
 # A moment a little ahead of the server's clock is a clock set differently, not the future.
 CLOCK_SKEW = timedelta(hours=1)
 ONLINE_PREFIX = "online-"
+_UNSEEN = object()
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 # `gender` is self-described free text, the one profile field a person writes in their own words: it
@@ -99,6 +100,7 @@ class Context:
     columns: set
     now: datetime
     home: object
+    found: dict = field(default_factory=dict)  # column → text as written → key (or None)
 
 
 def consultation_for_import(slug) -> Consultation:
@@ -208,7 +210,11 @@ class ContributionsImport:
         for column, words in (("sector", context.sectors), ("state", context.states),
                               ("channel", context.channels), ("age_band", context.age_bands)):
             text = values.get(column, "").strip()
-            found = words.find(text) if text else None
+            # A sheet repeats a handful of spellings thousands of times: fold each one once.
+            memo = context.found.setdefault(column, {})
+            found = memo.get(text, _UNSEEN)
+            if found is _UNSEEN:
+                found = memo[text] = words.find(text) if text else None
             if text and found is None:
                 errors[column] = [_unknown(column, text[:60])]
             elif not text and column in ("sector", "state"):
@@ -271,6 +277,7 @@ class ContributionsImport:
 
     def write(self, actor, context: Context, rows: list[Row], entry, options: dict) -> None:
         """Insert the contributions, then their answers and comments, in batches (one audit entry: the import's)."""
+        copy = _copier()
         for start in range(0, len(rows), BATCH):
             batch = [row.plan for row in rows[start:start + BATCH]]
             records = []
@@ -285,19 +292,46 @@ class ContributionsImport:
                     "consented_at": plan["submitted_at"], "external_id": plan["external_id"],
                     "source_hash": None, "text_hash": None, "search_text": plan["search_text"],
                 })
-            ids = insert_many(Contribution, records, lambda record: (record["receipt_hash"],),
-                              (Contribution.receipt_hash,))
+            if copy:
+                # PostgreSQL: ids drawn from the table's own sequence (safe beside the online form), then COPY.
+                ids = list(db.session.scalars(sa.text(
+                    "SELECT nextval(pg_get_serial_sequence('contributions', 'id')) FROM generate_series(1, :n)"),
+                    {"n": len(records)}))
+                for contribution_id, record in zip(ids, records):
+                    record["id"] = contribution_id
+                copy(Contribution.__table__, records)
+            else:
+                ids = insert_many(Contribution, records, lambda record: (record["receipt_hash"],),
+                                  (Contribution.receipt_hash,))
             answers = [{"contribution_id": i, "question_id": q, "choice_id": c, "text": t}
                        for i, plan in zip(ids, batch) for q, c, t in plan["answers"]]
             comments = [{"contribution_id": i, "recommendation_id": r, "text": t}
                         for i, plan in zip(ids, batch) for r, t in plan["comments"]]
-            if answers:
-                db.session.execute(sa.insert(Answer.__table__), answers)
-            if comments:
-                db.session.execute(sa.insert(Comment.__table__), comments)
+            for table, values in ((Answer.__table__, answers), (Comment.__table__, comments)):
+                if values and copy:
+                    copy(table, values)
+                elif values:
+                    db.session.execute(sa.insert(table), values)
 
     def export(self, actor) -> tuple[list[str], list[list]]:
         raise NotFound()  # a consultation's export streams: see export_csv
+
+
+def _copier():
+    """On PostgreSQL with psycopg, a function that writes rows (dicts) into a table through COPY; else None."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+        return None
+
+    def copy(table, rows: list[dict]) -> None:
+        columns = list(rows[0])
+        names = ", ".join(f'"{column}"' for column in columns)
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as writer:
+                for row in rows:
+                    writer.write_row([row[column] for column in columns])
+
+    return copy
 
 
 def _unknown(column: str, value: str):

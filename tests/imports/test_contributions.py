@@ -45,6 +45,7 @@ def test_a_500_row_sheet_imports_then_a_second_import_changes_nothing(app, tmp_p
     first = _cli(app, "foros-ia", str(path))
     assert first.exit_code == 0, first.output
     assert "create 500, update 0, unchanged 0, error 0" in first.output and "Imported." in first.output
+    assert "preview" in first.output and "import" in first.output  # the progress bars of both passes
     db.session.expire_all()
     assert _count(Contribution) == 500
     contribution = db.session.execute(sa.select(Contribution).where(Contribution.external_id == "T-0001")).scalar_one()
