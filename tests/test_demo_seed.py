@@ -195,6 +195,8 @@ def test_meetings_held_with_and_without_minutes_and_upcoming(session):
 
 def _snapshot(db):
     from coalition.auth.models import User
+    from coalition.consultations.models import Coding, Contribution
+    from coalition.recommendations.models import Recommendation
     from coalition.deliverables.models import Deliverable, DeliverableUpdate, Milestone
     from coalition.institutions.models import Institution
     from coalition.meetings.models import Attendance, Meeting
@@ -213,6 +215,12 @@ def _snapshot(db):
                         order_by=[DeliverableUpdate.id]),
         "meetings": rows(Meeting.title, Meeting.starts_at, Meeting.status, order_by=[Meeting.id]),
         "attendance": rows(Attendance.meeting_id, Attendance.user_id, Attendance.status, order_by=[Attendance.id]),
+        "contributions": rows(Contribution.sector, Contribution.state, Contribution.channel, Contribution.submitted_at,
+                              Contribution.search_text, Contribution.receipt_hash, order_by=[Contribution.id]),
+        "codings": rows(Coding.contribution_id, Coding.theme_id, Coding.coded_by_id, order_by=[Coding.contribution_id,
+                                                                                            Coding.theme_id]),
+        "recommendations": rows(Recommendation.title_es, Recommendation.state, Recommendation.published,
+                                order_by=[Recommendation.id]),
     }
 
 
@@ -343,7 +351,7 @@ def test_progress_is_reported_step_by_step_up_to_each_total(scaled):
     calls, counts = scaled["progress"], scaled["counts"]
     steps = list(dict.fromkeys(step for step, _, _ in calls))
     assert steps == ["institutions", "people", "memberships", "deliverables", "contributors", "milestones",
-                     "updates", "meetings", "attendance"]
+                     "updates", "meetings", "attendance", "contributions", "codings"]
     for step in steps:
         reported = [(done, total) for name, done, total in calls if name == step]
         assert [done for done, _ in reported] == sorted(done for done, _ in reported)
@@ -399,3 +407,162 @@ def test_scaled_seed_on_postgresql_counts_and_continues_the_sequences(app):
         assert updates[-1].created_at == deliverable.last_update_at
     db.session.add(Institution(name="Institución nueva", sector="academia", state="CMX"))
     db.session.commit()
+
+
+# --- the consultation and the agenda (SPEC "Consultation and agenda", Demo) ----------------------
+
+def _count(session, model, *where) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def _consultation(session, slug):
+    from coalition.consultations.models import Consultation
+
+    return session.execute(sa.select(Consultation).where(Consultation.slug == slug)).scalar_one()
+
+
+def test_the_national_consultation_is_closed_with_questions_of_every_kind(session):
+    national = _consultation(session, "consulta-nacional-ia")
+    assert national.state == "closed" and national.asks_questions
+    assert {q.kind for q in national.questions} == {"text", "single", "multiple"}
+    assert all(q.prompt_es and q.prompt_en for q in national.questions)
+    assert all(len(q.choices) >= 2 for q in national.questions if q.kind != "text")
+    assert len(national.groups) == 6
+
+
+def test_the_national_consultation_has_1500_contributions_from_every_sector_and_25_states(session):
+    from coalition.consultations.models import PROFILE_SECTORS, Contribution
+
+    national = _consultation(session, "consulta-nacional-ia")
+    mine = Contribution.consultation_id == national.id
+    assert _count(session, Contribution, mine) >= 1500
+    sectors = set(session.scalars(sa.select(Contribution.sector).where(mine).distinct()))
+    assert sectors == set(PROFILE_SECTORS)
+    assert len(set(session.scalars(sa.select(Contribution.state).where(mine).distinct()))) >= 25
+    assert set(session.scalars(sa.select(Contribution.channel).where(mine).distinct())) == {
+        "online", "workshop", "forum"}
+    # Paper carries its folio, so the sheets can be imported again without duplicates.
+    assert _count(session, Contribution, mine, Contribution.channel != "online", Contribution.external_id.is_(None)) == 0
+    # Every contribution answers the required question; a few were hidden as spam, with a reason.
+    hidden = session.scalars(sa.select(Contribution).where(mine, Contribution.hidden_at.is_not(None))).all()
+    assert hidden and all(c.hidden_reason and c.hidden_by_id for c in hidden)
+
+
+def test_most_national_contributions_are_coded_under_bilingual_themes(session):
+    from coalition.consultations.models import Coding, Contribution, Theme
+
+    national = _consultation(session, "consulta-nacional-ia")
+    themes = session.scalars(sa.select(Theme).where(Theme.consultation_id == national.id)).all()
+    assert 10 <= len(themes) <= 15 and all(t.name_es and t.name_en and t.name_es != t.name_en for t in themes)
+    total = _count(session, Contribution, Contribution.consultation_id == national.id)
+    coded = session.scalar(sa.select(sa.func.count(sa.distinct(Coding.contribution_id))).join(Contribution).where(
+        Contribution.consultation_id == national.id))
+    assert coded > total / 2
+    coders = set(session.scalars(sa.select(Coding.coded_by_id).distinct()))
+    assert _user(session, "lead@example.org").id in coders
+
+
+def test_the_agenda_covers_every_area_horizon_and_group(session):
+    from coalition.groups.models import GROUPS
+    from coalition.recommendations.models import AREAS, HORIZONS, Recommendation
+
+    items = session.scalars(sa.select(Recommendation)).all()
+    assert len(items) >= 30
+    assert {r.area for r in items} == set(AREAS) and {r.horizon for r in items} == set(HORIZONS)
+    assert {r.group.slug for r in items} == {slug for slug, _, _ in GROUPS}
+    assert all(r.title_es and r.title_en and r.text_es and r.text_en for r in items)
+
+
+def test_some_adopted_recommendations_are_published_with_answers_and_sources(session):
+    from coalition.recommendations.models import Recommendation, SourceContribution, SourceTheme
+
+    published = session.scalars(sa.select(Recommendation).where(Recommendation.state == "adopted",
+                                                                Recommendation.published.is_(True))).all()
+    assert len(published) >= 20
+    for item in published:
+        assert item.answer_es and item.answer_en and item.published_at and item.published_by_id
+        assert _count(session, SourceTheme, SourceTheme.recommendation_id == item.id) >= 1
+    assert all(_count(session, SourceContribution, SourceContribution.recommendation_id == item.id)
+               for item in published)
+    assert _count(session, Recommendation, Recommendation.published.is_(False)) >= 1
+
+
+def test_a_merged_a_rejected_a_split_and_deliverables_are_in_the_agenda(session):
+    from coalition.recommendations.models import (
+        Recommendation,
+        RecommendationDeliverable,
+        RecommendationSplit,
+    )
+
+    merged = session.execute(sa.select(Recommendation).where(Recommendation.state == "merged")).scalar_one()
+    assert merged.merged_into is not None and merged.merged_into.state == "adopted" and merged.answer_es
+    rejected = session.execute(sa.select(Recommendation).where(Recommendation.state == "rejected")).scalar_one()
+    assert rejected.answer_es and rejected.answer_en
+    assert _count(session, RecommendationSplit) >= 1
+    assert _count(session, RecommendationDeliverable) >= 2
+
+
+def test_the_principles_consultation_is_open_and_takes_comments_on_five_draft_recommendations(session):
+    from coalition.consultations.models import Comment, Contribution
+
+    principles = _consultation(session, "principios-ia")
+    seeded_noon = datetime.combine(TODAY, time(12), tzinfo=ZoneInfo("America/Mexico_City"))
+    assert principles.state_at(seeded_noon) == "open" and principles.asks_questions and principles.takes_comments
+    assert len(principles.questions) >= 1
+    assert len(principles.recommendations) >= 5
+    assert {r.state for r in principles.recommendations} == {"in_consultation"}
+    assert _count(session, Comment, Comment.contribution_id.in_(
+        sa.select(Contribution.id).where(Contribution.consultation_id == principles.id))) > 0
+
+
+def test_the_principles_consultation_opened_a_week_ago_for_sixty_days():
+    from coalition.demo.seed import seed_demo
+
+    app = _fresh_app_for_dates()
+    with app.app_context():
+        from coalition.database import utcnow
+        from coalition.extensions import db
+
+        seed_demo()
+        db.session.commit()
+        principles = _consultation(db.session, "principios-ia")
+        now = utcnow()
+        assert timedelta(days=6) < now - principles.opens_at < timedelta(days=8)
+        assert timedelta(days=59) < principles.closes_at - now < timedelta(days=61)
+        assert principles.state == "open"
+
+
+def _fresh_app_for_dates():
+    import tempfile
+    from pathlib import Path
+
+    return _fresh_app(Path(tempfile.mkdtemp()) / "dates.db")
+
+
+def test_the_demo_receipt_opens_a_coded_and_cited_contribution(session):
+    from coalition.consultations.models import Coding, Contribution
+    from coalition.consultations.receipts import code_hash
+    from coalition.demo.consultation_data import DEMO_RECEIPT
+    from coalition.recommendations.models import SourceContribution
+
+    found = session.execute(sa.select(Contribution).where(
+        Contribution.receipt_hash == code_hash(DEMO_RECEIPT))).scalar_one()
+    assert _count(session, Coding, Coding.contribution_id == found.id)
+    assert _count(session, SourceContribution, SourceContribution.contribution_id == found.id)
+
+
+def test_scale_grows_the_contributions_by_a_thousand_a_step(scaled, scaled_session):
+    from coalition.consultations.models import Contribution
+    from coalition.demo.consultation import PRINCIPLES_CONTRIBUTIONS, contributions_at
+
+    assert contributions_at(1) >= 1500 and contributions_at(100) == 100_000
+    assert scaled["counts"]["contributions"] == contributions_at(SCALE) + PRINCIPLES_CONTRIBUTIONS
+    assert _count(scaled_session, Contribution) == scaled["counts"]["contributions"]
+
+
+def test_no_recommendation_cites_more_contributions_than_the_limit(scaled_session):
+    from coalition.recommendations.models import SOURCES_MAX, SourceContribution
+
+    most = scaled_session.scalar(sa.select(sa.func.count()).select_from(SourceContribution).group_by(
+        SourceContribution.recommendation_id).order_by(sa.func.count().desc()).limit(1))
+    assert 40 <= most <= SOURCES_MAX

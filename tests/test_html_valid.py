@@ -43,6 +43,7 @@ NOT_PAGES = {
     "dashboards.coalition_csv": "CSV",
     "dashboards.group_csv": "CSV",
     "meetings.calendar_file": "iCalendar",
+    "imports.contributions_csv": "CSV",
 }
 
 # Checker warnings allowed on purpose: (a regular expression over the message, the reason). Errors never are.
@@ -106,8 +107,11 @@ def _pending_imports(admin) -> dict:
 
     institutions = b"name,acronym,sector,state\nInstituto Nuevo,INU,academia,JAL\nSin Sector,,,CMX\n"
     people = b"email,name,institution,role,groups\nnueva@example.org,Nueva,,member,ethics\nno-es-correo,X,,,\n"
+    contributions = "external_id,channel,sector,state,q1,q2\nT-1,taller,academia,JAL,Datos,1\nT-2,,,,,9\n".encode()
     return {"institutions_import": imports.keep(admin, "institutions", institutions, "i.csv", {}).id,
-            "people_import": imports.keep(admin, "people", people, "p.csv", {}).id}
+            "people_import": imports.keep(admin, "people", people, "p.csv", {}).id,
+            "contributions_import": imports.keep(admin, "contributions", contributions, "c.csv",
+                                                 {"consultation": "consulta-nacional-ia"}).id}
 
 
 # endpoint -> the paths that show its page (as many variants as its template has), from the World.
@@ -121,6 +125,9 @@ PATHS = {
     "notifications.unsubscribe_page": lambda w: [f"/unsubscribe/{w['unsubscribe']}"],
     "imports.institutions_preview": lambda w: [f"/institutions/import/{w['institutions_import']}"],
     "imports.people_preview": lambda w: [f"/people/import/{w['people_import']}"],
+    "imports.contributions_upload": lambda w: ["/consultations/consulta-nacional-ia/import"],
+    "imports.contributions_preview": lambda w: [
+        f"/consultations/consulta-nacional-ia/import/{w['contributions_import']}"],
     "dashboards.coalition": lambda w: ["/dashboard", "/dashboard?sector=academia"],
     "dashboards.group": lambda w: ["/groups/ethics/dashboard"],
     "groups.detail": lambda w: ["/groups/ethics", "/groups/governance", "/groups/ethics?person_q=a"],

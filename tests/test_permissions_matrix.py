@@ -78,6 +78,24 @@ def build_world() -> dict:
     }
 
 
+def _import_consultation() -> str:
+    """A closed consultation with one free-text question, made on first use (for the contributions routes)."""
+    import sqlalchemy as sa
+
+    from coalition.consultations.models import Consultation, Question
+    from coalition.database import utcnow
+
+    slug = "matriz-importacion"
+    if db.session.scalar(sa.select(Consultation.id).where(Consultation.slug == slug)) is None:
+        found = Consultation(slug=slug, title_es="Consulta", title_en="Consultation", phase="open",
+                             opens_at=utcnow() - timedelta(days=30), closes_at=utcnow() - timedelta(days=1))
+        db.session.add(found)
+        db.session.flush()
+        db.session.add(Question(consultation_id=found.id, position=1, prompt_es="¿Qué?", prompt_en="What?"))
+        db.session.commit()
+    return slug
+
+
 def institution_form(w):
     return {"name": "Centro Nuevo de IA", "sector": "industry", "state": "NLE", "joined_on": "2024-02-01",
             "active": "y"}
@@ -188,6 +206,19 @@ RULES = {
         "POST": (lambda w: "/people/import/not-a-preview", lambda w: {}, {**COORDINATORS, "coordinator": 404,
                                                                           "admin": 404})},
     "imports.people_csv": {"GET": (lambda w: "/people.csv", None, COORDINATORS)},
+    # A consultation's contributions: coordinators import paper; every member downloads the export.
+    "imports.contributions_upload": {
+        "GET": (lambda w: f"/consultations/{_import_consultation()}/import", None, COORDINATORS),
+        "POST": (lambda w: f"/consultations/{_import_consultation()}/import", lambda w: {
+            "file": (io.BytesIO(b"external_id,sector,state,q1\nT-1,academia,JAL,Datos abiertos\n"), "c.csv")},
+            COORDINATORS)},
+    "imports.contributions_preview": {
+        "GET": (lambda w: f"/consultations/{_import_consultation()}/import/not-a-preview", None,
+                {**COORDINATORS, "coordinator": 404, "admin": 404}),
+        "POST": (lambda w: f"/consultations/{_import_consultation()}/import/not-a-preview", lambda w: {},
+                 {**COORDINATORS, "coordinator": 404, "admin": 404})},
+    "imports.contributions_csv": {"GET": (lambda w: f"/consultations/{_import_consultation()}/contributions.csv",
+                                          None, READ)},
     "deliverables.index": {"GET": (lambda w: "/deliverables?group=ethics", None, READ)},
     "deliverables.detail": {
         "GET": (lambda w: f"/deliverables/{w['deliverable']}", None, READ),

@@ -39,6 +39,7 @@ from coalition.auth.models import User
 from coalition.dashboards.cache import bump
 from coalition.database import coalition_timezone
 from coalition.deliverables.models import Deliverable
+from coalition.demo import consultation as consultation_demo
 from coalition.demo import data
 from coalition.extensions import db
 from coalition.groups.models import GROUPS, WorkingGroup
@@ -88,20 +89,25 @@ COLUMNS = {
     "minutes_revisions": ("meeting_id", "body", "author_id", "created_at"),
     "decisions": ("meeting_id", "text", "author_id", "created_at"),
     "action_items": ("meeting_id", "text", "assignee_id", "due_date", "done", "created_at"),
+    # The consultations and the agenda (coalition/demo/consultation.py).
+    **consultation_demo.COLUMNS,
 }
 # The tables whose ids are assigned here rather than by the database.
-PARENT_TABLES = (Institution.__table__, User.__table__, Deliverable.__table__, Meeting.__table__)
+PARENT_TABLES = (Institution.__table__, User.__table__, Deliverable.__table__, Meeting.__table__,
+                 *(db.metadata.tables[name] for name in consultation_demo.PARENT_TABLES))
 # Tables whose batches move a progress bar, and the step name the bar shows.
 PROGRESS_STEPS = {
     "institutions": "institutions", "users": "people", "group_memberships": "memberships",
     "deliverables": "deliverables", "deliverable_institutions": "contributors", "milestones": "milestones",
     "deliverable_updates": "updates", "meetings": "meetings", "attendance": "attendance",
+    **consultation_demo.PROGRESS_STEPS,
 }
 COUNT_NAMES = {
     "institutions": "institutions", "users": "people", "group_memberships": "memberships",
     "deliverables": "deliverables", "milestones": "milestones", "deliverable_updates": "updates",
     "meetings": "meetings", "minutes_revisions": "minutes_revisions", "attendance": "attendance",
     "decisions": "decisions", "action_items": "action_items",
+    **consultation_demo.COUNT_NAMES,
 }
 
 
@@ -291,6 +297,9 @@ class _DemoBuilder:
         with self.writer.streaming("deliverable_updates"):
             self._updates(histories)
         self._meetings()
+        self.writer.flush()
+        consultation_demo.ConsultationDemo(self, self._deliverables_by_group()).run()
+        self.writer.flush()
         self._sync_sequences()
         counts = {"groups": len(self.groups)}
         counts.update({name: self.writer.counts[table] for table, name in COUNT_NAMES.items()})
@@ -900,6 +909,15 @@ class _DemoBuilder:
             *(f"- {text} Responsable: {person['name']}; fecha: {_date_es(due)}." for text, person, due in actions),
         ]
         return "\n".join(lines)
+
+    def _deliverables_by_group(self) -> dict[int, list[int]]:
+        """The demo's own deliverables per group (the first ones written), for the agenda to link to."""
+        found: dict[int, list[int]] = {}
+        for deliverable_id, group_id in db.session.execute(
+                sa.select(Deliverable.id, Deliverable.group_id).order_by(Deliverable.id)):
+            if len(found.setdefault(group_id, [])) < 5:
+                found[group_id].append(deliverable_id)
+        return found
 
     # -- PostgreSQL --------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""`coalition import institutions|people FILE`: preview a spreadsheet, then import it."""
+"""`coalition import institutions|people FILE`, `coalition import contributions SLUG FILE`: preview a
+spreadsheet, then import it."""
 from __future__ import annotations
 
 import sys
@@ -16,7 +17,7 @@ ERRORS_SHOWN = 200
 
 @click.group("import")
 def import_group():
-    """Import institutions or people from a CSV file or an Excel workbook (.xlsx)."""
+    """Import institutions, people or a consultation's contributions from a CSV file or an Excel workbook (.xlsx)."""
 
 
 def _run(kind: str, path: Path, dry_run: bool, skip_bad_rows: bool, by: str | None, **options) -> None:
@@ -63,7 +64,9 @@ def _run(kind: str, path: Path, dry_run: bool, skip_bad_rows: bool, by: str | No
             click.echo(f"  line {row.line}, column {column}: {message}", err=True)
     if len(result.errors) > ERRORS_SHOWN:
         click.echo(f"  … and {len(result.errors) - ERRORS_SHOWN} more rows with errors", err=True)
-    if result.applied:
+    if result.applied and kind == "contributions" and not counts["create"]:
+        click.echo("Nothing new: every row was already imported.")
+    elif result.applied:
         click.echo("Imported." + (" Invitations queued for the new people." if options.get("invite") else ""))
     elif dry_run:
         click.echo("Dry run: nothing was written.")
@@ -101,3 +104,26 @@ def import_institutions(file: Path, dry_run: bool, skip_bad_rows: bool, by: str 
 def import_people(file: Path, dry_run: bool, invite: bool, skip_bad_rows: bool, by: str | None):
     """Import people (columns email, name, institution, role, groups, language)."""
     _run("people", file, dry_run, skip_bad_rows, by, invite=invite)
+
+
+@import_group.command("contributions")
+@click.argument("slug")
+@_file
+@_dry_run
+@_skip
+@_by
+@with_appcontext
+def import_contributions(slug: str, file: Path, dry_run: bool, skip_bad_rows: bool, by: str | None):
+    """Import a consultation's contributions collected on paper (columns external_id, channel, submitted_at,
+    sector, state, institution, age_band, gender, q1, q2, …, and r<recommendation id> for comments);
+    a row whose external_id is already imported is left unchanged."""
+    from coalition.errors import NotFound
+    from coalition.imports.contributions import consultation_for_import
+
+    try:
+        consultation_for_import(slug)
+    except NotFound:
+        raise click.ClickException(f"There is no consultation {slug!r}.") from None
+    except ValidationError as error:
+        raise click.ClickException(str(error.message)) from None
+    _run("contributions", file, dry_run, skip_bad_rows, by, consultation=slug)

@@ -4,3 +4,8 @@ from __future__ import annotations
 
 def can_import(actor) -> bool:
     return actor.is_coordinator
+
+
+def can_export_contributions(actor) -> bool:
+    """Members read contributions (SPEC's Roles): the export holds no names, e-mails or receipt codes."""
+    return actor.active

@@ -112,11 +112,17 @@ def register(kind: ImportKind) -> ImportKind:
 
 
 def get_kind(name: str) -> ImportKind:
-    from coalition.imports import institutions, people  # noqa: F401 - each registers its kind
+    from coalition.imports import contributions, institutions, people  # noqa: F401 - each registers its kind
 
     if name not in KINDS:
         raise NotFound()
     return KINDS[name]
+
+
+def columns_of(kind: ImportKind, options: dict) -> dict[str, tuple[str, ...]]:
+    """The kind's columns; a kind whose columns depend on the options (a consultation's questions) says so."""
+    columns_for = getattr(kind, "columns_for", None)
+    return columns_for(options) if columns_for else kind.columns
 
 
 def undefuse(value: str) -> str:
@@ -132,7 +138,7 @@ def preview(kind_name: str, actor, data: bytes, filename: str = "", options: dic
     kind = get_kind(kind_name)
     options = dict(options or {})
     kind.authorize(actor, options)
-    sheet = files.read(data, filename, kind.columns, kind.required)
+    sheet = files.read(data, filename, columns_of(kind, options), kind.required)
     context = kind.start(actor, sheet, options)
     rows: list[Row] = []
     seen: dict[str, int] = {}
@@ -174,7 +180,7 @@ def apply(kind_name: str, actor, data: bytes, filename: str = "", options: dict 
     entry = audit.record(actor, kind.audit_action, "imports", {
         "file": filename[:255], "format": result.sheet.format, "encoding": result.sheet.encoding,
         "delimiter": result.sheet.delimiter, "rows": len(result.rows), **counts,
-        "options": {k: bool(v) for k, v in options.items()}, "via": via,
+        "options": {k: v if isinstance(v, str) else bool(v) for k, v in options.items()}, "via": via,
         **({"by": _os_user()} if via == "cli" else {}),
         "bad_rows": [{"line": row.line, "errors": [f"{column}: {message}" for column, message in row.messages]}
                      for row in result.errors[:AUDIT_ERRORS_MAX]],
@@ -237,7 +243,7 @@ def keep(actor, kind_name: str, data: bytes, filename: str, options: dict) -> Pe
     require_actor(actor)
     kind = get_kind(kind_name)
     kind.authorize(actor, options)
-    files.read(data, filename, kind.columns, kind.required)
+    files.read(data, filename, columns_of(kind, options), kind.required)
     db.session.execute(sa.delete(PendingImport).where(PendingImport.expires_at < utcnow()))
     pending = PendingImport(id=secrets.token_urlsafe(32), kind=kind.name, owner_id=actor.id,
                             filename=(filename or "")[:255], content=data, options=options,

@@ -3,13 +3,16 @@
 `/institutions/import` and `/people/import` take a file (the input `file`), keep it server-side
 (`pending_imports`, never in the cookie) and redirect to its preview, `/<kind>/import/<id>`,
 whose form imports it: the rows are checked again at that moment. People imports ask for the
-password again first (a bulk path to people's roles).
+password again first (a bulk path to people's roles). A consultation's contributions (paper from
+workshops and forums) go the same way through `/consultations/<slug>/import`, and members download
+them, streamed, from `/consultations/<slug>/contributions.csv`.
 """
 from __future__ import annotations
 
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -17,19 +20,20 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from coalition.auth import reauth
 from coalition.auth.permissions import require, require_actor
-from coalition.errors import ValidationError
+from coalition.errors import NotFound, ValidationError
 from coalition.imports import permissions, services
 from coalition.imports.forms import ApplyForm, UploadForm
 from coalition.web import apply_errors, current_actor
 
 bp = Blueprint("imports", __name__)
 
-KINDS = ("institutions", "people")
+KINDS = ("institutions", "people", "contributions")
 # The multipart wrapping around the file: a file at the limit still reaches the form's own check.
 FORM_OVERHEAD = 64 * 1024
 SHOWN_ROWS = 500
@@ -53,6 +57,12 @@ def _too_large(error):
     form = UploadForm(formdata=None)
     form.file.errors = [_("The file is larger than %(mb)s MB. Split it into smaller files.",
                           mb=current_app.config["IMPORT_MAX_BYTES"] // (1024 * 1024))]
+    slug = (request.view_args or {}).get("slug")
+    if kind == "contributions":
+        try:
+            return _upload_page(kind, form, _consultation_options(slug)), 413
+        except (ValidationError, NotFound):
+            abort(413)
     return _upload_page(kind, form), 413
 
 
@@ -62,18 +72,37 @@ def _authorized(kind: str):
     return actor
 
 
-def _upload_page(kind: str, form: UploadForm):
+def _consultation_options(slug) -> dict:
+    """The options naming a consultation to import into (NotFound, or ValidationError for a draft)."""
+    from coalition.imports.contributions import consultation_for_import
+
+    consultation = consultation_for_import(slug)
+    return {"consultation": consultation.slug, "title": consultation.title_in(str(get_locale() or "es"))}
+
+
+def _urls(kind: str, options: dict) -> dict:
+    slug = options.get("consultation")
+    upload = url_for(f"imports.{kind}_upload", **({"slug": slug} if slug else {}))
+    export = url_for(f"imports.{kind}_csv", **({"slug": slug} if slug else {}))
+    return {"upload_url": upload, "export_url": export, "consultation_title": options.get("title")}
+
+
+def _upload_page(kind: str, form: UploadForm, extra: dict | None = None):
     max_bytes, max_rows = services.limits()
-    return render_template("imports/upload.html", kind=kind, form=form, columns=services.get_kind(kind).columns,
-                           max_mb=max_bytes // (1024 * 1024), max_rows=max_rows)
+    options = {k: v for k, v in (extra or {}).items() if k != "title"}
+    return render_template("imports/upload.html", kind=kind, form=form,
+                           columns=services.columns_of(services.get_kind(kind), options),
+                           max_mb=max_bytes // (1024 * 1024), max_rows=max_rows, **_urls(kind, extra or {}))
 
 
-def _upload_form(actor, kind: str):
+def _upload_form(actor, kind: str, extra: dict | None = None):
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
         options = {"skip_bad_rows": form.skip_bad_rows.data}
+        if extra:
+            options["consultation"] = extra["consultation"]
         if kind == "people":
             options["invite"] = form.invite.data
         try:
@@ -81,41 +110,52 @@ def _upload_form(actor, kind: str):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            return redirect(url_for(f"imports.{kind}_preview", pending_id=kept.id), 303)
-    return _upload_page(kind, form), 422 if form.errors else 200
+            slug = {"slug": extra["consultation"]} if extra else {}
+            return redirect(url_for(f"imports.{kind}_preview", pending_id=kept.id, **slug), 303)
+    return _upload_page(kind, form, extra), 422 if form.errors else 200
 
 
-def _preview_page(actor, kind: str, pending_id: str):
+def _preview_page(actor, kind: str, pending_id: str, extra: dict | None = None):
     kept = services.pending(actor, kind, pending_id)
+    if extra and kept.options.get("consultation") != extra["consultation"]:
+        raise NotFound()
     form = ApplyForm(data=kept.options if request.method == "GET" else None)
     if form.validate_on_submit():
         options = {"skip_bad_rows": form.skip_bad_rows.data}
+        if extra:
+            options["consultation"] = extra["consultation"]
         if kind == "people":
             options["invite"] = form.invite.data
         try:
             result = services.apply_pending(actor, kind, pending_id, options)
         except services.ImportRefused as refused:
             apply_errors(form, refused)
-            return _render_preview(kind, kept, refused.preview, form), 422
+            return _render_preview(kind, kept, refused.preview, form, extra), 422
         except ValidationError as error:  # the file itself is refused now (limits changed, say)
             apply_errors(form, error)
-            return _render_preview(kind, kept, None, form), 422
+            return _render_preview(kind, kept, None, form, extra), 422
         counts = result.counts
-        flash(_("Imported: %(create)s new, %(update)s updated, %(unchanged)s unchanged, %(error)s skipped.",
-                **counts), "success")
-        return redirect(url_for("institutions.index") if kind == "institutions"
-                        else url_for(f"imports.{kind}_upload"), 303)
+        if kind == "contributions" and not counts["create"]:
+            flash(_("Nothing new: every row of this file was already imported (%(unchanged)s unchanged, "
+                    "%(error)s skipped).", **counts), "info")
+        else:
+            flash(_("Imported: %(create)s new, %(update)s updated, %(unchanged)s unchanged, %(error)s skipped.",
+                    **counts), "success")
+        if kind == "institutions":
+            return redirect(url_for("institutions.index"), 303)
+        return redirect(_urls(kind, extra or {})["upload_url"], 303)
     try:
         result = services.preview(kind, actor, kept.content, kept.filename, kept.options)
     except ValidationError as error:
         apply_errors(form, error)
         result = None
-    return _render_preview(kind, kept, result, form), 422 if form.errors else 200
+    return _render_preview(kind, kept, result, form, extra), 422 if form.errors else 200
 
 
-def _render_preview(kind, kept, result, form):
+def _render_preview(kind, kept, result, form, extra: dict | None = None):
     return render_template("imports/preview.html", kind=kind, kept=kept, result=result, form=form,
-                           shown=result.shown(SHOWN_ROWS) if result else [], limit=SHOWN_ROWS)
+                           shown=result.shown(SHOWN_ROWS) if result else [], limit=SHOWN_ROWS,
+                           **_urls(kind, extra or {}))
 
 
 def _export(kind: str):
@@ -159,3 +199,40 @@ def people_preview(pending_id: str):
 @bp.route("/people.csv")
 def people_csv():
     return _export("people")
+
+
+# A consultation's contributions: paper collected at workshops and state forums comes in here.
+@bp.route("/consultations/<slug>/import", methods=["GET", "POST"])
+def contributions_upload(slug: str):
+    actor = _authorized("contributions")
+    return _upload_form(actor, "contributions", _consultation_options(slug))
+
+
+@bp.route("/consultations/<slug>/import/<pending_id>", methods=["GET", "POST"])
+def contributions_preview(slug: str, pending_id: str):
+    actor = _authorized("contributions")
+    return _preview_page(actor, "contributions", pending_id, _consultation_options(slug))
+
+
+@bp.route("/consultations/<slug>/contributions.csv")
+def contributions_csv(slug: str):
+    """Every visible contribution, streamed a batch at a time (100,000 rows never sit in memory)."""
+    from coalition.imports import contributions
+
+    actor = current_actor()
+    consultation = contributions.consultation_for_export(actor, slug)
+    app, consultation_id, language = current_app._get_current_object(), consultation.id, str(get_locale() or "es")
+
+    def rows():
+        # The body is written after the view returns (its request's session is gone): each batch is
+        # read in an app context of its own, and nothing is held open between two batches.
+        state = None
+        while True:
+            with app.app_context():
+                chunk, state = contributions.export_chunk(consultation_id, language, state)
+            if chunk is None:
+                return
+            yield chunk
+
+    return Response(rows(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{consultation.slug}-contributions.csv"'})

@@ -86,3 +86,53 @@ def states() -> Vocabulary:
     for key, aliases in STATE_ALIASES.items():
         names[key].extend(aliases)
     return Vocabulary(names)
+
+
+# --- a consultation's contributions (coalition.imports.contributions) ----------------------------
+
+PROFILE_SECTOR_ALIASES = {
+    "individual": ("individuo", "persona", "particular", "ciudadano", "ciudadana", "ciudadania", "citizen",
+                   "a titulo personal", "personal"),
+}
+AGE_BAND_ALIASES = {
+    "under_18": ("menos de 18", "menor de 18", "<18", "0-17", "17 o menos"),
+    "18_29": ("18-29", "18 a 29"),
+    "30_44": ("30-44", "30 a 44"),
+    "45_64": ("45-64", "45 a 64"),
+    "65_plus": ("65+", "65 o mas", "65 y mas", "65 or more", "mas de 65", "over 65"),
+    "undisclosed": ("no especificado", "sin dato", "n/a", "na", "prefer not to say", "prefiero no decir"),
+}
+CHANNEL_ALIASES = {
+    "online": ("en linea", "en línea", "web", "internet", "formulario"),
+    "workshop": ("taller", "papel", "paper"),
+    "forum": ("foro", "forum", "foro estatal"),
+    "import": ("importacion", "importado", "imported"),
+}
+
+
+def profile_sectors() -> Vocabulary:
+    """A contributor's sector: the five sectors (as `sectors`) plus `individual`."""
+    from coalition.consultations.models import PROFILE_SECTORS
+
+    names = _labels(PROFILE_SECTORS)
+    for key, aliases in {**SECTOR_ALIASES, **PROFILE_SECTOR_ALIASES}.items():
+        names[key].extend(aliases)
+    return Vocabulary(names)
+
+
+def age_bands() -> Vocabulary:
+    from coalition.consultations.models import AGE_BANDS
+
+    names = _labels(AGE_BANDS)
+    for key, aliases in AGE_BAND_ALIASES.items():
+        names[key].extend(aliases)
+    return Vocabulary(names)
+
+
+def channels() -> Vocabulary:
+    from coalition.consultations.models import CHANNELS
+
+    names = _labels(CHANNELS)
+    for key, aliases in CHANNEL_ALIASES.items():
+        names[key].extend(aliases)
+    return Vocabulary(names)
