@@ -32,6 +32,8 @@ HIDDEN_CHOICES = ("include", "only")
 ALL_GROUPS = "all"
 # Words of a text search: more than this many are not looked for (each one is a LIKE on SQLite).
 SEARCH_WORDS_MAX = 10
+# The highest question position a filter may name (a consultation has far fewer questions).
+QUESTION_POSITION_MAX = 10_000
 
 
 # --- accent- and case-insensitive text on SQLite -------------------------------------------------
@@ -371,7 +373,7 @@ def check_filters(actor, consultation: Consultation, filters: SearchFilters) -> 
         value = getattr(filters, name)
         if value is not None and value not in allowed:
             errors[name] = [_l("Choose one of the listed values.")]
-    if filters.question is not None and not (isinstance(filters.question, int) and 0 < filters.question <= 10_000):
+    if filters.question is not None and not (isinstance(filters.question, int) and 0 < filters.question <= QUESTION_POSITION_MAX):
         errors["question"] = [_l("Choose one of the consultation's questions.")]
     for name in ("answer", "q"):
         value = getattr(filters, name)

@@ -132,7 +132,7 @@ def _filters(args, can_see_hidden: bool) -> services.SearchFilters:
     theme = "uncoded" if theme == "uncoded" else int_arg(theme)
     question = int_arg(args.get("question"))
     return services.SearchFilters(
-        question=question if question and question <= 10_000 else None,
+        question=question if question and question <= services.QUESTION_POSITION_MAX else None,
         answer=(args.get("answer") or "").strip()[:services.QUERY_MAX] or None,
         sector=one_of("sector", PROFILE_SECTORS), state=one_of("state", PROFILE_STATES),
         channel=one_of("channel", CHANNELS), age_band=one_of("age_band", AGE_BANDS), theme=theme,

@@ -25,6 +25,7 @@ blp = Blueprint("api_analysis", __name__, url_prefix="/api/v1",
                 description="Coding and analysis of a consultation: its contributions (members; no personal data), "
                             "themes, coding, hiding a contribution (kept, with a reason), and figures.")
 
+QUESTION_POSITION_MAX = services.QUESTION_POSITION_MAX
 SLUG_DESCRIPTION = "The consultation's slug."
 
 
@@ -111,7 +112,7 @@ class FiguresSchema(Schema):
 class ContributionArgsSchema(PageArgsSchema):
     q = _text(QUERY_MAX, metadata={"description": "Words anywhere in the answers and comments (full text).",
                                    "example": "educación"})
-    question = fields.Integer(validate=validate.Range(min=1, max=10_000), metadata={
+    question = fields.Integer(validate=validate.Range(min=1, max=QUESTION_POSITION_MAX), metadata={
         "description": "Only contributions answering question q<position>.", "example": 1})
     answer = _text(QUERY_MAX, metadata={
         "description": "With `question`: the answer contains this text, or is this choice (its position).",
