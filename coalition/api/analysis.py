@@ -16,7 +16,7 @@ from coalition.analysis import permissions, services
 from coalition.api.common import ID_RANGE, PageArgsSchema, api_actor, documents_errors, page_body, page_of, plain_text
 from coalition.api.common import text as _text
 from coalition.consultations.models import (
-    AGE_BANDS, CHANNELS, HIDE_REASON_MAX, MIN_CELL, PROFILE_SECTORS, PROFILE_STATES, THEME_DESCRIPTION_MAX,
+    SLUG_MAX, AGE_BANDS, CHANNELS, HIDE_REASON_MAX, MIN_CELL, PROFILE_SECTORS, PROFILE_STATES, THEME_DESCRIPTION_MAX,
     THEME_NAME_MAX, THEMES_MAX)
 from coalition.auth.permissions import require
 from coalition.validation import QUERY_MAX
@@ -27,6 +27,9 @@ blp = Blueprint("api_analysis", __name__, url_prefix="/api/v1",
 
 QUESTION_POSITION_MAX = services.QUESTION_POSITION_MAX
 SLUG_DESCRIPTION = "The consultation's slug."
+SLUG_PARAMETER = {"in": "path", "name": "slug", "description": SLUG_DESCRIPTION,
+                  "schema": {"type": "string", "minLength": 1, "maxLength": SLUG_MAX},
+                  "example": "consulta-nacional-ia"}
 
 
 # --- schemas: what the API returns ---------------------------------------------------------
@@ -196,7 +199,7 @@ def figures_body(data) -> dict:
 
 # --- endpoints -----------------------------------------------------------------------------
 
-@blp.route("/consultations/<slug>/contributions")
+@blp.route("/consultations/<slug>/contributions", parameters=[SLUG_PARAMETER])
 class Contributions(MethodView):
     @blp.arguments(ContributionArgsSchema, location="query")
     @blp.response(200, page_of(ContributionSchema))
@@ -221,7 +224,7 @@ class Contributions(MethodView):
         return body
 
 
-@blp.route("/consultations/<slug>/themes")
+@blp.route("/consultations/<slug>/themes", parameters=[SLUG_PARAMETER])
 class Themes(MethodView):
     @blp.response(200, ThemeListSchema)
     @documents_errors(blp, 401, 404)
@@ -295,7 +298,7 @@ class UnhideContribution(MethodView):
         return _hidden_body(services.unhide(api_actor(), contribution_id))
 
 
-@blp.route("/consultations/<slug>/figures")
+@blp.route("/consultations/<slug>/figures", parameters=[SLUG_PARAMETER])
 class Figures(MethodView):
     @blp.response(200, FiguresSchema)
     @documents_errors(blp, 401, 404)
