@@ -19,7 +19,7 @@ from coalition.audit import services as audit
 from coalition.auth.permissions import require, require_actor
 from coalition.consultations.models import (
     AGE_BANDS, CHANNELS, HIDE_REASON_MAX, PROFILE_SECTORS, PROFILE_STATES, SLUG_MAX, THEME_DESCRIPTION_MAX,
-    THEME_NAME_MAX, THEMES_MAX, Answer, Choice, Coding, Comment, Consultation, Contribution, Question, Theme)
+    THEME_NAME_MAX, THEMES_MAX, Answer, Coding, Comment, Consultation, Contribution, Question, Theme)
 from coalition.database import DuplicateKey, contains_pattern, unique_key, utcnow
 from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
@@ -447,16 +447,6 @@ def search(actor, consultation: Consultation, filters: SearchFilters, page: int,
     return paginate(stmt, page, per_page)
 
 
-def latest_consultation() -> Consultation | None:
-    """The open consultation closing first, else the one that closed last (for dashboards)."""
-    now = utcnow()
-    return db.session.execute(
-        sa.select(Consultation).where(Consultation.phase != "draft")
-        .order_by(sa.case((sa.and_(Consultation.opens_at <= now, Consultation.closes_at > now), 0), else_=1),
-                  Consultation.closes_at.desc(), Consultation.id.desc())
-        .limit(1)).scalar_one_or_none()
-
-
 def uncoded_by_group(group_ids: list[int]) -> dict[int, list[tuple[Consultation, int]]]:
     """For each group, the consultations it is concerned by that have uncoded visible contributions in its
     share, with their number (one query: for digests)."""
@@ -482,10 +472,6 @@ def uncoded_by_group(group_ids: list[int]) -> dict[int, list[tuple[Consultation,
     for group_id, consultation, n in rows:
         result[group_id].append((consultation, n))
     return result
-
-
-def answer_text(answer: Answer, language: str) -> str:
-    return answer.choice.label_in(language) if answer.choice is not None else (answer.text or "")
 
 
 def received_between(start: datetime, end: datetime) -> int:
