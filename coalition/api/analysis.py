@@ -32,6 +32,32 @@ SLUG_PARAMETER = {"in": "path", "name": "slug", "description": SLUG_DESCRIPTION,
                   "example": "consulta-nacional-ia"}
 
 
+@blp.before_request
+def _check_access_first():
+    """Answer 401, then 404, then 403 before the body is read, so a 422 is only ever about the body.
+
+    The services check all of this again; this only puts the answers in the order a client expects.
+    """
+    from flask import request
+
+    actor = api_actor()
+    args = request.view_args or {}
+    writes = request.method not in ("GET", "HEAD", "OPTIONS")
+    if "slug" in args:
+        consultation = services.get_consultation(actor, args["slug"])
+        if writes:
+            require(permissions.can_keep_themes(actor, consultation))
+    elif "theme_id" in args:
+        theme = services.get_theme(actor, args["theme_id"])
+        require(permissions.can_keep_themes(actor, theme.consultation))
+    elif "contribution_id" in args:
+        contribution = services.get_contribution(actor, args["contribution_id"])
+        if request.path.endswith("/themes"):
+            require(permissions.can_code(actor, contribution.consultation))
+        else:
+            require(permissions.can_hide(actor, contribution.consultation))
+
+
 # --- schemas: what the API returns ---------------------------------------------------------
 
 class ContributionSchema(Schema):
