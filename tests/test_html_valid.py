@@ -83,7 +83,34 @@ def _ids(member_id: int) -> dict:
         "institution": first(sa.select(Institution.id).where(Institution.active.is_(True)).order_by(Institution.id)),
         "person": member_id,
         "admin": first(sa.select(User.id).where(User.role == "admin")),
+        **_analysis_ids(),
     }
+
+
+def _analysis_ids() -> dict:
+    """A consultation with themes, contributions and a hidden one: the demo's, else one made here."""
+    from coalition.consultations.models import Consultation, Contribution, Theme
+    from tests.analysis import factories as consult
+
+    slug = "consulta-nacional-ia"
+    consultation = db.session.scalar(sa.select(Consultation).where(Consultation.slug == slug))
+    if consultation is None:
+        consultation = consult.consultation(("ethics", "governance"), slug=slug)
+        rec = consult.recommendation()
+        consult.put_up_for_comment(consultation, rec)
+        theme = consult.theme(consultation, "Educación")
+        for n in range(12):
+            item = consult.contribution(consultation, f"Opinión {n} sobre datos abiertos", comment=(rec, "De acuerdo"),
+                                        sector=("academia", "industry")[n % 2], choice=1 + n % 2)
+            if n % 3 == 0:
+                consult.code(item, theme)
+        consult.contribution(consultation, "Publicidad", hidden_at=consult.factories.days_ago(1),
+                             hidden_reason="Spam")
+    ids = sa.select(Contribution.id).where(Contribution.consultation_id == consultation.id)
+    return {"consultation": slug,
+            "theme": db.session.scalar(sa.select(Theme.id).where(Theme.consultation_id == consultation.id).limit(1)),
+            "contribution": db.session.scalar(ids.where(Contribution.hidden_at.is_(None)).limit(1)),
+            "hidden_contribution": db.session.scalar(ids.where(Contribution.hidden_at.is_not(None)).limit(1))}
 
 
 def _tokens(admin, member) -> dict:
@@ -163,6 +190,17 @@ PATHS = {
                                       f"/recommendations/new?consultation={agenda_html_world(w)['rec_consultation']}"
                                       f"&theme={agenda_html_world(w)['rec_theme']}"],
     "recommendations.index": lambda w: ["/recommendations", "/recommendations?area=ethics&horizon=short&q=zzz"],
+    "analysis.themes": lambda w: [f"/consultations/{w['consultation']}/themes"],
+    "analysis.edit_theme": lambda w: [f"/consultations/{w['consultation']}/themes/{w['theme']}/edit"],
+    "analysis.coding": lambda w: [f"/consultations/{w['consultation']}/coding",
+                                  f"/consultations/{w['consultation']}/coding?group=all"],
+    "analysis.contributions": lambda w: [f"/consultations/{w['consultation']}/contributions",
+                                         f"/consultations/{w['consultation']}/contributions?q=datos&theme=uncoded"
+                                         "&question=2&answer=1&hidden=include",
+                                         f"/consultations/{w['consultation']}/contributions?q=nadie-dijo-esto"],
+    "analysis.contribution": lambda w: [f"/consultations/{w['consultation']}/contributions/{w['contribution']}",
+                                        f"/consultations/{w['consultation']}/contributions/{w['hidden_contribution']}"],
+    "analysis.figures": lambda w: [f"/consultations/{w['consultation']}/figures"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
@@ -189,6 +227,9 @@ INVALID_FORMS = [
     ("admin", lambda w: "/consultations/new", {"slug": "Mal Slug", "title_es": ""}, 422),
     ("admin", lambda w: f"/consultations/{html_world(w)['draft_slug']}/questions",
      {"kind": "single", "prompt_es": "", "choices_es": "Solo una"}, 422),
+    ("admin", lambda w: f"/consultations/{w['consultation']}/themes", {"name_es": "", "name_en": ""}, 422),
+    ("admin", lambda w: f"/consultations/{w['consultation']}/contributions/{w['contribution']}/hide",
+     {"reason": ""}, 422),
     ("member", lambda w: "/settings/password", {"current_password": "wrong", "new_password": "short"}, 422),
 ]
 

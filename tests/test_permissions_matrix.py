@@ -16,6 +16,7 @@ from coalition.extensions import db
 from coalition.groups.models import GroupMembership
 from coalition.meetings.models import ActionItem, MinutesRevision
 from tests import factories
+from tests.analysis import factories as analysis_factories
 from tests.conftest import csrf_token
 from tests.consultations.helpers import form_data as consultation_form_data
 from tests.consultations.helpers import matrix_world as consultation_world
@@ -67,6 +68,7 @@ def build_world() -> dict:
     db.session.flush()
     filler_membership = db.session.query(GroupMembership).filter_by(user_id=filler.id).one()
     recommendations_world = matrix_world(people)  # issue 13: the agenda
+    analysis = analysis_factories.world(people)
     db.session.commit()
     return {
         "people": people, "deliverable": deliverable.id, "version": deliverable.version, "archived": archived.id,
@@ -75,6 +77,7 @@ def build_world() -> dict:
         "filler_membership": filler_membership.id, "ethics": factories.group("ethics").id,
         **consultation_world(),
         **recommendations_world,
+        **analysis,
     }
 
 
@@ -339,6 +342,28 @@ RULES = {
     "recommendations.unlink_deliverable": {"POST": (
         lambda w: f"/recommendations/{w['recommendation']}/deliverables/{w['rec_deliverable']}/remove",
         lambda w: {}, MANAGE_G)},
+    # Analysis of a consultation of the ethics group (issue 13).
+    "analysis.themes": {
+        "GET": (lambda w: f"/consultations/{w['consultation']}/themes", None, READ),
+        "POST": (lambda w: f"/consultations/{w['consultation']}/themes", lambda w: {
+            "name_es": "Salud", "name_en": "Health"}, MANAGE_G)},
+    "analysis.edit_theme": {
+        "GET": (lambda w: f"/consultations/{w['consultation']}/themes/{w['theme']}/edit", None, MANAGE_G),
+        "POST": (lambda w: f"/consultations/{w['consultation']}/themes/{w['theme']}/edit", lambda w: {
+            "name_es": "Educación digital", "name_en": "Digital education"}, MANAGE_G)},
+    "analysis.coding": {
+        "GET": (lambda w: f"/consultations/{w['consultation']}/coding", None, UPDATE_G),
+        "POST": (lambda w: f"/consultations/{w['consultation']}/coding", lambda w: {
+            "contribution_id": str(w["contribution"]), "themes": str(w["theme"]), "action": "save"}, UPDATE_G)},
+    "analysis.contributions": {"GET": (lambda w: f"/consultations/{w['consultation']}/contributions", None, READ)},
+    "analysis.contribution": {
+        "GET": (lambda w: f"/consultations/{w['consultation']}/contributions/{w['contribution']}", None, READ)},
+    "analysis.hide": {"POST": (lambda w: f"/consultations/{w['consultation']}/contributions/{w['contribution']}/hide",
+                               lambda w: {"reason": "Publicidad"}, MANAGE_G)},
+    "analysis.unhide": {"POST": (
+        lambda w: f"/consultations/{w['consultation']}/contributions/{w['hidden_contribution']}/unhide",
+        lambda w: {}, {**MANAGE_G, "member": 404, "other": 404})},
+    "analysis.figures": {"GET": (lambda w: f"/consultations/{w['consultation']}/figures", None, READ)},
 }
 
 

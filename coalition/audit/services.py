@@ -42,7 +42,8 @@ def diff(obj, values: dict) -> dict:
 
 # Families of actions, for the audit page's filter. Security events are the `auth.` and `token.`
 # ones and the changes of people's roles and access (`user.`).
-FAMILIES = ("auth", "token", "user", "invitation", "institution", "membership", "deliverable", "meeting")
+FAMILIES = ("auth", "token", "user", "invitation", "institution", "membership", "deliverable", "meeting",
+            "consultation", "contribution", "theme", "coding", "recommendation")
 
 
 def list_entries(actor, *, family: str | None = None, q: str | None = None, page: int = 1,

@@ -80,3 +80,27 @@ def charts_for(board: Dashboard) -> dict[str, Markup]:
             chart_id="chart-sectors", title=_("Institutions by sector"),
             description=_("How many member institutions each sector has."), value_format=_count, empty_text=empty),
     }
+
+
+def agenda_charts(section) -> dict[str, Markup]:
+    """The consultation and agenda section's charts (see coalition.dashboards.agenda)."""
+    from coalition.analysis.views import figure_charts
+    from coalition.recommendations.models import RECOMMENDATION_STATES
+
+    result = figure_charts(section.figures) if section.figures is not None else {}
+    result["recommendation_states"] = charts.bar_chart(
+        [(str(RECOMMENDATION_STATES[key]), n) for key, n in section.by_state.items()],
+        chart_id="chart-recommendation-states", title=_("Recommendations by state"),
+        description=_("How many recommendations are in each state."), value_format=_count,
+        empty_text=_("No recommendations yet."))
+    return result
+
+
+def agenda_context() -> dict:
+    """The labels the consultation and agenda section's template needs."""
+    from coalition.analysis.views import breakdown_label, breakdown_titles
+    from coalition.consultations.models import MIN_CELL
+    from coalition.recommendations.models import AREAS, HORIZONS
+
+    return {"areas": AREAS, "horizons": HORIZONS, "titles": breakdown_titles(), "label": breakdown_label,
+            "min_cell": MIN_CELL}

@@ -7,7 +7,8 @@ from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 
 from coalition.dashboards import cache, permissions, services, tables
-from coalition.dashboards.figures import charts_for
+from coalition.dashboards.agenda import agenda_section
+from coalition.dashboards.figures import agenda_charts, agenda_context, charts_for
 from coalition.errors import ValidationError
 from coalition.groups import services as group_services
 from coalition.institutions.models import SECTORS
@@ -45,7 +46,9 @@ def _page(slug: str | None):
         # The board's HTML depends on its figures, the language, the timezone (times in tables)
         # and whether the viewer may pick another group: nothing else, so it is cached with them.
         html = cache.cached((*board.cache_key, "html", get_locale(), get_timezone(), can_choose_group), render)
-    return render_template("dashboards/dashboard.html", board=board, board_html=html), 422 if errors else 200
+    agenda = agenda_section(board.group.id if board.group is not None else None)
+    return render_template("dashboards/dashboard.html", board=board, board_html=html, agenda=agenda,
+                           agenda_charts=agenda_charts(agenda), **agenda_context()), 422 if errors else 200
 
 
 def _export(slug: str | None, name: str):

@@ -8,6 +8,7 @@ Nothing is sent when there is nothing to say. The `dedupe_key` names the person 
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from flask import current_app
 from itsdangerous import URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
+from coalition.analysis.services import received_between, uncoded_by_group
 from coalition.auth.models import User
 from coalition.dashboards.services import Dashboard, Filters, compute_figures
 from coalition.database import coalition_timezone
@@ -28,6 +30,7 @@ from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.groups.services import progress_by_group
 from coalition.meetings.models import Meeting
 from coalition.notifications import services as outbox
+from coalition.recommendations.models import Recommendation, RecommendationRevision
 
 BATCH = 500
 WINDOWS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -81,10 +84,13 @@ def is_due(frequency: str, weekday: int, hour: int, local: datetime, last_local:
 
 @dataclass
 class CoordinatorFigures:
-    """The coordinators' digest: the dashboard's figures as of the run, and the week's new members."""
+    """The coordinators' digest: the dashboard's figures as of the run, the week's new members, the week's
+    contributions to consultations and the recommendations adopted that week."""
 
     board: Dashboard
     new_members: int
+    contributions: int = 0
+    adopted: list = field(default_factory=list)  # [(id, title_es, title_en)]
 
 
 def coordinator_figures(at: datetime, since: datetime) -> CoordinatorFigures:
@@ -94,7 +100,26 @@ def coordinator_figures(at: datetime, since: datetime) -> CoordinatorFigures:
     board = compute_figures(None, days, at, list_limit=10)
     new_members = db.session.scalar(sa.select(sa.func.count()).select_from(GroupMembership)
                                     .where(GroupMembership.created_at > since, GroupMembership.created_at <= at))
-    return CoordinatorFigures(board=board, new_members=int(new_members or 0))
+    return CoordinatorFigures(board=board, new_members=int(new_members or 0),
+                              contributions=int(received_between(since, at) or 0),
+                              adopted=adopted_between(since, at))
+
+
+def adopted_between(since: datetime, at: datetime) -> list[tuple[int, str, str]]:
+    """The recommendations adopted in (since, at]: adopted now, with a change to `adopted` in their history
+    in that window (one query)."""
+    rows = db.session.execute(
+        sa.select(Recommendation.id, Recommendation.title_es, Recommendation.title_en, RecommendationRevision.changes)
+        .join(RecommendationRevision, RecommendationRevision.recommendation_id == Recommendation.id)
+        .where(Recommendation.state == "adopted", RecommendationRevision.created_at > since,
+               RecommendationRevision.created_at <= at)
+        .order_by(Recommendation.id)).all()
+    seen: dict[int, tuple[int, str, str]] = {}
+    for rec_id, title_es, title_en, changes in rows:
+        # Whatever shape the history gives a change of state, it names the new one.
+        if rec_id not in seen and "adopted" in json.dumps(changes or {}):
+            seen[rec_id] = (rec_id, title_es, title_en)
+    return list(seen.values())
 
 
 # At most this many recent updates per group are kept for a run: a digest shows ten.
@@ -107,6 +132,8 @@ class RunContext:
 
     updates_by_group: dict[int, list] = field(default_factory=dict)
     meetings_by_group: dict[int, list] = field(default_factory=dict)
+    # Per group: [(consultation, uncoded visible contributions in the group's share)], for leads.
+    uncoded_by_group: dict[int, list] = field(default_factory=dict)
 
 
 def _run_context(at: datetime) -> RunContext:
@@ -131,6 +158,8 @@ def _run_context(at: datetime) -> RunContext:
                    Meeting.starts_at <= at + timedelta(days=current_app.config["DIGEST_AHEAD_DAYS"]))
             .order_by(Meeting.starts_at)).scalars():
         context.meetings_by_group.setdefault(meeting.group_id, []).append(meeting)
+    group_ids = list(db.session.scalars(sa.select(WorkingGroup.id)))
+    context.uncoded_by_group = uncoded_by_group(group_ids)
     return context
 
 
@@ -138,7 +167,8 @@ def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetim
                      context: RunContext) -> dict[int, dict]:
     """Per person: their open deliverables needing attention, their groups' news, their next meetings."""
     clock = coalition_clock(at)
-    sections: dict[int, dict] = defaultdict(lambda: {"mine": [], "updates": [], "meetings": [], "groups": []})
+    sections: dict[int, dict] = defaultdict(lambda: {"mine": [], "updates": [], "meetings": [], "groups": [],
+                                                     "uncoded": []})
     soon = clock.today + timedelta(days=current_app.config["DIGEST_AHEAD_DAYS"])
     for d in db.session.execute(
         sa.select(Deliverable).options(joinedload(Deliverable.group))
@@ -147,9 +177,13 @@ def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetim
         .order_by(Deliverable.due_date)).scalars():
         sections[d.owner_id]["mine"].append(d)
     groups_of: dict[int, set[int]] = defaultdict(set)
-    for user_id, group_id in db.session.execute(
-            sa.select(GroupMembership.user_id, GroupMembership.group_id).where(GroupMembership.user_id.in_(user_ids))):
+    led: dict[int, set[int]] = defaultdict(set)
+    for user_id, group_id, role in db.session.execute(
+            sa.select(GroupMembership.user_id, GroupMembership.group_id, GroupMembership.role)
+            .where(GroupMembership.user_id.in_(user_ids))):
         groups_of[user_id].add(group_id)
+        if role == "lead":
+            led[user_id].add(group_id)
     for user_id in user_ids:
         mine = groups_of.get(user_id, set())
         section = sections[user_id]
@@ -159,6 +193,9 @@ def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetim
         section["updates"] = [(u, d) for u, d in news if u.created_at > since[user_id] and u.author_id != user_id][:10]
         section["meetings"] = sorted((m for g in mine for m in context.meetings_by_group.get(g, ())),
                                      key=lambda m: m.starts_at)[:5]
+        # A lead's line: their group's uncoded contributions, per consultation, with the group's queue.
+        section["uncoded"] = [(group_id, consultation, n) for group_id in sorted(led.get(user_id, ()))
+                              for consultation, n in context.uncoded_by_group.get(group_id, ())]
     return sections
 
 
@@ -207,7 +244,8 @@ def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
             person = users[user_id]
             section = sections[user_id]
             coordinator = role in ("coordinator", "admin")
-            if not (section["mine"] or section["updates"] or section["meetings"] or coordinator):
+            if not (section["mine"] or section["updates"] or section["meetings"] or section["uncoded"]
+                    or coordinator):
                 outcome["empty"] += 1
                 continue
             link = f"{base}/unsubscribe/{unsubscribe_token(user_id)}"

@@ -134,6 +134,20 @@ RULES = {
                                                                "title": "Editada"}, MANAGE_G),
     ("/api/v1/recommendations/<int:recommendation_id>/trace", "GET"): (
         "/api/v1/recommendations/{recommendation}/trace", None, READ),
+    # Analysis of a consultation of the ethics group (issue 13).
+    ("/api/v1/consultations/<slug>/contributions", "GET"): (
+        "/api/v1/consultations/{consultation}/contributions?q=educacion", None, READ),
+    ("/api/v1/consultations/<slug>/themes", "GET"): ("/api/v1/consultations/{consultation}/themes", None, READ),
+    ("/api/v1/consultations/<slug>/themes", "POST"): (
+        "/api/v1/consultations/{consultation}/themes", lambda w: {"name_es": "Salud", "name_en": "Health"}, MANAGE_G),
+    ("/api/v1/themes/<int:theme_id>", "PATCH"): ("/api/v1/themes/{theme}", lambda w: {"name_en": "Schools"}, MANAGE_G),
+    ("/api/v1/contributions/<int:contribution_id>/themes", "PUT"): (
+        "/api/v1/contributions/{contribution}/themes", lambda w: {"themes": [w["theme"]]}, UPDATE_G),
+    ("/api/v1/contributions/<int:contribution_id>/hide", "POST"): (
+        "/api/v1/contributions/{contribution}/hide", lambda w: {"reason": "Publicidad"}, MANAGE_G),
+    ("/api/v1/contributions/<int:contribution_id>/unhide", "POST"): (
+        "/api/v1/contributions/{hidden_contribution}/unhide", None, {**MANAGE_G, "member": 404, "other": 404}),
+    ("/api/v1/consultations/<slug>/figures", "GET"): ("/api/v1/consultations/{consultation}/figures", None, READ),
 }
 
 

@@ -150,6 +150,10 @@ class World:
         milestone = Milestone(deliverable_id=self.item.id, title="Borrador", progress=0, position=0)
         action_item = ActionItem(meeting_id=self.meeting.id, text="Enviar borrador", assignee_id=self.coordinator.id)
         db.session.add_all([milestone, action_item])
+        # A consultation whose slug is the one every `{slug}` gets here, with a theme and a contribution.
+        from tests.analysis import factories as consult
+        consultation = consult.consultation(("ethics",), slug="ethics")
+        theme_id, contribution_id = consult.theme(consultation).id, consult.contribution(consultation).id
         db.session.commit()
         membership_id = db.session.scalar(sa.select(GroupMembership.id).where(
             GroupMembership.user_id == self.coordinator.id))
@@ -160,6 +164,7 @@ class World:
             "institution_id": self.institution.id, "meeting_id": self.meeting.id, "item_id": action_item.id,
             "membership_id": membership_id, "user_id": self.coordinator.id, "person_id": self.coordinator.id,
             "slug": "ethics", "group": "ethics", "group_slug": "ethics",
+            "theme_id": theme_id, "contribution_id": contribution_id,
         }
         self.email = self.coordinator.email
         self.coordinator_id = self.coordinator.id

@@ -61,8 +61,9 @@ def _test_data() -> dict:
     spare_meetings = [factories.meeting("ethics").id for _ in range(6)]
     spare_deliverables = [factories.deliverable("ethics").id for _ in range(6)]
     recommendations = _recommendations_data()  # issue 13: the agenda
+    analysis = _analysis_data()
     db.session.commit()
-    return {"meetings": meetings, "invitees": invitees, "deliverables": deliverables,
+    return {**analysis, "meetings": meetings, "invitees": invitees, "deliverables": deliverables,
             "fresh_meetings": fresh_meetings, "spare_meetings": spare_meetings,
             "spare_deliverables": spare_deliverables, **consultation_test_data(), **recommendations}
 
@@ -76,6 +77,26 @@ def _recommendations_data() -> dict:
     contributions = [make.contribution(consultation).id for _ in range(5)]
     fresh = [make.recommendation().id for _ in range(30)]
     return {"fresh_recommendations": fresh, "source_themes": themes, "source_contributions": contributions}
+
+
+def _analysis_data() -> dict:
+    """The consultation the documented examples name, with themes and contributions (the demo's, else made)."""
+    from coalition.consultations.models import Consultation, Contribution, Theme
+    from tests.analysis import factories as consult
+
+    consultation = db.session.scalar(sa.select(Consultation).where(Consultation.slug == "consulta-nacional-ia"))
+    if consultation is None:
+        consultation = consult.consultation(("ethics",), slug="consulta-nacional-ia")
+        for _ in range(3):
+            consult.theme(consultation)
+        for _ in range(10):
+            consult.contribution(consultation)
+    themes = db.session.scalars(sa.select(Theme.id).where(Theme.consultation_id == consultation.id)
+                                .order_by(Theme.id).limit(10)).all()
+    contributions = db.session.scalars(sa.select(Contribution.id).where(
+        Contribution.consultation_id == consultation.id, Contribution.hidden_at.is_(None))
+        .order_by(Contribution.id).limit(20)).all()
+    return {"consultation_slugs": ["consulta-nacional-ia"], "themes": themes, "contributions": contributions}
 
 
 def _config(data: dict) -> str:
@@ -95,6 +116,34 @@ values = {data["deliverables"]}
 
 [dictionaries.fresh_meetings]
 values = {data["fresh_meetings"]}
+
+[dictionaries.consultation_slugs]
+values = {data["consultation_slugs"]}
+
+[dictionaries.themes]
+values = {data["themes"]}
+
+[dictionaries.contributions]
+values = {data["contributions"]}
+
+[[operations]]
+include-path-regex = "^/api/v1/consultations/[{{]slug[}}]/(contributions|themes|figures)$"
+parameters = {{ "path.slug" = {{ dictionary = "consultation_slugs", probability = 0.9 }} }}
+
+[[operations]]
+include-name = "PATCH /api/v1/themes/{{theme_id}}"
+parameters = {{ "path.theme_id" = {{ dictionary = "themes", probability = 0.9 }} }}
+
+[[operations]]
+include-name = "PUT /api/v1/contributions/{{contribution_id}}/themes"
+parameters = {{ "path.contribution_id" = {{ dictionary = "contributions", probability = 0.9 }} }}
+# Its documented example names themes 3 and 7, of no particular consultation (a 422 here); the hook
+# `map_body` gives the generated bodies the run's own themes.
+phases.examples.enabled = false
+
+[[operations]]
+include-path-regex = "^/api/v1/contributions/[{{]contribution_id[}}]/(hide|unhide)$"
+parameters = {{ "path.contribution_id" = {{ dictionary = "contributions", probability = 0.9 }} }}
 
 [dictionaries.first_version]
 values = [1]
@@ -165,7 +214,8 @@ def test_api_answers_generated_requests_as_documented_with_no_schemathesis_warni
     origin = f"http://127.0.0.1:{server.server_port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks",
            "COALITION_API_ORIGIN": origin, "COALITION_API_EMAIL": "coordinator@example.org",
-           "COALITION_API_PASSWORD": PASSWORD, "NO_COLOR": "1"}
+           "COALITION_API_PASSWORD": PASSWORD, "NO_COLOR": "1",
+           "COALITION_API_THEMES": ",".join(str(t) for t in data["themes"])}
     command = [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run",
                f"{origin}/api/openapi.json", "--phases", "examples,fuzzing,stateful",
                "--max-examples", str(EXAMPLES_PER_OPERATION), "--generation-deterministic", "--workers", "1",
