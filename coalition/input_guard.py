@@ -7,7 +7,7 @@ parser's recursion. All three get a plain 400 instead.
 from __future__ import annotations
 
 from flask import Flask, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, NotFound
 
 MAX_JSON_DEPTH = 32
 
@@ -37,6 +37,9 @@ def _check(value, depth: int = 0) -> bool:
 def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_unstorable_input():
+        # No record is named by text a database cannot hold: /consultations/%00 is simply not found.
+        if any(isinstance(v, str) and not storable(v) for v in (request.view_args or {}).values()):
+            raise NotFound()
         values = list(request.args.items(multi=True)) + list(request.form.items(multi=True))
         if not all(storable(k) and storable(v) for k, v in values):
             raise BadRequest("Text must not contain NUL characters or invalid Unicode.")

@@ -278,6 +278,11 @@ def set_themes(actor, contribution_id, theme_ids) -> tuple[list[int], list[int]]
                                                     "look at it again.")]}) from None
     if added or removed:
         audit.record(actor, "coding.changed", contribution, {"added": added, "removed": removed})
+    if added:
+        from coalition.recommendations import notices
+
+        # Coded under a theme a published answer stands on: its author is behind that answer now.
+        notices.queue_for_new_sources([contribution.id], added)
     db.session.expire(contribution, ["codings"])
     return added, removed
 

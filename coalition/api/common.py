@@ -149,7 +149,7 @@ def document_idempotency(spec) -> None:
         "409": "A request with the same Idempotency-Key is still running.",
         "422": "The Idempotency-Key was already used with another body.",
     }
-    for operations in spec._paths.values():  # apispec keeps the registered paths here
+    for path, operations in spec._paths.items():  # apispec keeps the registered paths here
         post = operations.get("post")
         if post is None:
             continue
@@ -160,7 +160,9 @@ def document_idempotency(spec) -> None:
             if str(status).startswith("2") and "$ref" not in response:
                 response.setdefault("headers", {})["Idempotent-Replayed"] = {
                     "$ref": "#/components/headers/IdempotentReplayed"}
-        anonymous = post.get("security") == []  # the token exchange: the key is not remembered there
+        # The token exchange: the key is not remembered there. (On the other open POST, a contribution,
+        # it is remembered when a token is sent.)
+        anonymous = path.rstrip("/").endswith("/tokens")
         for status, text in extra.items():
             if anonymous and status != "400":
                 continue

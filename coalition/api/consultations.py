@@ -15,6 +15,7 @@ from coalition.api.common import (
     ErrorSchema, PageArgsSchema, api_actor_or_none, documents_errors, page_body, page_of, plain_text)
 from coalition.api.common import text as _text
 from coalition.consultations import services
+from coalition.errors import NotFound
 from coalition.consultations.models import (
     AGE_BANDS, ANSWER_MAX, CONSULTATION_KINDS, CONSULTATION_STATES, EMAIL_MAX, GENDER_MAX, INSTITUTION_MAX,
     PROFILE_SECTORS, PROFILE_STATES, QUESTION_KINDS, QUESTIONS_MAX, SLUG_MAX)
@@ -195,6 +196,18 @@ def receipt_body(receipt, lang: str) -> dict:
 
 
 # --- endpoints -------------------------------------------------------------------------------
+
+@blp.before_request
+def _answer_closed_before_the_body():
+    """404 for no such consultation and 410 for a closed one come before anything about the body, so a
+    422 is only ever about what was sent (the service checks all of this again)."""
+    if request.method == "POST" and request.endpoint == "api_consultations.Contributions":
+        consultation = services.resolve((request.view_args or {}).get("slug"))
+        if consultation.phase == "draft":
+            raise NotFound()
+        if consultation.state != "open":
+            raise services.ConsultationClosed()
+
 
 @blp.route("/consultations")
 class Consultations(MethodView):

@@ -7,6 +7,7 @@ nothing at all.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -589,12 +590,6 @@ def _email(data: dict, errors: dict) -> tuple[str | None, bool]:
         return None, notify
 
 
-def _content_hash(search_text: str, answers, comments, profile: dict) -> str:
-    """What the duplicate check compares: the free text, or (when there is none) everything chosen."""
-    if search_text.strip():
-        return receipts.text_hash(search_text)
-    chosen = ";".join(f"{q.position}:{c.position}" for q, c, _t in answers if c is not None)
-    return receipts.text_hash(f"choices {chosen} {sorted((k, v or '') for k, v in profile.items())}")
 
 
 def resolve(consultation) -> Consultation:
@@ -623,6 +618,8 @@ def submit_contribution(consultation, data: dict, *, channel: str = "online", so
     """
     now = now or utcnow()
     consultation = resolve(consultation)
+    if consultation.phase == "draft":
+        raise NotFound()  # a draft does not exist for the public
     if consultation.state_at(now) != "open":
         raise ConsultationClosed()
     if not isinstance(data, dict):
@@ -647,8 +644,10 @@ def submit_contribution(consultation, data: dict, *, channel: str = "online", so
     texts = [text for _q, _c, text in answers if text] + [text for _r, text in comments]
     search_text = "\n\n".join(texts)
     source_hash = receipts.source_hash(source)
-    text_hash = _content_hash(search_text, answers, comments, profile)
-    if source_hash is not None and db.session.execute(sa.select(sa.exists().where(
+    # Only the same words twice count as a duplicate: people who share a connection (a school, a
+    # workshop) may well tick the same choices on the same day.
+    text_hash = receipts.text_hash(search_text) if search_text.strip() else None
+    if source_hash is not None and text_hash is not None and db.session.execute(sa.select(sa.exists().where(
             Contribution.consultation_id == consultation.id, Contribution.source_hash == source_hash,
             Contribution.text_hash == text_hash, Contribution.submitted_at >= now - DUPLICATE_WINDOW))).scalar():
         raise NotStored("duplicate")
@@ -682,8 +681,9 @@ def _queue_receipt(contribution: Contribution, consultation: Consultation, code:
     subject, text, html = notifications.render(
         "receipt", language, code=code, link=receipt_link(code), title=consultation.title_in(language),
         notify=contribution.email is not None)
+    # The key names nothing: the outbox keeps who was written to, and must not tie them to a contribution.
     notifications.enqueue(kind="receipt", recipient=email, subject=subject, text_body=text, html_body=html,
-                          dedupe_key=f"receipt:{contribution.id}")
+                          dedupe_key=f"receipt:{uuid.uuid4().hex}")
 
 
 # --- receipts --------------------------------------------------------------------------------

@@ -329,12 +329,18 @@ def _record(message_id: int, **values) -> None:
     db.session.commit()
 
 
+# Kinds whose address and bodies are dropped the moment they are sent: a consultation receipt goes to
+# people who may have asked us not to keep their address, and its body holds the receipt code.
+FORGOTTEN_ONCE_SENT = ("receipt",)
+
+
 def _send_claimed(ids: list[int], now: datetime | None, outcome: dict[str, int]) -> bool:
     """Send claimed rows over one connection, recording each outcome; False if the server was unreachable."""
     # Plain rows, not ORM objects: the commit after each send then has nothing to expire.
     table = OutboxMessage.__table__
     messages = db.session.execute(sa.select(table).where(table.c.id.in_(ids)).order_by(table.c.id)).all()
     emails = [(m.id, m.attempts, build_email(m)) for m in messages]
+    forget = {m.id for m in messages if m.kind in FORGOTTEN_ONCE_SENT}
     db.session.commit()
     with Mailer() as mailer:
         for position, (message_id, attempts, email) in enumerate(emails):
@@ -359,7 +365,10 @@ def _send_claimed(ids: list[int], now: datetime | None, outcome: dict[str, int])
                     log.warning("outbox: SMTP server unreachable; %d messages wait", len(emails) - position)
                     return False
             else:
-                _record(message_id, status="sent", sent_at=utcnow(), last_error=None)
+                sent_at = utcnow()
+                gone = ({"recipient": "", "text_body": "", "html_body": "", "attachments": [], "pruned_at": sent_at}
+                        if message_id in forget else {})
+                _record(message_id, status="sent", sent_at=sent_at, last_error=None, **gone)
                 status = "sent"
             outcome[status] = outcome.get(status, 0) + 1
     log.info("outbox: %s", outcome)

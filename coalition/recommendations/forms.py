@@ -30,7 +30,7 @@ class RecommendationForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    state = SelectField(_l("State"), choices=[(k, v) for k, v in RECOMMENDATION_STATES.items() if k != "merged"])
+    state = SelectField(_l("Status"), choices=[(k, v) for k, v in RECOMMENDATION_STATES.items() if k != "merged"])
     answer_es = TextAreaField(_l("Public answer in Spanish"), validators=[Optional(), Length(max=ANSWER_MAX)],
                               render_kw={"rows": 4})
     answer_en = TextAreaField(_l("Public answer in English"), validators=[Optional(), Length(max=ANSWER_MAX)],
@@ -40,7 +40,7 @@ class DecisionForm(FlaskForm):
 
 
 class LeadStateForm(FlaskForm):
-    state = SelectField(_l("State"), choices=[("draft", RECOMMENDATION_STATES["draft"]),
+    state = SelectField(_l("Status"), choices=[("draft", RECOMMENDATION_STATES["draft"]),
                                               ("in_consultation", RECOMMENDATION_STATES["in_consultation"])])
     version = HiddenField()
 

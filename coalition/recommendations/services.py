@@ -472,14 +472,17 @@ def update_recommendation(actor, recommendation_id, *, version=None, group: Work
 
 
 def _maybe_notify(recommendation: Recommendation, was_published: bool, old_state: str, old_answer: tuple) -> int:
-    """A published answer, new or changed (or a published state that changed): one more message each."""
-    if not recommendation.published or not (recommendation.answer_es or recommendation.answer_en):
+    """Tell the people behind a published answer: when it is first published, when the decision or the
+    answer changes, or when new people come to stand behind it (the dedupe key skips anyone already told
+    this very answer, so calling it after any change is safe)."""
+    if not notices.is_announced(recommendation):
         return 0
     answer_now = (recommendation.answer_es, recommendation.answer_en)
-    if was_published and old_state == recommendation.state and old_answer == answer_now:
-        return 0
-    recommendation.answer_revision += 1
-    _flush()
+    if not was_published or old_answer != answer_now or (
+            (old_state in notices.DECISIONS or recommendation.state in notices.DECISIONS)
+            and old_state != recommendation.state):
+        recommendation.answer_revision += 1  # one more distinct answer announced
+        _flush()
     return notices.queue_consultation_updates(recommendation)
 
 
@@ -528,6 +531,7 @@ def merge(actor, recommendation_id, into_id, *, answer_es: str = "", answer_en: 
                                       "themes": added_themes})
     _flush()
     _maybe_notify(recommendation, was_published, old_state, old_answer)
+    notices.queue_consultation_updates(target)  # the people it gained, if its answer is out already
     return recommendation
 
 

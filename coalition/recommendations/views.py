@@ -31,6 +31,16 @@ ACTIONS = {
     "deliverable_link": _l("deliverable linked"), "deliverable_unlink": _l("deliverable unlinked"),
 }
 
+# What the history calls each field it says changed.
+FIELDS = {
+    "group": _l("working group"), "area": _l("area"), "horizon": _l("horizon"), "state": _l("status"),
+    "title_es": _l("title (Spanish)"), "title_en": _l("title (English)"), "text_es": _l("text (Spanish)"),
+    "text_en": _l("text (English)"), "answer_es": _l("answer (Spanish)"), "answer_en": _l("answer (English)"),
+    "published": _l("published"), "contributions": _l("contributions"), "themes": _l("themes"),
+    "merged_into_id": _l("merged into"), "absorbed": _l("absorbed"), "published_at": _l("published on"),
+    "split_from": _l("came from"), "into": _l("gave rise to"), "deliverable_id": _l("deliverable"),
+}
+
 _ID_TOKEN = re.compile(r"[\s,;]+")
 
 
@@ -139,6 +149,7 @@ def _render_detail(recommendation, status: int = 200, errors=(), **forms):
         "state_name": state_label,
         "channel_label": lambda key: str(CHANNELS.get(key, key)),
         "action_label": lambda key: str(ACTIONS.get(key, key)),
+        "field_label": lambda key: str(FIELDS.get(key, key.replace("_", " "))),
     }
     context["sector_chart"] = charts.bar_chart(
         [(context["sector_label"](key), n) for key, n in context["trace"].by_sector.shown.items()],

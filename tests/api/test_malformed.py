@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -152,8 +152,11 @@ class World:
         db.session.add_all([milestone, action_item])
         # A consultation whose slug is the one every `{slug}` gets here, with a theme and a contribution.
         from tests.analysis import factories as consult
-        consultation = consult.consultation(("ethics",), slug="ethics")
+        # Open, so that what a contribution's body gets wrong is what the answer is about (not a 410).
+        consultation = consult.consultation(("ethics",), slug="ethics",
+                                            closes_at=datetime.now(timezone.utc) + timedelta(days=30))
         theme_id, contribution_id = consult.theme(consultation).id, consult.contribution(consultation).id
+        recommendation_id = consult.recommendation().id
         db.session.commit()
         membership_id = db.session.scalar(sa.select(GroupMembership.id).where(
             GroupMembership.user_id == self.coordinator.id))
@@ -164,7 +167,7 @@ class World:
             "institution_id": self.institution.id, "meeting_id": self.meeting.id, "item_id": action_item.id,
             "membership_id": membership_id, "user_id": self.coordinator.id, "person_id": self.coordinator.id,
             "slug": "ethics", "group": "ethics", "group_slug": "ethics",
-            "theme_id": theme_id, "contribution_id": contribution_id,
+            "theme_id": theme_id, "contribution_id": contribution_id, "recommendation_id": recommendation_id,
         }
         self.email = self.coordinator.email
         self.coordinator_id = self.coordinator.id

@@ -132,7 +132,6 @@ def test_consent_is_required_before_anything_is_stored_even_with_good_answers(ap
 @pytest.mark.parametrize("values", [
     {"closes_in_days": -1, "opens_in_days": -5},  # closed
     {"opens_in_days": 2},                           # scheduled
-    {"phase": "draft"},                             # not published
     {"phase": "analysed", "closes_in_days": -1, "opens_in_days": -5},
 ])
 def test_a_consultation_that_is_not_open_stores_nothing(app, values):
@@ -140,6 +139,13 @@ def test_a_consultation_that_is_not_open_stores_nothing(app, values):
     with pytest.raises(services.ConsultationClosed) as caught:
         services.submit_contribution(item.slug, h.good_data(rec, email="a@example.org"), source=SOURCE)
     assert caught.value.status == 410
+    assert contributions() == 0 and mails() == []
+
+
+def test_a_draft_does_not_exist_for_contributors_and_stores_nothing(app):
+    item, rec = h.full_consultation(phase="draft")
+    with pytest.raises(NotFound):
+        services.submit_contribution(item.slug, h.good_data(rec, email="a@example.org"), source=SOURCE)
     assert contributions() == 0 and mails() == []
 
 
@@ -188,7 +194,9 @@ def test_an_address_without_notify_gets_the_receipt_but_is_not_kept(app):
     assert contribution.email is None
     (mail,) = mails()
     assert mail.recipient == "ana@example.org" and code in mail.text_body and f"/receipts/{code}" in mail.html_body
-    assert mail.dedupe_key == f"receipt:{contribution.id}"
+    # Nothing in the outbox ties the address to the contribution: not the key, not the subject.
+    assert mail.dedupe_key != f"receipt:{contribution.id}" and contribution.receipt_hash not in mail.dedupe_key
+    assert code not in mail.subject
 
 
 def test_an_address_with_notify_is_kept(app):

@@ -77,3 +77,49 @@ def test_contributors_are_queued_in_batches(app):
     db.session.flush()
     assert notices.queue_consultation_updates(rec, batch=3) == 8  # 7 + the direct one
     assert len(_mails()) == 8
+
+
+def test_republishing_the_same_answer_or_moving_the_draft_state_tells_nobody_again(app):
+    coordinator, rec = _world()
+    services.update_recommendation(coordinator, rec.id, answer_es="Aún abierta", published=True)
+    assert len(_mails()) == 2
+    services.update_recommendation(coordinator, rec.id, published=False)
+    services.update_recommendation(coordinator, rec.id, published=True)
+    services.update_recommendation(coordinator, rec.id, state="draft")
+    services.update_recommendation(coordinator, rec.id, state="in_consultation")
+    assert len(_mails()) == 2
+    services.update_recommendation(coordinator, rec.id, state="adopted")
+    assert len(_mails()) == 4  # a decision is news
+
+
+def test_one_address_behind_it_twice_gets_one_message(app):
+    coordinator, rec = _world()
+    c = make.consultation()
+    t = make.theme(c)
+    for _ in range(3):
+        make.code(make.contribution(c, email="Repite@Example.org"), t)
+    make.code(make.contribution(c, email="repite@example.org"), t)
+    services.update_recommendation(coordinator, rec.id, themes=[t.id], state="adopted", answer_es="Sí",
+                                   published=True)
+    # Its sources are now Ana (cited directly) and the new theme's four contributions, by one person.
+    assert sorted(m.recipient.casefold() for m in _mails()) == ["ana@example.org", "repite@example.org"]
+
+
+def test_someone_coded_later_under_a_cited_theme_is_told_the_published_answer(app):
+    from coalition.analysis import services as analysis
+
+    coordinator, rec = _world()
+    services.update_recommendation(coordinator, rec.id, state="adopted", answer_es="Sí", published=True)
+    assert len(_mails()) == 2
+    theme_id = services.source_ids([rec.id])[rec.id]["themes"][0]
+    late = make.contribution(rec_consultation(theme_id), email="tarde@example.org")
+    analysis.set_themes(coordinator, late.id, [theme_id])
+    assert [m.recipient for m in _mails()][2:] == ["tarde@example.org"]
+    analysis.set_themes(coordinator, late.id, [theme_id])  # unchanged: nothing more
+    assert len(_mails()) == 3
+
+
+def rec_consultation(theme_id):
+    from coalition.consultations.models import Theme
+
+    return db.session.get(Theme, theme_id).consultation
