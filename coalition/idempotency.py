@@ -141,6 +141,12 @@ def _form_claim() -> Claim | Response | None:
 
     actor = current_actor()
     scope = f"form:{actor.id if actor is not None else '-'}"
+    if actor is None:
+        # Anyone without an account shares one scope, and a public page (the consultation form) may sit
+        # in a shared browser's history: only the very same form, sent again, is the same request. A
+        # double click still gets the first answer; someone else's answers in a cached form are new.
+        sent = json.dumps(sorted(request.form.items(multi=True)), separators=(",", ":"))
+        token = hashlib.sha256(f"{token}\0{sent}".encode()).hexdigest()
     # A double click's second request waits for the first, then answers as it did.
     _lock(scope, token, wait=True)
     row = _stored(scope, token)

@@ -6,11 +6,18 @@ from coalition.consultations.models import MIN_CELL
 
 
 def hide_small_cells(counts: dict) -> tuple[dict, int]:
-    """The counts of at least MIN_CELL, and how many people the hidden cells held together.
+    """The counts of at least MIN_CELL, and how many people the hidden cells hold together.
 
-    The hidden total is shown only as "fewer than 5 each, N in all" when N itself reaches MIN_CELL;
-    otherwise it is 0, so that a single small group cannot be worked out by subtraction.
+    Pages show the total beside a breakdown, so the hidden cells' sum can always be worked out by
+    subtraction: when it would be under MIN_CELL (one small group, found out), the smallest shown cells
+    are hidden too until it is not. The hidden sum is then 0, or at least MIN_CELL and safe to show.
     """
     shown = {key: n for key, n in counts.items() if n >= MIN_CELL}
     hidden = sum(n for n in counts.values() if n < MIN_CELL)
-    return shown, hidden if hidden >= MIN_CELL else 0
+    while 0 < hidden < MIN_CELL and shown:
+        smallest = min(shown, key=lambda key: (shown[key], str(key)))
+        hidden += shown.pop(smallest)
+    if hidden < MIN_CELL:
+        # Nothing else to hide behind: the few people stay uncounted in the breakdown.
+        return shown, 0
+    return shown, hidden

@@ -42,6 +42,7 @@ from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.imports import permissions, vocabulary
 from coalition.imports.services import Row, insert_many, register
+from coalition.institutions.models import Institution
 
 BASE_COLUMNS = {
     "external_id": ("id externo", "id_externo", "folio", "identificador", "clave", "id"),
@@ -414,6 +415,10 @@ def export_chunk(consultation_id: int, language: str, state: dict | None) -> tup
                 Question.consultation_id == consultation_id)).all()),
             "themes": {row.id: row.name_es if language == "es" else row.name_en for row in db.session.execute(
                 sa.select(Theme.id, Theme.name_es, Theme.name_en).where(Theme.consultation_id == consultation_id))},
+            # The institution column is free text too ("consultor independiente Juan Pérez"): only the
+            # coalition's own member institutions, which are public, are written out; anything else is blank.
+            "institutions": sorted({vocabulary.fold(name) for row in db.session.execute(
+                sa.select(Institution.name, Institution.acronym)) for name in row if name}),
         }
         # A byte-order mark so spreadsheet programs read the accents as UTF-8.
         return "\ufeff" + _csv_text([state["headers"]]), state
@@ -445,12 +450,13 @@ def export_chunk(consultation_id: int, language: str, state: dict | None) -> tup
             Coding.contribution_id.in_(ids)).order_by(Coding.theme_id)):
         cells[coding.contribution_id].setdefault("themes", []).append(themes.get(coding.theme_id, ""))
     home = coalition_timezone()
+    institutions = set(state["institutions"])
     lines = []
     for row in batch:
         gender = row.gender if row.gender and vocabulary.fold(row.gender) in PLAIN_GENDERS else ""
         profile = {"external_id": row.external_id or f"{ONLINE_PREFIX}{row.id}", "channel": row.channel,
                    "submitted_at": row.submitted_at.astimezone(home).isoformat(), "sector": row.sector,
-                   "state": row.state, "institution": row.institution or "", "age_band": row.age_band or "",
+                   "state": row.state, "institution": row.institution if row.institution and vocabulary.fold(row.institution) in institutions else "", "age_band": row.age_band or "",
                    "gender": gender}
         own = cells[row.id]
         lines.append([_defused(profile[h] if h in profile else ";".join(own.get(h, ()))) for h in headers])

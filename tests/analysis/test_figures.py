@@ -23,8 +23,10 @@ def test_breakdowns_never_show_a_cell_of_fewer_than_five(consultation):
     assert figures.breakdowns["sector"].hidden == 5
     assert figures.breakdowns["state"].shown == [("JAL", 6)]
     # Self-described genders are compared without case or spaces: "Mujer" and " mujer " are one cell.
-    assert figures.breakdowns["gender"].shown == [("mujer", 10)]
-    assert figures.breakdowns["gender"].hidden == 0  # one person alone is never shown, even as a remainder
+    # ("Mujer" and " mujer " make 10), but 10 beside a total of 11 would give the one other person away:
+    # the ten are hidden with them, and only "11 together" is shown.
+    assert figures.breakdowns["gender"].shown == []
+    assert figures.breakdowns["gender"].hidden == 11
 
 
 def test_hidden_contributions_count_in_no_figure(consultation):

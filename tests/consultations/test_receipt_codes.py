@@ -41,5 +41,15 @@ def test_cells_of_fewer_than_five_people_are_hidden_and_so_is_a_small_remainder(
     shown, hidden = hide_small_cells({"academia": 12, "industry": 5, "government": 4, "individual": 2})
     assert shown == {"academia": 12, "industry": 5}
     assert hidden == 6
-    shown, hidden = hide_small_cells({"academia": 12, "industry": 3})
-    assert shown == {"academia": 12} and hidden == 0
+
+
+def test_one_small_cell_is_never_left_to_be_worked_out_by_subtraction():
+    # 12 + 3 = 15 people: showing 12 beside the total would give the 3 away.
+    shown, hidden = hide_small_cells({"academia": 12, "industry": 7, "government": 3})
+    assert shown == {"academia": 12} and hidden == 10
+    assert sum(shown.values()) + hidden == 22
+
+
+def test_nothing_is_shown_when_everything_is_small():
+    assert hide_small_cells({"academia": 3, "industry": 1}) == ({}, 0)
+    assert hide_small_cells({}) == ({}, 0)

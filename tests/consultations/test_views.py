@@ -143,6 +143,23 @@ def test_the_same_text_twice_gets_a_neutral_thank_you(app, client):
     assert contributions() == 1
 
 
+def test_a_double_click_gets_its_own_receipt_again_and_a_cached_form_with_new_answers_is_new(app, client):
+    item, rec = h.full_consultation()
+    db.session.commit()
+    page = client.get(f"/consultations/{item.slug}").get_data(as_text=True)
+    once = re.search(r'name="once_token" value="([^"]+)"', page).group(1)
+    data = {**h.form_data(rec, q1="Primera persona"), "once_token": once}
+    first = submit(client, item.slug, data)
+    twice = submit(client, item.slug, data)
+    assert first.status_code == twice.status_code == 303
+    assert twice.headers["Location"] == first.headers["Location"]  # the same receipt, nothing stored twice
+    assert contributions() == 1
+    # Someone else at the same browser, back on the cached page, writes their own answers.
+    other = submit(client, item.slug, {**h.form_data(rec, q1="Segunda persona"), "once_token": once})
+    assert other.status_code == 303 and other.headers["Location"] != first.headers["Location"]
+    assert contributions() == 2
+
+
 def test_the_submit_is_limited_per_address(app, client):
     from coalition.auth import throttle
 

@@ -51,7 +51,8 @@ def test_the_export_names_nobody_and_leaves_hidden_contributions_out(app, client
                          age_band="30_44", search_text="Me llamo Ana")
     db.session.add(Coding(contribution_id=kept.id, theme_id=theme.id))
     db.session.add(Comment(contribution_id=kept.id, recommendation_id=found.recommendations[0].id, text="De acuerdo"))
-    _contribution(found, gender="Ana, mujer trans de Oaxaca")
+    factories.institution(name="Universidad Nacional Autónoma de México", acronym="UNAM")
+    _contribution(found, gender="Ana, mujer trans de Oaxaca", institution="Consultora independiente Ana Ruiz")
     _contribution(found, external_id="OCULTA-1", hidden_at=utcnow(), hidden_reason="insultos")
     member = factories.user(role="member", groups={"data": "member"})
     db.session.commit()
@@ -67,12 +68,15 @@ def test_the_export_names_nobody_and_leaves_hidden_contributions_out(app, client
     assert (first["institution"], first["gender"], first["q2"], first["q3"]) == ("UNAM", "mujer", "2", "1;3")
     assert first[comment_column(found)] == "De acuerdo" and first["themes"] == "Datos abiertos"
     assert second["gender"] == ""  # a self-description beyond the common answers could name someone
+    assert second["institution"] == ""  # only member institutions, which are public, are written out
+    assert "Ana Ruiz" not in response.get_data(as_text=True)
     text = response.get_data(as_text=True)
     assert "ana.perez" not in text and "@" not in text and "OCULTA" not in text and kept.receipt_hash not in text
 
 
 def test_formula_cells_are_defused(app, client):
     found = consultation("foros-ia")
+    factories.institution(name="@SUM(1)")
     _contribution(found, external_id="=HYPERLINK(\"http://x\")", institution="@SUM(1)",
                   search_text="+52 55 1234")
     db.session.commit()
@@ -96,6 +100,7 @@ def test_anonymous_visitors_are_sent_to_log_in_and_an_unknown_consultation_is_40
 
 def test_export_then_import_round_trips_into_a_fresh_consultation(app, client):
     found = consultation("foros-ia")
+    factories.institution(name="Universidad Nacional Autónoma de México", acronym="UNAM")
     _contribution(found, institution="UNAM", gender="hombre", age_band="65_plus", channel="workshop",
                   external_id="T-9", search_text="=1+1 es una fórmula")
     online = _contribution(found, sector="individual", state="abroad")
