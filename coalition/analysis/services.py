@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload
 
 from coalition.analysis import permissions
+from coalition.consultations import permissions as consultation_permissions
 from coalition.audit import services as audit
 from coalition.auth.permissions import require, require_actor
 from coalition.consultations.models import (
@@ -66,8 +67,8 @@ def get_consultation(actor, slug: str) -> Consultation:
     consultation = db.session.execute(
         sa.select(Consultation).where(Consultation.slug == slug)
         .options(selectinload(Consultation.groups))).scalar_one_or_none()
-    if consultation is None:
-        raise NotFound()
+    if consultation is None or (consultation.phase == "draft" and not consultation_permissions.can_see_drafts(actor)):
+        raise NotFound()  # a draft exists only for those who run consultations
     return consultation
 
 

@@ -34,6 +34,8 @@ from coalition.recommendations.reach import recommendations_reached_by
 from coalition.validation import check_text, is_id
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Addresses under /consultations/ that are pages, not consultations.
+RESERVED_SLUGS = ("new",)
 LANGUAGES = ("es", "en")
 # The window within which the same text from the same address is a duplicate.
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -141,6 +143,8 @@ def _check_values(values: dict, errors: dict, *, partial: bool) -> None:
         slug = values.get("slug")
         if not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug) or len(slug) > SLUG_MAX:
             errors["slug"] = [_l("Use lowercase letters, digits and dashes (at most %(n)s).", n=SLUG_MAX)]
+        elif slug in RESERVED_SLUGS:
+            errors["slug"] = [_l("This address is taken by a page of the site: choose another.")]
     for name in ("title_es", "title_en"):
         if given(name):
             check_text(values.get(name), name, TITLE_MAX, errors, required=True)
@@ -441,9 +445,10 @@ def set_recommendations(actor, consultation: Consultation, recommendation_ids) -
         recommendation = found[rec_id]
         if recommendation.state == "draft":
             recommendation.state = "in_consultation"
+            changes = {"state": ["draft", "in_consultation"], "consultation": consultation.slug}
             db.session.add(RecommendationRevision(recommendation_id=rec_id, actor_id=actor.id, action="state",
-                                                  changes={"state": ["draft", "in_consultation"],
-                                                           "consultation": consultation.slug}))
+                                                  changes=changes))
+            audit.record(actor, "recommendation.state", recommendation, changes)
     db.session.flush()
     db.session.expire(consultation, ["recommendations"])
     audit.record(actor, "consultation.recommendations", consultation, {"recommendations": [before, ids]})

@@ -21,12 +21,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from coalition.auth.permissions import require, require_actor
+from coalition.consultations import permissions as consultation_permissions
 from coalition.consultations import receipts
 from coalition.consultations.models import (
     ANSWER_MAX,
     EXTERNAL_ID_MAX,
     GENDER_MAX,
     INSTITUTION_MAX,
+    SLUG_MAX,
     Answer,
     Choice,
     Coding,
@@ -115,7 +117,7 @@ def consultation_for_import(slug) -> Consultation:
 
 def _by_slug(slug) -> Consultation:
     found = None
-    if isinstance(slug, str) and 0 < len(slug) <= 80:
+    if isinstance(slug, str) and 0 < len(slug) <= SLUG_MAX:
         found = db.session.execute(sa.select(Consultation).where(Consultation.slug == slug)).scalar_one_or_none()
     if found is None:
         raise NotFound()
@@ -377,7 +379,10 @@ def consultation_for_export(actor, slug) -> Consultation:
     """The consultation whose contributions a member may download (any signed-in member may)."""
     require_actor(actor)
     require(permissions.can_export_contributions(actor))
-    return _by_slug(slug)
+    found = _by_slug(slug)
+    if found.phase == "draft" and not consultation_permissions.can_see_drafts(actor):
+        raise NotFound()  # a draft exists only for those who run consultations
+    return found
 
 
 def export_headers(consultation: Consultation) -> list[str]:

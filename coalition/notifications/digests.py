@@ -8,7 +8,6 @@ Nothing is sent when there is nothing to say. The `dedupe_key` names the person 
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -116,8 +115,9 @@ def adopted_between(since: datetime, at: datetime) -> list[tuple[int, str, str]]
         .order_by(Recommendation.id)).all()
     seen: dict[int, tuple[int, str, str]] = {}
     for rec_id, title_es, title_en, changes in rows:
-        # Whatever shape the history gives a change of state, it names the new one.
-        if rec_id not in seen and "adopted" in json.dumps(changes or {}):
+        # The history records a change of state as {"state": [before, after]}.
+        state = (changes or {}).get("state") if isinstance(changes, dict) else None
+        if rec_id not in seen and isinstance(state, list) and state[-1:] == ["adopted"]:
             seen[rec_id] = (rec_id, title_es, title_en)
     return list(seen.values())
 

@@ -42,6 +42,7 @@ ANSWER_MAX = 10_000
 SOURCES_MAX = 5_000  # contributions cited directly by one recommendation
 THEME_SOURCES_MAX = 200
 DELIVERABLES_MAX = 100
+HISTORY_PAGE = 50  # changes shown at once on a recommendation's page
 
 
 def _in(column: str, values) -> str:

@@ -23,7 +23,7 @@ from coalition.groups.models import SLUG_MAX, WorkingGroup
 from coalition.pagination import Page, paginate
 from coalition.recommendations import notices, permissions
 from coalition.recommendations.models import (
-    ANSWER_MAX, ANSWER_REQUIRED, AREAS, DELIVERABLES_MAX, HORIZONS, RECOMMENDATION_STATES, SOURCES_MAX, TEXT_MAX,
+    ANSWER_MAX, ANSWER_REQUIRED, AREAS, DELIVERABLES_MAX, HISTORY_PAGE, HORIZONS, RECOMMENDATION_STATES, SOURCES_MAX, TEXT_MAX,
     THEME_SOURCES_MAX, TITLE_MAX, Recommendation, RecommendationDeliverable, RecommendationRevision,
     RecommendationSplit, SourceContribution, SourceTheme)
 from coalition.validation import QUERY_MAX, check_text, is_id
@@ -214,12 +214,12 @@ def related(recommendation: Recommendation) -> Related:
                    split_into=[r for r, kind in rows if kind == "child"])
 
 
-def history(recommendation: Recommendation) -> list[RecommendationRevision]:
-    """Every change, newest first, with who made it."""
-    return list(db.session.execute(
+def history(recommendation: Recommendation, page: int = 1, per_page: int = HISTORY_PAGE) -> Page:
+    """Its changes, newest first, with who made them, a page at a time."""
+    return paginate(
         sa.select(RecommendationRevision).where(RecommendationRevision.recommendation_id == recommendation.id)
         .options(joinedload(RecommendationRevision.actor))
-        .order_by(RecommendationRevision.id.desc())).scalars())
+        .order_by(RecommendationRevision.id.desc()), page, per_page)
 
 
 def themes_for_picking(consultation_slug: str | None = None) -> list[Theme]:

@@ -141,7 +141,7 @@ def _render_detail(recommendation, status: int = 200, errors=(), **forms):
         "contributions": trace.contributions_page(recommendation.id, page, per_page),
         "related": services.related(recommendation),
         "deliverables": services.deliverables_of(recommendation),
-        "history": services.history(recommendation),
+        "history": services.history(recommendation, clamp(request.args.get("history"), None)[0]),
         "sources": sources,
         "errors": [str(e) for e in errors],
         "AREAS": AREAS, "HORIZONS": HORIZONS,

@@ -333,6 +333,13 @@ def test_a_taken_slug_is_refused(app):
     assert "slug" in caught.value.fields
 
 
+def test_a_slug_that_is_a_page_of_the_site_is_refused(app):
+    coordinator = factories.user(role="coordinator")
+    with pytest.raises(ValidationError) as caught:
+        services.create_consultation(coordinator, slug="new", title_es="X", title_en="X", **_dates())
+    assert "slug" in caught.value.fields
+
+
 def test_an_edit_is_audited_with_what_changed(app):
     coordinator = factories.user(role="coordinator")
     item = h.consultation(phase="draft")

@@ -208,3 +208,19 @@ def test_deliverable_page_lists_the_recommendations_it_carries_out(client):
     assert "Recommendations it carries out" in page and "Audit public algorithms" in page
     assert f"/recommendations/{rec.id}" in page
     assert "Recommendations" in _page(client.get("/?lang=en"))  # the nav link
+
+
+def test_a_long_history_is_shown_a_page_at_a_time(client):
+    from coalition.recommendations.models import HISTORY_PAGE, RecommendationRevision
+
+    coordinator = factories.user(role="coordinator")
+    rec = make.recommendation()
+    for n in range(HISTORY_PAGE + 3):
+        db.session.add(RecommendationRevision(recommendation_id=rec.id, actor_id=coordinator.id, action="edit",
+                                              changes={"title_es": [f"v{n}", f"v{n + 1}"]}))
+    db.session.commit()
+    login(client, coordinator)
+    first = client.get(f"/recommendations/{rec.id}").get_data(as_text=True)
+    assert first.count("— " + coordinator.name) == HISTORY_PAGE and "history=2" in first
+    older = client.get(f"/recommendations/{rec.id}?history=2").get_data(as_text=True)
+    assert older.count("— " + coordinator.name) == 3 and "history=1" in older
