@@ -63,6 +63,14 @@ def fit_contribution_answers(context, case, kwargs):
     q1, a one-choice q2), and keep everything else that was generated."""
     if case.method.upper() != "POST" or not case.path.endswith("/contributions"):
         return
+    # The path's documented example names the closed demo consultation (which its GET reads): a
+    # contribution goes to the open test consultation instead, so that the example can succeed.
+    open_slug = os.environ.get("COALITION_API_OPEN_CONSULTATION")
+    if open_slug and case.path_parameters.get("slug") == "consulta-nacional-ia":
+        case.path_parameters["slug"] = open_slug
+        if "url" in kwargs:
+            kwargs["url"] = kwargs["url"].replace("/consulta-nacional-ia/contributions",
+                                                  f"/{open_slug}/contributions")
     _answers_turn["n"] += 1
     if _answers_turn["n"] % 10 == 0:
         return

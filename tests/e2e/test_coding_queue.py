@@ -60,13 +60,9 @@ def coding_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium(coding_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
+def chromium(coding_server, browser):
+    # The session's browser: a second sync Playwright cannot run inside the first one's event loop.
+    return browser
 
 
 def _page(chromium, base, language="es"):
@@ -106,12 +102,14 @@ def test_a_lead_codes_by_keyboard_and_moves_on(coding_server, chromium):
     finally:
         context.close()
 
-    from coalition.consultations.models import Coding, Theme
+    from coalition.consultations.models import Coding, Consultation, Theme
     from coalition.extensions import db
 
     with app.app_context():
         rows = db.session.execute(sa.select(Coding.contribution_id, Theme.name_es)
-                                  .join(Theme, Theme.id == Coding.theme_id)).all()
+                                  .join(Theme, Theme.id == Coding.theme_id)
+                                  .join(Consultation, Consultation.id == Theme.consultation_id)
+                                  .where(Consultation.slug == SLUG)).all()
         db.session.remove()
     assert rows == [(int(first), "Educación")]
 
