@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from coalition.analysis import permissions
 from coalition.consultations import permissions as consultation_permissions
+from coalition.dashboards import cache
 from coalition.audit import services as audit
 from coalition.auth.permissions import require, require_actor
 from coalition.consultations.models import (
@@ -220,9 +221,17 @@ def next_in_queue(actor, consultation: Consultation, *, group: WorkingGroup | No
     require(permissions.can_code(actor, consultation))
     share = sa.and_(Contribution.consultation_id == consultation.id, Contribution.hidden_at.is_(None),
                     _share(consultation, group))
-    coded, total = db.session.execute(
-        sa.select(sa.func.count(sa.case((_coded(), 1))), sa.func.count()).select_from(Contribution).where(share)
-    ).one()
+
+    def progress() -> list[int]:
+        return list(db.session.execute(
+            sa.select(sa.func.count(sa.case((_coded(), 1))), sa.func.count()).select_from(Contribution)
+            .where(share)).one())
+
+    # The progress counts every contribution of the share, so it comes from the exact cache: keyed by the
+    # data version (every coding and hiding bumps it) and by the consultation's newest contribution.
+    newest = db.session.scalar(sa.select(Contribution.id).where(Contribution.consultation_id == consultation.id)
+                               .order_by(Contribution.id.desc()).limit(1))
+    coded, total = cache.cached(("queue", consultation.id, group.id if group else 0, newest), progress)
     uncoded = sa.select(Contribution.id).where(share, ~_coded())
     next_id = None
     if after is not None and is_id(after):

@@ -225,6 +225,8 @@ class Contribution(db.Model):
         sa.CheckConstraint(f"age_band IS NULL OR {_in('age_band', AGE_BANDS)}", name="age_band"),
         sa.CheckConstraint("language IN ('es', 'en')", name="language"),
         sa.Index("ix_contributions_consultation_submitted", "consultation_id", "submitted_at"),
+        # The coding queue walks a consultation's contributions in id order.
+        sa.Index("ix_contributions_consultation_id", "consultation_id", "id"),
         # Duplicate text from one address within a day: one indexed look-up.
         sa.Index("ix_contributions_duplicates", "consultation_id", "source_hash", "text_hash"),
         sa.Index("ix_contributions_consultation_profile", "consultation_id", "sector", "state", "channel"),

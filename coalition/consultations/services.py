@@ -603,10 +603,15 @@ def resolve(consultation) -> Consultation:
         return consultation
     if not isinstance(consultation, str) or not consultation or len(consultation) > SLUG_MAX:
         raise NotFound()
+    # One query (a submission reads this every time): the questions, their choices and the
+    # recommendations up for comment are a handful of rows joined on.
     found = db.session.execute(
         sa.select(Consultation).where(Consultation.slug == consultation)
-        .options(selectinload(Consultation.questions).selectinload(Question.choices),
-                 selectinload(Consultation.recommendations))).scalar_one_or_none()
+        .options(joinedload(Consultation.questions).joinedload(Question.choices),
+                 # Which recommendations are up for comment, not their long texts.
+                 joinedload(Consultation.recommendations).load_only(Recommendation.id, Recommendation.title_es,
+                                                                    Recommendation.title_en))
+        ).unique().scalar_one_or_none()
     if found is None:
         raise NotFound()
     return found
@@ -664,12 +669,15 @@ def submit_contribution(consultation, data: dict, *, channel: str = "online", so
         text_hash=text_hash, search_text=search_text, **profile)
     db.session.add(contribution)
     db.session.flush()
-    for question, choice, text in answers:
-        db.session.add(Answer(contribution_id=contribution.id, question_id=question.id,
-                              choice_id=choice.id if choice else None, text=text))
-    for recommendation, text in comments:
-        db.session.add(Comment(contribution_id=contribution.id, recommendation_id=recommendation.id, text=text))
-    db.session.flush()
+    # One multi-row INSERT each (the busiest write of a consultation): nothing reads them back as objects.
+    if answers:
+        db.session.execute(sa.insert(Answer), [
+            {"contribution_id": contribution.id, "question_id": question.id,
+             "choice_id": choice.id if choice else None, "text": text} for question, choice, text in answers])
+    if comments:
+        db.session.execute(sa.insert(Comment), [
+            {"contribution_id": contribution.id, "recommendation_id": recommendation.id, "text": text}
+            for recommendation, text in comments])
     if email:
         _queue_receipt(contribution, consultation, code, email, language)
     return contribution, code

@@ -33,12 +33,14 @@ from sqlalchemy.orm import Session
 
 from coalition import redis_store
 from coalition.auth.models import User
+from coalition.consultations.models import Coding, Contribution, Theme
 from coalition.dashboards.models import DataVersion
 from coalition.deliverables.models import Deliverable, DeliverableUpdate, Milestone
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.institutions.models import Institution
 from coalition.meetings.models import Attendance, Meeting, MinutesRevision
+from coalition.recommendations.models import SourceContribution, SourceTheme
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,9 @@ CLOCK_STEP = timedelta(minutes=5)
 TTL_SECONDS = 3600
 LOCAL_ENTRIES = 64
 TRACKED = (Deliverable, DeliverableUpdate, Milestone, Meeting, Attendance, MinutesRevision, GroupMembership,
-           Institution, WorkingGroup)
+           Institution, WorkingGroup,
+           # What a recommendation's trace reads: codings, citations, themes.
+           Coding, SourceContribution, SourceTheme, Theme)
 # A person's row changes at every login; only these columns matter to a dashboard.
 USER_COLUMNS = ("name", "institution_id", "active", "role")
 _BUMPED = "data_version_bumped"
@@ -63,6 +67,10 @@ def clock(now: datetime) -> datetime:
 def _touches_dashboards(obj) -> bool:
     if isinstance(obj, TRACKED):
         return True
+    if isinstance(obj, Contribution):
+        # A new contribution stands behind nothing until it is coded or cited; hiding one changes traces.
+        state = sa.inspect(obj)
+        return state.deleted or (not state.pending and state.attrs["hidden_at"].history.has_changes())
     if isinstance(obj, User):
         state = sa.inspect(obj)
         return state.pending or state.deleted or any(

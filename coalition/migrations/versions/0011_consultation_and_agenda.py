@@ -134,6 +134,7 @@ def upgrade():
     with op.batch_alter_table('contributions', schema=None) as batch_op:
         batch_op.create_index('ix_contributions_consultation_profile', ['consultation_id', 'sector', 'state', 'channel'], unique=False)
         batch_op.create_index('ix_contributions_consultation_submitted', ['consultation_id', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_contributions_consultation_id', ['consultation_id', 'id'], unique=False)
         batch_op.create_index('ix_contributions_duplicates', ['consultation_id', 'source_hash', 'text_hash'], unique=False)
 
     op.create_table('questions',
@@ -331,6 +332,7 @@ def downgrade():
     with op.batch_alter_table('contributions', schema=None) as batch_op:
         batch_op.drop_index('ix_contributions_duplicates')
         batch_op.drop_index('ix_contributions_consultation_submitted')
+        batch_op.drop_index('ix_contributions_consultation_id')
         batch_op.drop_index('ix_contributions_consultation_profile')
 
     op.drop_table('contributions')
