@@ -201,7 +201,7 @@ def bench(database: str, args, folder: Path) -> None:
         key, _, value = setting.partition("=")
         settings[key] = json.loads(value)
     port = free_port()
-    app = f"coalition:create_app(None, {settings!r})"
+    app = f"coalition.wsgi:serve(None, {settings!r})"  # as production serves it (coalition.wsgi)
     server = subprocess.Popen([str(BIN / "gunicorn"), "-w", str(args.web_workers), "-b", f"127.0.0.1:{port}",
                                "--log-level", "warning", app], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from coalition.database import refresh_statistics
 from coalition.errors import ValidationError
 from coalition.extensions import db
 
@@ -76,6 +77,7 @@ def seed_demo_command(scale: int, if_empty: bool):
     finally:
         progress.close()
     db.session.commit()
+    refresh_statistics()
     # Closing the connections makes SQLite fold its write-ahead log into the file now, not on the next write.
     db.session.remove()
     db.engine.dispose()

@@ -166,3 +166,13 @@ def unique_key(*columns: sa.Column):
         if broken_unique_key(error) != wanted:
             raise
         raise DuplicateKey(*wanted) from error
+
+
+def refresh_statistics() -> None:
+    """After a bulk load, give PostgreSQL's planner fresh row counts (autovacuum would, minutes later):
+    with stale ones it plans a scan of every contribution for a query that needs four. Commits."""
+    from coalition.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()

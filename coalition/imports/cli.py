@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from coalition.database import refresh_statistics
 from coalition.errors import ValidationError
 from coalition.extensions import db
 
@@ -51,6 +52,7 @@ def _run(kind: str, path: Path, dry_run: bool, skip_bad_rows: bool, by: str | No
         progress.close()
     if result.applied:
         db.session.commit()
+        refresh_statistics()
     sheet = result.sheet
     source = "Excel (.xlsx)" if sheet.format == "xlsx" else f"CSV, {sheet.encoding}, delimiter {sheet.delimiter!r}"
     counts = result.counts

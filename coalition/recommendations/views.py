@@ -134,7 +134,8 @@ def _render_detail(recommendation, status: int = 200, errors=(), **forms):
     edit = services.can_edit(actor, recommendation)
     decide = services.can_decide(actor)
     page, per_page = clamp(request.args.get("page"), request.args.get("per_page"), 20)
-    sources = services.source_ids([recommendation.id])[recommendation.id]
+    # Every cited id is only needed by the form that edits them (thousands of them at scale).
+    sources = services.source_ids([recommendation.id])[recommendation.id] if edit else None
     context = {
         "rec": recommendation, "lang": _lang(), "edit": edit, "decide": decide,
         "trace": trace.trace(recommendation.id),
