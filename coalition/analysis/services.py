@@ -231,7 +231,9 @@ def next_in_queue(actor, consultation: Consultation, *, group: WorkingGroup | No
     # data version (every coding and hiding bumps it) and by the consultation's newest contribution.
     newest = db.session.scalar(sa.select(Contribution.id).where(Contribution.consultation_id == consultation.id)
                                .order_by(Contribution.id.desc()).limit(1))
-    coded, total = cache.cached(("queue", consultation.id, group.id if group else 0, newest), progress)
+    # The share depends on the consultation's groups too (group i of k takes ids ≡ i mod k).
+    groups = "-".join(str(g.id) for g in consultation.groups)
+    coded, total = cache.cached(("queue", consultation.id, groups, group.id if group else 0, newest), progress)
     uncoded = sa.select(Contribution.id).where(share, ~_coded())
     next_id = None
     if after is not None and is_id(after):
