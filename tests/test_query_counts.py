@@ -71,7 +71,9 @@ def queries_per_page(app, size: int) -> dict[str, int]:
     return counts
 
 
-def counts_in_fresh_database(template_db, path, size: int) -> dict[str, int]:
+def counts_in_fresh_database(template_db, path, size: int, measure=None) -> dict[str, int]:
+    """`measure(app, size)` (default: this file's `queries_per_page`) in a fresh copy of the template database."""
+    measure = measure or queries_per_page
     shutil.copy(template_db, path)
     other = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     other.test_client_class = IsolatedClient
@@ -79,7 +81,7 @@ def counts_in_fresh_database(template_db, path, size: int) -> dict[str, int]:
     def run():
         with other.app_context():
             try:
-                return queries_per_page(other, size)
+                return measure(other, size)
             finally:
                 db.session.remove()
                 db.engine.dispose()

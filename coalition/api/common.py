@@ -1,10 +1,14 @@
 """What every API module shares: the bearer actor, pagination, the error schema, JSON-only bodies."""
 from __future__ import annotations
 
-from flask import g
+import json
+
+from flask import g, request
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 from marshmallow import ValidationError as SchemaValidationError
+
+from werkzeug.exceptions import BadRequest
 
 from coalition.database import MAX_ID
 from coalition.errors import NotAuthenticated
@@ -37,6 +41,18 @@ def api_actor():
     if user is None:
         raise NotAuthenticated()
     return user
+
+
+def refuse_too_deep_json() -> None:
+    """A body nested thousands of levels deep makes the JSON decoder recurse out: a 400, not a 500."""
+    if request.method not in ("POST", "PATCH", "PUT") or not request.is_json:
+        return
+    try:
+        json.loads(request.get_data(cache=True))
+    except RecursionError:
+        raise BadRequest(str(_l("The JSON body is nested too deeply."))) from None
+    except ValueError:
+        return  # malformed JSON: the body parser answers 400 itself
 
 
 def api_actor_or_none():

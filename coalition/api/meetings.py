@@ -6,7 +6,6 @@ coordinators and admins schedule, edit, cancel and record them.
 """
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime, time, timezone
 
@@ -17,8 +16,8 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as SchemaError
-from werkzeug.exceptions import BadRequest
 
+from coalition.api.common import refuse_too_deep_json
 from coalition.api.common import (
     ID_RANGE, PageArgsSchema, api_actor, documents_errors, page_body, page_of, plain_text)
 from coalition.api.common import text as _text
@@ -41,16 +40,6 @@ blp = Blueprint("api_meetings", __name__, url_prefix="/api/v1/meetings",
                             "coordinators and admins run them.")
 
 
-def _refuse_too_deep_json() -> None:
-    """A body nested thousands of levels deep makes the JSON decoder recurse out: a 400, not a 500."""
-    if request.method not in ("POST", "PATCH", "PUT") or not request.is_json:
-        return
-    try:
-        json.loads(request.get_data(cache=True))
-    except RecursionError:
-        raise BadRequest(str(_l("The JSON body is nested too deeply."))) from None
-    except ValueError:
-        return  # malformed JSON: the body parser answers 400 itself
 
 
 @blp.before_request
@@ -60,7 +49,7 @@ def _check_access_first():
     The services check all of this again; this only puts the answers in the order a client expects.
     """
     actor = api_actor()
-    _refuse_too_deep_json()
+    refuse_too_deep_json()
     meeting_id = (request.view_args or {}).get("meeting_id")
     if meeting_id is None:
         return

@@ -7,15 +7,14 @@ language (`Accept-Language`, Spanish by default); the `_es` and `_en` keys carry
 """
 from __future__ import annotations
 
-import json
 
 from flask import request, url_for
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from werkzeug.exceptions import BadRequest
 
+from coalition.api.common import refuse_too_deep_json
 from coalition.api.common import (
     ID_RANGE, PageArgsSchema, api_actor, documents_errors, page_body, page_of, plain_text)
 from coalition.api.common import text as _text
@@ -43,22 +42,13 @@ def _language() -> str:
     return request.accept_languages.best_match(["es", "en"], default="es") or "es"
 
 
-def _refuse_too_deep_json() -> None:
-    if request.method not in ("POST", "PATCH", "PUT") or not request.is_json:
-        return
-    try:
-        json.loads(request.get_data(cache=True))
-    except RecursionError:
-        raise BadRequest(str(_l("The JSON body is nested too deeply."))) from None
-    except ValueError:
-        return
 
 
 @blp.before_request
 def _check_access_first():
     """401, then 404, then 403 before the body is read, so a 422 is only ever about the body."""
     actor = api_actor()
-    _refuse_too_deep_json()
+    refuse_too_deep_json()
     recommendation_id = (request.view_args or {}).get("recommendation_id")
     if recommendation_id is None:
         if request.method == "POST":

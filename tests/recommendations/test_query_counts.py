@@ -1,17 +1,14 @@
 """The recommendation pages and the trace issue the same number of queries whatever the numbers behind them."""
 from __future__ import annotations
 
-import contextvars
 import re
-import shutil
 
-from coalition import create_app
 from coalition.extensions import db
 from coalition.recommendations.models import RecommendationDeliverable, RecommendationSplit
 from tests import factories
-from tests.conftest import IsolatedClient, login
+from tests.conftest import login
 from tests.recommendations import conftest as make
-from tests.test_query_counts import count_queries
+from tests.test_query_counts import count_queries, counts_in_fresh_database
 
 SECTORS = ("academia", "industry", "government", "civil_society", "individual")
 STATES = ("JAL", "NLE", "CMX", "YUC", "abroad")
@@ -63,25 +60,9 @@ def queries_per_page(app, size: int) -> dict[str, int]:
     return counts
 
 
-def counts_in_fresh_database(template_db, path, size: int) -> dict[str, int]:
-    shutil.copy(template_db, path)
-    other = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    other.test_client_class = IsolatedClient
-
-    def run():
-        with other.app_context():
-            try:
-                return queries_per_page(other, size)
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-
-    return contextvars.Context().run(run)
-
-
 def test_recommendation_pages_issue_the_same_queries_with_40_and_400_contributions(template_db, tmp_path):
-    small = counts_in_fresh_database(template_db, tmp_path / "small.db", 40)
-    large = counts_in_fresh_database(template_db, tmp_path / "large.db", 400)
+    small = counts_in_fresh_database(template_db, tmp_path / "small.db", 40, queries_per_page)
+    large = counts_in_fresh_database(template_db, tmp_path / "large.db", 400, queries_per_page)
     assert small == large
     assert small["trace"] == 4  # three counts (cached between changes) and the cited themes by id
     assert max(small.values()) <= 30, small
