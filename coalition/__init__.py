@@ -33,6 +33,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     from coalition.errors import register_error_handlers
     from coalition import cli, headers, i18n, input_guard, metrics, observability, templating
+    from coalition.portal import http as portal_http
 
     register_error_handlers(app)
     observability.init_app(app)
@@ -41,6 +42,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     input_guard.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    portal_http.init_app(app)
     cli.init_app(app)
     return app
 
@@ -126,10 +128,12 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.institutions.views import bp as institutions_bp
     from coalition.meetings.views import bp as meetings_bp
     from coalition.notifications.views import bp as notifications_bp
+    from coalition.portal.views import bp as portal_bp
     from coalition.recommendations.views import bp as recommendations_bp
 
     for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp,
-               notifications_bp, audit_bp, imports_bp, consultations_bp, analysis_bp, recommendations_bp):
+               notifications_bp, audit_bp, imports_bp, consultations_bp, analysis_bp, recommendations_bp,
+               portal_bp):
         app.register_blueprint(bp)
 
     from coalition import api

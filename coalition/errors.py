@@ -10,6 +10,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 
 from coalition.extensions import login_manager
+from coalition.portal.http import is_portal_path
 
 
 class DomainError(Exception):
@@ -113,6 +114,8 @@ def _render(status: int, code: str, message, fields=None, current=None):
         if current is not None:
             payload["current"] = current
         body = jsonify(payload)
+    elif is_portal_path(request.path):
+        body = render_template("portal/error.html", status=status, message=message)
     else:
         body = render_template("errors/error.html", status=status, message=message)
     return make_response(body, status)

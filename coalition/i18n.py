@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
+from coalition.portal.http import chosen_language, is_portal_path
+
 
 def _valid_language(value) -> str | None:
     return value if value in current_app.config["LANGUAGES"] else None
@@ -17,6 +19,8 @@ def select_locale() -> str:
     chosen = _valid_language(request.args.get("lang"))
     if chosen:
         return chosen
+    if is_portal_path(request.path):
+        return chosen_language()
     api_user = g.get("api_user")
     if api_user is not None:
         return api_user.language
@@ -34,7 +38,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    if has_request_context() and current_user.is_authenticated:
+    if has_request_context() and not is_portal_path(request.path) and current_user.is_authenticated:
         return current_user.timezone
     return current_app.config["COALITION_TIMEZONE"]
 
@@ -70,5 +74,6 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def remember_anonymous_language():
         chosen = request.args.get("lang")
-        if chosen in app.config["LANGUAGES"] and not current_user.is_authenticated:
+        if chosen in app.config["LANGUAGES"] and not is_portal_path(request.path) and \
+                not current_user.is_authenticated:
             session["lang"] = chosen

@@ -13,6 +13,7 @@ from coalition.database import utcnow
 from coalition.errors import ValidationError
 from coalition.extensions import db, login_manager
 from coalition.i18n import common_timezones
+from coalition.portal.http import is_portal_path
 from coalition.pagination import clamp
 from coalition.web import apply_errors, current_actor, safe_next
 
@@ -59,7 +60,8 @@ def _rotate_remembered_session(app, user=None, **_extra):
 def _resolve_server_session():
     """Resolve the session before the view runs, and commit what resolving wrote (a touch, an
     expiry, a rotation), so a GET can record it and a refused POST does not lose it."""
-    if request.path.startswith(("/api/", "/static/")) or request.endpoint == "static":
+    if request.path.startswith(("/api/", "/static/")) or request.endpoint == "static" or \
+            is_portal_path(request.path):
         return None
     current_user._get_current_object()
     if g.pop("coalition_session_refused", False):

@@ -110,6 +110,11 @@ class Consultation(db.Model):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     phase: Mapped[str] = mapped_column(sa.String(20), default="draft")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The results (participation, themes, the recommendations it fed) on the public portal, once a
+    # coordinator publishes them after the consultation closes.
+    results_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    results_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

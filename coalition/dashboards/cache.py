@@ -33,14 +33,15 @@ from sqlalchemy.orm import Session
 
 from coalition import redis_store
 from coalition.auth.models import User
-from coalition.consultations.models import Coding, Contribution, Theme
+from coalition.consultations.models import Coding, Consultation, Contribution, Theme
 from coalition.dashboards.models import DataVersion
+from coalition.database import utcnow
 from coalition.deliverables.models import Deliverable, DeliverableUpdate, Milestone
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.institutions.models import Institution
 from coalition.meetings.models import Attendance, Meeting, MinutesRevision
-from coalition.recommendations.models import SourceContribution, SourceTheme
+from coalition.recommendations.models import Recommendation, RecommendationDeliverable, SourceContribution, SourceTheme
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ LOCAL_ENTRIES = 64
 TRACKED = (Deliverable, DeliverableUpdate, Milestone, Meeting, Attendance, MinutesRevision, GroupMembership,
            Institution, WorkingGroup,
            # What a recommendation's trace reads: codings, citations, themes.
-           Coding, SourceContribution, SourceTheme, Theme)
+           Coding, SourceContribution, SourceTheme, Theme,
+           # What the public portal reads besides: the agenda and published consultation results.
+           Recommendation, RecommendationDeliverable, Consultation)
 # A person's row changes at every login; only these columns matter to a dashboard.
 USER_COLUMNS = ("name", "institution_id", "active", "role")
 _BUMPED = "data_version_bumped"
@@ -98,7 +101,8 @@ def bump(session: Session | None = None) -> None:
     """Invalidate every cached figure, in the current transaction (bulk writers call this)."""
     session = session or db.session
     table = DataVersion.__table__
-    session.connection().execute(sa.update(table).where(table.c.id == 1).values(value=table.c.value + 1))
+    session.connection().execute(sa.update(table).where(table.c.id == 1).values(value=table.c.value + 1,
+                                                                                changed_at=utcnow()))
     session.info[_BUMPED] = True
 
 
@@ -113,6 +117,12 @@ def version() -> int | None:
     return db.session.scalar(sa.select(DataVersion.value).where(DataVersion.id == 1))
 
 
+def stamp() -> tuple[int, datetime | None] | None:
+    """The data version and when it last grew (None without a version row), in one query."""
+    row = db.session.execute(sa.select(DataVersion.value, DataVersion.changed_at).where(DataVersion.id == 1)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def _redis():
     return redis_store.client("dashboard")
 
@@ -124,9 +134,10 @@ class Refused(ValueError):
 def _dataclasses() -> dict[str, type]:
     # Only these classes are ever rebuilt from an entry, by name; anything else is refused.
     from coalition.dashboards import services
+    from coalition.portal.changes import Change
 
     return {cls.__name__: cls for cls in (services.Dashboard, services.Filters, services.ListedDeliverable,
-                                          services.ListedMeeting, services.Activity, services.Balance)}
+                                          services.ListedMeeting, services.Activity, services.Balance, Change)}
 
 
 def _encode(value):
@@ -203,11 +214,12 @@ def unseal(key: str, stored: bytes):
         raise Refused(f"{type(error).__name__}: {error}") from error
 
 
-def cached(parts: tuple, compute: Callable[[], object]):
-    """The value for `parts` at the current data version, computed once per version and clock."""
+def cached(parts: tuple, compute: Callable[[], object], at_version: int | None = None):
+    """The value for `parts` at the current data version, computed once per version and clock.
+    `at_version`: the version this request already read (saves reading it again)."""
     if not current_app.config.get("DASHBOARD_CACHE", True):
         return compute()
-    current = version()
+    current = at_version if at_version is not None else version()
     if current is None:  # no version row: nothing can be proven fresh
         return compute()
     key = "coalition:dashboard:" + ":".join(str(p) for p in (current, *parts))

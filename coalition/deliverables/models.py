@@ -25,6 +25,16 @@ PROGRESS_MIN, PROGRESS_MAX = 0, 100
 WEIGHT_MIN, WEIGHT_MAX = 1, 1000
 INSTITUTIONS_MAX = 200  # contributing institutions of one deliverable
 
+# The public portal's completion of a deliverable, in the words of OGP action plans (SPEC "Public portal").
+COMPLETIONS = {
+    "not_started": _l("Not started"),
+    "limited": _l("Limited"),
+    "substantial": _l("Substantial"),
+    "complete": _l("Complete"),
+}
+PUBLIC_SUMMARY_MAX = 2_000
+COMPLETION_NOTE_MAX = 1_000
+
 HEALTHS = {
     "on_track": _l("On track"),
     "at_risk": _l("At risk"),
@@ -54,6 +64,11 @@ class Deliverable(db.Model):
         sa.Index("ix_deliverables_group_progress", "group_id", "archived_at", "progress"),
         # A group's deliverables in due order, a page at a time, without sorting them all.
         sa.Index("ix_deliverables_group_due", "group_id", "due_date", "id"),
+        sa.CheckConstraint(
+            "completion_override IS NULL OR completion_override IN "
+            "('not_started', 'limited', 'substantial', 'complete')", name="completion_override"),
+        # The portal reads public deliverables only, by group.
+        sa.Index("ix_deliverables_public_group", "public", "group_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +90,17 @@ class Deliverable(db.Model):
     # Deleting a deliverable archives it: it leaves every list, its page and history stay.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The public portal shows a deliverable only once a coordinator publishes it, with a summary
+    # written for the public (the description is the group's working text).
+    public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    public_summary_es: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    public_summary_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Completion is derived from status and progress (coalition/portal/completion.py) unless a
+    # coordinator sets it, with a note saying why.
+    completion_override: Mapped[str | None] = mapped_column(sa.String(20))
+    completion_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     # The database refuses an UPDATE whose version changed under it: a second line of defence.
     __mapper_args__ = {"version_id_col": version}
@@ -93,6 +119,20 @@ class Deliverable(db.Model):
     @property
     def archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def completion(self) -> str:
+        from coalition.portal.completion import completion_of
+
+        return completion_of(self.status, self.progress, self.completion_override)
+
+    @property
+    def completion_label(self) -> str:
+        return str(COMPLETIONS[self.completion])
+
+    def public_summary_in(self, language: str) -> str:
+        return ((self.public_summary_es if language == "es" else self.public_summary_en)
+                or self.public_summary_es or self.public_summary_en)
 
     def __repr__(self) -> str:
         return f"<Deliverable {self.id} {self.title!r}>"

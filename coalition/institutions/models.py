@@ -53,6 +53,7 @@ class Institution(db.Model):
             "sector IN ('industry', 'civil_society', 'academia', 'government', 'international')",
             name="sector"),
         sa.Index("ix_institutions_sector_state", "sector", "state"),
+        sa.Index("ix_institutions_listed_sector_state", "listed", "sector", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +66,10 @@ class Institution(db.Model):
     joined_on: Mapped[date] = mapped_column(sa.Date, default=coalition_today)
     active: Mapped[bool] = mapped_column(default=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Named on the public portal only once one of its own people or a coordinator agrees (who did
+    # is in the audit log: a column pointing at users would make the two tables depend on each other).
+    listed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

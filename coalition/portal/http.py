@@ -1,0 +1,179 @@
+"""The portal's HTTP contract: no cookie, shared caches welcome, revalidation almost free.
+
+A portal response is the same for everyone who asks in the same language, so:
+- the request opens no session (a null one: nothing is read from or written to the cookie), the
+  person is anonymous whatever cookie came along, and any Set-Cookie that would slip out is dropped;
+- the page is public: `Cache-Control: public, max-age=PORTAL_MAX_AGE`, an `ETag` made of the data
+  version (coalition/dashboards/cache.py), the language, the URL and the release, and a
+  `Last-Modified` from when that version last grew; `If-None-Match` with the current tag gets 304
+  after one small query, before any page is built.
+The data version grows in the transaction of every change the portal reads, so a publish, an
+unpublish or an update changes the tag on the next request: no page is ever served stale.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, g, make_response, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+
+from coalition.dashboards import cache
+
+log = logging.getLogger(__name__)
+
+PORTAL_PREFIX = "/public"
+PORTAL_FILES = ("/sitemap.xml", "/robots.txt")
+ROOT = Path(__file__).resolve().parent.parent.parent
+_release: list[str] = []
+
+
+def is_portal_path(path: str) -> bool:
+    return path == PORTAL_PREFIX or path.startswith(PORTAL_PREFIX + "/") or path in PORTAL_FILES
+
+
+def chosen_language() -> str:
+    """?lang=, then Accept-Language, then Spanish: never a cookie, never a person's setting."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def portal_url(endpoint: str, **values) -> str:
+    """url_for that keeps a language chosen with ?lang= (the portal has no cookie to remember it)."""
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"] and "lang" not in values:
+        values["lang"] = chosen
+    return url_for(endpoint, **values)
+
+
+def release() -> str:
+    """What, besides the data, a page is made of: its templates, the translations and the code."""
+    if not _release:
+        digest = hashlib.sha256()
+        folders = (ROOT / "templates" / "portal", ROOT / "coalition" / "portal", ROOT / "coalition" / "translations")
+        for folder in folders:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and path.suffix in (".html", ".xml", ".txt", ".py", ".mo"):
+                    digest.update(path.name.encode())
+                    digest.update(path.read_bytes())
+        _release.append(digest.hexdigest()[:16])
+    return _release[0]
+
+
+def _tag(version: int) -> str:
+    material = "|".join((str(version), chosen_language(), request.path, request.query_string.decode("latin-1"),
+                         release()))
+    return '"' + hashlib.sha256(material.encode()).hexdigest()[:32] + '"'
+
+
+def public(view):
+    """Serve `view` as a public, cacheable portal response, or 304 when the client's copy is current."""
+
+    @functools.wraps(view)
+    def wrapper(**kwargs):
+        stamp = cache.stamp()
+        if stamp is None:  # no version row: nothing can be proven fresh, so nothing is cached
+            response = make_response(view(**kwargs))
+            response.headers["Cache-Control"] = "no-cache"
+            return response
+        version, changed_at = stamp
+        g.portal_version = version
+        etag = _tag(version)
+        if request.if_none_match and request.if_none_match.contains_weak(etag.strip('"')):
+            response = current_app.response_class(status=304)
+        else:
+            # The whole page, under its tag in the dashboards' exact cache: a warm page is one
+            # query and one cache read. A 404 raises through and is never cached.
+            body, mimetype, disposition = cache.cached(("portal", etag), lambda: _rendered(view(**kwargs)),
+                                                       at_version=version)
+            response = current_app.response_class(body, mimetype=mimetype)
+            if disposition:
+                response.headers["Content-Disposition"] = disposition
+        response.headers["ETag"] = etag
+        if changed_at is not None:
+            response.last_modified = changed_at.astimezone(UTC) if changed_at.tzinfo else changed_at.replace(tzinfo=UTC)
+        _cacheable(response)
+        return response
+
+    return wrapper
+
+
+def _rendered(result) -> tuple[str, str, str]:
+    """A view's answer as plain data the cache can hold: its body, type and any download name."""
+    response = make_response(result)
+    return response.get_data(as_text=True), response.mimetype, response.headers.get("Content-Disposition", "")
+
+
+def portal_cached(parts: tuple, compute):
+    """`compute()` through the dashboards' exact cache, at the version this request read."""
+    return cache.cached(("portal", *parts), compute, at_version=g.get("portal_version"))
+
+
+def _cacheable(response) -> None:
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PORTAL_MAX_AGE']}"
+    response.vary.add("Accept-Language")
+
+
+class PortalSessionInterface(SecureCookieSessionInterface):
+    """The usual signed-cookie session, except on the portal, where there is none at all."""
+
+    def open_session(self, app, request):
+        if is_portal_path(request.path):
+            return None  # Flask then uses a null session, which is never saved
+        return super().open_session(app, request)
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = PortalSessionInterface()
+    app.jinja_env.globals.update(portal_url=portal_url, portal_absolute_url=absolute_url, portal_here=here)
+
+    def anonymous_on_the_portal():
+        if is_portal_path(request.path):
+            # Whoever asks, the portal answers as to the public: no cookie is read to find a person.
+            g._login_user = app.login_manager.anonymous_user()
+
+    # First of all hooks, before anything could look for the person behind a cookie.
+    app.before_request_funcs.setdefault(None, []).insert(0, anonymous_on_the_portal)
+
+    def no_cookie_on_the_portal(response):
+        if is_portal_path(request.path):
+            if response.headers.get("Set-Cookie"):
+                log.error("a portal response tried to set a cookie on %s; dropped", request.path)
+                del response.headers["Set-Cookie"]
+            if response.status_code == 404:
+                # A missing or unpublished item: the same answer either way, cacheable like a page.
+                _cacheable(response)
+        return response
+
+    # The very last after_request hook (they run in reverse), so nothing after it can add a cookie.
+    app.after_request_funcs.setdefault(None, []).insert(0, no_cookie_on_the_portal)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A portal address under BASE_URL, the coalition's public address. Never the request's Host
+    header: a page shared through caches must not carry whatever host a client claimed."""
+    return current_app.config["BASE_URL"].rstrip("/") + portal_url(endpoint, **values)
+
+
+def here(lang: str | None = None, absolute: bool = False, keep_query: bool = True) -> str:
+    """This page's address in `lang` (default: as asked), with its filters unless keep_query is false."""
+    if request.url_rule is None or not request.endpoint:  # an unknown address: the portal's home
+        endpoint, values = "portal.home", {}
+    else:
+        endpoint, values = request.endpoint, dict(request.view_args or {})
+    query = {k: v for k, v in request.args.items() if k != "lang"} if keep_query else {}
+    chosen = lang or (request.args.get("lang") if request.args.get("lang") in current_app.config["LANGUAGES"]
+                      else None)
+    if chosen:
+        query["lang"] = chosen
+    path = url_for(endpoint, **values)
+    if query:
+        path += "?" + urlencode(sorted(query.items()))
+    return current_app.config["BASE_URL"].rstrip("/") + path if absolute else path
