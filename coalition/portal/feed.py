@@ -21,7 +21,7 @@ from coalition.extensions import db
 from coalition.groups.models import WorkingGroup
 from coalition.portal import changes
 from coalition.portal.http import absolute_url
-from coalition.recommendations.models import RECOMMENDATION_STATES, Recommendation
+from coalition.recommendations.models import RECOMMENDATION_STATES, Recommendation, RecommendationDeliverable
 from coalition.templating import language
 
 FEED_ENTRIES = 50
@@ -93,15 +93,29 @@ def _summary(change: changes.Change) -> str:
     return _("%(what)s State: %(state)s.", what=said, state=state) if state else said
 
 
+def _deliverable_homes(deliverable_ids: set) -> dict:
+    """Where each deliverable is shown, as url_for arguments: a deliverable has no page of its own, so
+    the (first) published recommendation it carries out, where its completion and milestones are, or
+    else its working group's page. One query."""
+    if not deliverable_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Deliverable.id, WorkingGroup.slug, sa.func.min(Recommendation.id))
+        .join(WorkingGroup, WorkingGroup.id == Deliverable.group_id)
+        .outerjoin(RecommendationDeliverable, RecommendationDeliverable.deliverable_id == Deliverable.id)
+        .outerjoin(Recommendation, sa.and_(Recommendation.id == RecommendationDeliverable.recommendation_id,
+                                           Recommendation.published.is_(True)))
+        .where(Deliverable.id.in_(deliverable_ids))
+        .group_by(Deliverable.id, WorkingGroup.slug)).all()
+    return {deliverable_id: ("portal.recommendation", {"recommendation_id": rec_id}) if rec_id is not None
+            else ("portal.group", {"slug": slug}) for deliverable_id, slug, rec_id in rows}
+
+
 def atom() -> object:
     """The latest published changes as an Atom 1.0 feed, in the chosen language."""
     lang = language()
     latest = changes.latest(FEED_ENTRIES)
-    # A deliverable has no page of its own: its entry links to its working group's.
-    deliverable_ids = {change.subject_id for change in latest if change.kind == "deliverable"}
-    groups = dict(db.session.execute(
-        sa.select(Deliverable.id, WorkingGroup.slug).join(WorkingGroup, WorkingGroup.id == Deliverable.group_id)
-        .where(Deliverable.id.in_(deliverable_ids))).all()) if deliverable_ids else {}
+    homes = _deliverable_homes({change.subject_id for change in latest if change.kind == "deliverable"})
 
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": lang})
     _child(feed, "id", absolute_url("portal.feed", lang=lang))
@@ -119,8 +133,9 @@ def atom() -> object:
             link = absolute_url("portal.recommendation", recommendation_id=change.subject_id)
         elif change.kind == "consultation":
             link = absolute_url("portal.consultation", slug=change.subject_id)
-        elif change.subject_id in groups:
-            link = absolute_url("portal.group", slug=groups[change.subject_id])
+        elif change.subject_id in homes:
+            endpoint, values = homes[change.subject_id]
+            link = absolute_url(endpoint, **values)
         else:
             link = absolute_url("portal.home")
         entry = _child(feed, "entry")

@@ -29,7 +29,8 @@ def world() -> dict:
     revision(rec, "state")
     hidden = make.recommendation("ethics", title_es="Borrador secreto", title_en="Secret draft")
     revision(hidden, "publish")
-    shown = public_deliverable("governance", recommendations=[rec], title="Entregable público", progress=40)
+    shown = public_deliverable("governance", recommendations=[rec, hidden], title="Entregable público", progress=40)
+    public_deliverable("data", title="Entregable suelto")
     factories.deliverable("ethics", title="Entregable interno", published_at=utcnow())
     public_deliverable("ethics", title="Entregable archivado", archived_at=utcnow())
     results = make.consultation(slug="consulta-publicada", title_es="Consulta publicada",
@@ -73,7 +74,9 @@ def test_the_feed_is_well_formed_atom_of_published_changes_only(app, client):
         assert secret not in text
     links = {item["title"]: item["link"] for item in items}
     assert links["Published consultation"] == base + f"/public/consultations/{w['results']}?lang=en"
-    assert links["Entregable público"] == base + "/public/groups/governance?lang=en"
+    # A deliverable is shown on the published recommendation it carries out, else on its group's page.
+    assert links["Entregable público"] == base + f"/public/recommendations/{w['rec']}?lang=en"
+    assert links["Entregable suelto"] == base + "/public/groups/data?lang=en"
     assert all(item["link"].startswith(base + "/public") for item in items)
     assert all(item["id"] and item["updated"] and item["summary"] for item in items)
 
@@ -84,7 +87,7 @@ def test_feed_entry_ids_are_unique_and_stable_across_requests_and_languages(clie
     again = entries(parse(client.get("/public/feed.atom?lang=es")))
     english = entries(parse(client.get("/public/feed.atom?lang=en")))
     ids = [item["id"] for item in first]
-    assert len(ids) == len(set(ids)) == 4  # two revisions, the deliverable published, the results
+    assert len(ids) == len(set(ids)) == 5  # two revisions, two deliverables published, the results
     assert ids == [item["id"] for item in again] == [item["id"] for item in english]
 
 
@@ -107,8 +110,11 @@ def test_an_unpublished_recommendation_leaves_the_feed_on_the_next_request(clien
     assert "Open <models> & \"free\"" in [item["title"] for item in entries(parse(client.get("/public/feed.atom?lang=en")))]
     db.session.get(Recommendation, w["rec"]).published = False
     db.session.commit()
-    assert "Open <models> & \"free\"" not in [item["title"] for item in
-                                              entries(parse(client.get("/public/feed.atom?lang=en")))]
+    response = client.get("/public/feed.atom?lang=en")
+    items = entries(parse(response))
+    assert "Open <models> & \"free\"" not in [item["title"] for item in items]
+    assert f"/public/recommendations/{w['rec']}" not in response.get_data(as_text=True)
+    assert {item["title"]: item["link"] for item in items}["Entregable público"].endswith("/public/groups/governance?lang=en")
 
 
 def sitemap_urls(response) -> dict[str, dict]:

@@ -13,6 +13,7 @@ from coalition.dashboards.models import DataVersion
 from coalition.database import utcnow
 from coalition.deliverables.models import Milestone
 from coalition.extensions import db
+from coalition.recommendations.models import Recommendation, RecommendationDeliverable
 from tests import factories
 from tests.conftest import IsolatedClient
 from tests.portal.factories import listed_institution, public_deliverable, published_recommendation
@@ -50,7 +51,6 @@ def world() -> dict:
     internal = factories.deliverable("ethics", title="Entregable interno")
     archived = public_deliverable("ethics", recommendations=[rec], title="Entregable archivado",
                                   archived_at=utcnow())
-    from coalition.recommendations.models import RecommendationDeliverable
     db.session.add(RecommendationDeliverable(recommendation_id=rec.id, deliverable_id=internal.id))
     db.session.commit()
     return {"rec": rec.id, "target": target.id, "unpublished": unpublished.id, "merged_away": merged_away.id,
@@ -139,7 +139,6 @@ def test_csv_files_hold_the_same_items_with_lists_joined_and_formulas_defused(cl
 def test_an_unpublished_recommendation_leaves_every_file_on_the_next_request(client):
     w = world()
     assert w["rec"] in by_id(get_json(client, "/public/data/recommendations.json")["items"])
-    from coalition.recommendations.models import Recommendation
     db.session.get(Recommendation, w["rec"]).published = False
     db.session.commit()
     assert w["rec"] not in by_id(get_json(client, "/public/data/recommendations.json")["items"])
@@ -235,7 +234,7 @@ def test_the_data_page_links_every_file_schema_licence_and_feed_in_both_language
         for name in ("recommendations", "deliverables"):
             for path in (f"/public/data/{name}.csv", f"/public/data/{name}.json", f"/public/data/schema/{name}.json"):
                 assert f'href="{path}"' in html, (lang, path)
-        assert 'href="https://creativecommons.org/licenses/by/4.0/" rel="license"' in html
+        assert 'href="https://creativecommons.org/licenses/by/4.0/" rel="license">Creative Commons Attribution 4.0 International</a> (<code>CC-BY-4.0</code>).' in html
         assert f'href="/public/feed.atom?lang={lang}"' in html
     english, spanish = (pages[lang].get_data(as_text=True) for lang in ("en", "es"))
     assert "Open data" in english and "Ids are stable" in english and "Only what the coalition has published" in english
