@@ -201,6 +201,10 @@ PATHS = {
     "analysis.contribution": lambda w: [f"/consultations/{w['consultation']}/contributions/{w['contribution']}",
                                         f"/consultations/{w['consultation']}/contributions/{w['hidden_contribution']}"],
     "analysis.figures": lambda w: [f"/consultations/{w['consultation']}/figures"],
+    # The portal's open data (issue 14): files and schemas, not pages, fetched so none answers an error.
+    "portal.data_file": lambda w: [f"/public/data/{name}.{ext}" for name in ("recommendations", "deliverables")
+                                   for ext in ("csv", "json")],
+    "portal.schema": lambda w: ["/public/data/schema/recommendations.json", "/public/data/schema/deliverables.json"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
