@@ -54,7 +54,8 @@ def portal_url(endpoint: str, **values) -> str:
 
 
 def release() -> str:
-    """What, besides the data, a page is made of: its templates, the translations and the code."""
+    """What, besides the data, a page is made of: its templates, the translations, the code and the
+    settings it shows (the public address, the licence), so a deploy or a new setting is a new tag."""
     if not _release:
         digest = hashlib.sha256()
         folders = (ROOT / "templates" / "portal", ROOT / "coalition" / "portal", ROOT / "coalition" / "translations")
@@ -63,8 +64,10 @@ def release() -> str:
                 if path.is_file() and path.suffix in (".html", ".xml", ".txt", ".py", ".mo"):
                     digest.update(path.name.encode())
                     digest.update(path.read_bytes())
-        _release.append(digest.hexdigest()[:16])
-    return _release[0]
+        _release.append(digest.hexdigest())
+    settings = "|".join(f"{name}={current_app.config.get(name)}"
+                        for name in ("BASE_URL", "OPEN_DATA_LICENSE", "PORTAL_MAX_AGE"))
+    return hashlib.sha256(f"{_release[0]}|{settings}".encode()).hexdigest()[:16]
 
 
 def _tag(version: int) -> str:
