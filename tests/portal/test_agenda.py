@@ -165,3 +165,56 @@ def test_an_unpublished_recommendation_has_no_completion(app):
     db.session.commit()
     assert agenda.recommendation_completion(rec.id) is None
     assert agenda.recommendation_completion(99999999999999) is None
+
+
+# --- a fixed number of queries whatever the data's size ------------------------------------------
+
+def build(size: int) -> dict:
+    """`size` published recommendations, the first carried out by size // 4 public deliverables, each with
+    milestones, listed institutions and updates; a consultation with `size` contributions it fed."""
+    from coalition.deliverables.models import DeliverableUpdate, Milestone
+
+    consultation = make.consultation(results_published=True)
+    themes = [make.theme(consultation) for _ in range(max(2, size // 10))]
+    for n in range(size):
+        make.code(make.contribution(consultation, sector=("academia", "industry")[n % 2],
+                                    state=("JAL", "NLE", "CMX")[n % 3], submitted_at=make.factories.days_ago(n % 9)),
+                  themes[n % len(themes)])
+    recs = [portal.published_recommendation(area=("data", "ethics")[n % 2], themes=themes[:2])
+            for n in range(size)]
+    for n in range(max(1, size // 4)):
+        item = portal.public_deliverable(recommendations=recs[:3], **list(LEVEL_VALUES.values())[n % 4])
+        for m in range(3):
+            db.session.add(Milestone(deliverable_id=item.id, title=f"Hito {m}", progress=m * 40, position=m))
+            db.session.add(DeliverableUpdate(deliverable_id=item.id, status_before="not_started",
+                                             status_after="in_progress", progress_before=0, progress_after=m))
+            item.institutions.append(portal.listed_institution())
+    db.session.commit()
+    return {"rec": recs[0].id, "slug": consultation.slug}
+
+
+def queries_per_page(app, size: int) -> dict[str, int]:
+    from tests.test_query_counts import count_queries
+
+    found = build(size)
+    counts = {}
+    client = app.test_client()
+    for lang in ("es", "en"):
+        pages = {"agenda": "/public/agenda", "filtered": "/public/agenda?completion=limited&area=data&q=Reco&page=2",
+                 "recommendation": f"/public/recommendations/{found['rec']}",
+                 "results": f"/public/consultations/{found['slug']}"}
+        for name, page in pages.items():
+            with count_queries() as statements:
+                response = client.get(f"{page}{'&' if '?' in page else '?'}lang={lang}")
+            assert response.status_code == 200, page
+            counts[f"{lang} {name}"] = len(statements)
+    return counts
+
+
+def test_the_pages_issue_the_same_queries_with_8_and_80_recommendations(template_db, tmp_path):
+    from tests.test_query_counts import counts_in_fresh_database
+
+    small = counts_in_fresh_database(template_db, tmp_path / "small.db", 8, queries_per_page)
+    large = counts_in_fresh_database(template_db, tmp_path / "large.db", 80, queries_per_page)
+    assert small == large
+    assert max(small.values()) <= 15, small
