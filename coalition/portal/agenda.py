@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import date
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -284,7 +285,8 @@ def consultation(slug) -> dict:
         .where(Recommendation.published.is_(True),
                sa.or_(Recommendation.id.in_(fed_by_themes), Recommendation.id.in_(fed_by_contributions)))
         .order_by(Recommendation.id)).all()
-    return {"consultation": item, "figures": figures, "charts": _charts(figures), "themes": themes,
+    days = [(date.fromisoformat(day), n) for day, n in figures.by_day]
+    return {"consultation": item, "figures": figures, "charts": _charts(figures), "days": days, "themes": themes,
             "recommendations": [{"recommendation": rec, "completion": _level(level),
                                  "completion_label": completion_label(level)} for rec, level in fed],
             "min_cell": MIN_CELL, "sector_label": profile_sector_label, "state_name": state_label,

@@ -218,3 +218,37 @@ def test_the_pages_issue_the_same_queries_with_8_and_80_recommendations(template
     large = counts_in_fresh_database(template_db, tmp_path / "large.db", 80, queries_per_page)
     assert small == large
     assert max(small.values()) <= 15, small
+
+
+def html_world(w: dict) -> dict:
+    """For tests/test_html_valid.py, made once: a published recommendation with a full trace and a public
+    deliverable (milestones, a listed institution, an override), one merged into it, and published results."""
+    if "portal_rec" in w:
+        return w
+    from datetime import date
+
+    from coalition.deliverables.models import DeliverableUpdate, Milestone
+
+    consultation = make.consultation(slug="consulta-resultados", results_published=True,
+                                     results_published_at=make.factories.days_ago(1),
+                                     description_es="Lo que dijo el país.", description_en="What the country said.")
+    themes = [make.theme(consultation), make.theme(consultation)]
+    for n in range(12):
+        make.code(make.contribution(consultation, sector=("academia", "industry")[n % 2], state=("JAL", "NLE")[n % 2],
+                                    submitted_at=make.factories.days_ago(n % 4 + 2)), themes[0])
+    rec = portal.published_recommendation("ethics", themes=themes, text_es="Primera frase.\n\nSegunda **frase**.",
+                                          text_en="First sentence.\n\nSecond **sentence**.")
+    merged = portal.published_recommendation("ethics", state="merged", merged_into_id=rec.id,
+                                             answer_es="Se une a otra", answer_en="Joined another")
+    item = portal.public_deliverable("ethics", recommendations=[rec], completion_override="substantial",
+                                     completion_note="Piloto en tres estados")
+    item.institutions.append(portal.listed_institution(name="Instituto Listado del Portal"))
+    portal.public_deliverable("ethics", recommendations=[rec], status="done", progress=100)
+    db.session.add_all([Milestone(deliverable_id=item.id, title="Borrador", due_date=date(2026, 3, 1), progress=100,
+                                  position=1),
+                        Milestone(deliverable_id=item.id, title="Consulta", progress=40, position=2),
+                        DeliverableUpdate(deliverable_id=item.id, status_before="not_started",
+                                          status_after="in_progress", progress_before=0, progress_after=10)])
+    db.session.commit()
+    w.update(portal_rec=rec.id, portal_merged=merged.id, portal_consultation=consultation.slug)
+    return w
