@@ -24,7 +24,7 @@ from coalition.database import contains_pattern, utcnow
 from coalition.deliverables.models import COMPLETIONS, Deliverable, DeliverableUpdate, deliverable_institutions
 from coalition.errors import NotFound
 from coalition.extensions import db
-from coalition.groups.models import WorkingGroup
+from coalition.groups.models import GROUP_SLUGS, WorkingGroup
 from coalition.institutions.models import Institution, state_label
 from coalition.pagination import Page, clamp, paginate
 from coalition.portal.completion import completion_sql, overall
@@ -143,14 +143,8 @@ def _chosen(args) -> dict:
     q = args.get("q")
     q = q.strip()[:QUERY_MAX] if isinstance(q, str) else ""
     return {"area": pick("area", AREAS), "horizon": pick("horizon", HORIZONS),
-            "group": pick("group", _group_slugs()), "state": pick("state", RECOMMENDATION_STATES),
+            "group": pick("group", GROUP_SLUGS), "state": pick("state", RECOMMENDATION_STATES),
             "completion": pick("completion", COMPLETION_FILTERS), "q": q or None}
-
-
-def _group_slugs():
-    from coalition.groups.models import GROUP_SLUGS
-
-    return GROUP_SLUGS
 
 
 def agenda(args) -> dict:
