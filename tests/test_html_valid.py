@@ -205,6 +205,14 @@ PATHS = {
     "portal.data_file": lambda w: [f"/public/data/{name}.{ext}" for name in ("recommendations", "deliverables")
                                    for ext in ("csv", "json")],
     "portal.schema": lambda w: ["/public/data/schema/recommendations.json", "/public/data/schema/deliverables.json"],
+    # Issue 14, the portal's agenda, a recommendation and a consultation's results (tests/portal/test_agenda.py).
+    "portal.agenda": lambda w: ["/public/agenda", "/public/agenda?area=ethics&completion=none&q=zzz",
+                                "/public/agenda?area=x&page=-1&completion=substantial"],
+    "portal.recommendation": lambda w: [
+        f"/public/recommendations/{__import__('tests.portal.test_agenda', fromlist=['_']).html_world(w)[k]}"
+        for k in ("portal_rec", "portal_merged")],
+    "portal.consultation": lambda w: [
+        f"/public/consultations/{__import__('tests.portal.test_agenda', fromlist=['_']).html_world(w)['portal_consultation']}"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
