@@ -102,8 +102,9 @@ def test_an_unpublished_recommendation_is_the_same_404_as_a_missing_one(client):
     unpublished = client.get(f"/public/recommendations/{hidden.id}")
     missing = client.get("/public/recommendations/987654")
     assert unpublished.status_code == missing.status_code == 404
-    assert unpublished.get_data().replace(str(hidden.id).encode(), b"N") == \
-        missing.get_data().replace(b"987654", b"N")
+    # The page names its own address (canonical, language links): the only difference allowed.
+    assert unpublished.get_data().replace(f"/recommendations/{hidden.id}".encode(), b"/recommendations/N") == \
+        missing.get_data().replace(b"/recommendations/987654", b"/recommendations/N")
     assert "Secret draft" not in unpublished.get_data(as_text=True)
     assert "ETag" not in unpublished.headers and "ETag" not in missing.headers
 
@@ -189,4 +190,4 @@ def test_the_portal_makes_no_request_elsewhere(client):
         page = client.get(path).get_data(as_text=True)
         for attribute in ('src="http', "src='http", 'href="//', "@import", "<script"):
             assert attribute not in page, (path, attribute)
-        assert "<form" not in page, path
+        assert 'method="post"' not in page.lower(), path  # filters are GET forms: nothing to protect
