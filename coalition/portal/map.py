@@ -31,7 +31,7 @@ TILES: dict[str, tuple[int, int]] = {
     "ROO": (9, 4),
     "CHP": (6, 5),
 }
-ABROAD_TILE = (0, 5)  # two tiles wide, apart from the country, in the Pacific's corner
+ABROAD_TILE = (0, 5)  # three tiles wide, apart from the country, in the Pacific's corner
 TILE, GAP, PAD = 54, 4, 4
 COLUMNS, ROWS = 10, 6
 # Sequential blues (ColorBrewer "Blues", 5 classes), lightest for the fewest; none is a light grey.
@@ -75,7 +75,7 @@ def state_map(counts: Mapping[str, int], link: Callable[[str], str], *, map_id: 
     tiles = [_tile(code, STATES[code], counts.get(code, 0), bounds, link(code), column, row, 1)
              for code, (column, row) in TILES.items()]
     tiles.append(_tile(ABROAD, names.get(ABROAD) or _("Abroad"), counts.get(ABROAD, 0), bounds, link(ABROAD),
-                       *ABROAD_TILE, 2))
+                       *ABROAD_TILE, 3))
     legend, legend_height = _legend(bounds)
     height = LEGEND_Y + legend_height
     title = _("Member institutions by state")
@@ -123,7 +123,7 @@ def _tile(code: str, name: str, count: int, bounds: list[int], href: str, column
 
 def _legend(bounds: list[int]) -> tuple[Markup, int]:
     """Swatches for "none" and each class, left to right, with the counts each covers."""
-    entries = [(NONE_FILL, _("None"))]
+    entries = [(NONE_FILL, _("No institution"))]
     low = 1
     for index, bound in enumerate(bounds):
         entries.append((shade(bound, bounds), format_decimal(low) if low == bound
