@@ -201,6 +201,9 @@ PATHS = {
     "analysis.contribution": lambda w: [f"/consultations/{w['consultation']}/contributions/{w['contribution']}",
                                         f"/consultations/{w['consultation']}/contributions/{w['hidden_contribution']}"],
     "analysis.figures": lambda w: [f"/consultations/{w['consultation']}/figures"],
+    "portal.members": lambda w: ["/public/members", "/public/members?sector=academia&state=JAL&q=a&page=2",
+                                 "/public/members?q=nadie-se-llama-asi"],
+    "portal.group": lambda w: ["/public/groups/ethics", "/public/groups/abroad"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
