@@ -150,7 +150,7 @@ def test_members_search_ignores_case_and_accents(client, world):
         body = client.get(f"/public/members?q={q}").get_data(as_text=True)
         assert "Universidad de Educación Digital" in body, q
         assert "Industria Abierta" not in body, q
-    body = client.get("/public/members?q=100%25").get_data(as_text=True)
+    body = client.get("/public/members?q=100%25&lang=en").get_data(as_text=True)
     assert "No listed institution matches these filters." in body
 
 
@@ -243,3 +243,34 @@ def test_pages_issue_the_same_queries_with_6_and_60_of_everything(template_db, t
     large = counts_in_fresh_database(template_db, tmp_path / "large.db", 60, queries_per_page)
     assert small == large
     assert max(small.values()) <= 20, small
+
+
+def test_the_cached_figures_survive_the_shared_cache(app, world):
+    # Redis holds only plain data: what home and group cache must seal and come back the same.
+    from coalition.dashboards import cache
+    from coalition.portal import overview
+
+    with app.test_request_context("/public"):
+        for key, value in (("home", overview._home_figures()), ("counts", overview._institution_counts()),
+                           ("balance", overview._sector_balance(factories.group("ethics").id))):
+            assert cache.unseal(key, cache.seal(key, value)) == value
+
+
+def test_a_publish_shows_on_the_next_request_with_the_cache_on(app, client, world):
+    from coalition.dashboards import cache
+
+    app.config["DASHBOARD_CACHE"] = True
+    cache._local.clear()  # entries are keyed by version, which another test's database may share
+    try:
+        assert "Nueva institución pública" not in client.get("/public/members").get_data(as_text=True)
+        listed_institution(name="Nueva institución pública")
+        db.session.commit()
+        assert "Nueva institución pública" in client.get("/public/members").get_data(as_text=True)
+        rec = make.recommendation("ethics", title_es="Recién publicada")
+        db.session.commit()
+        assert "Recién publicada" not in client.get("/public/groups/ethics").get_data(as_text=True)
+        rec.published, rec.published_at = True, utcnow()
+        db.session.commit()
+        assert "Recién publicada" in client.get("/public/groups/ethics").get_data(as_text=True)
+    finally:
+        cache._local.clear()
