@@ -66,15 +66,13 @@ def _n(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def state_map(counts: Mapping[str, int], link: Callable[[str], str], *, map_id: str = "map-states",
-              names: Mapping[str, str] | None = None) -> Markup:
+def state_map(counts: Mapping[str, int], link: Callable[[str], str], *, map_id: str = "map-states") -> Markup:
     """Draw the tile map for `counts` ({state code or "abroad": institutions}); `link(code)` gives each tile's href."""
-    names = names or {}
     counts = {code: int(n or 0) for code, n in counts.items()}
     bounds = thresholds(max(counts.values(), default=0))
     tiles = [_tile(code, STATES[code], counts.get(code, 0), bounds, link(code), column, row, 1)
              for code, (column, row) in TILES.items()]
-    tiles.append(_tile(ABROAD, names.get(ABROAD) or _("Abroad"), counts.get(ABROAD, 0), bounds, link(ABROAD),
+    tiles.append(_tile(ABROAD, _("Abroad"), counts.get(ABROAD, 0), bounds, link(ABROAD),
                        *ABROAD_TILE, 3))
     legend, legend_height = _legend(bounds)
     height = LEGEND_Y + legend_height

@@ -24,7 +24,7 @@ from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.groups.models import SLUG_MAX, GroupMembership, WorkingGroup, group_lead_institutions
 from coalition.institutions.models import ABROAD, SECTORS, STATES, Institution, state_label
-from coalition.pagination import clamp, paginate
+from coalition.pagination import Page, clamp
 from coalition.portal import changes as portal_changes
 from coalition.portal.completion import LEVELS, completion_sql, overall
 from coalition.portal.http import portal_cached, portal_url
@@ -245,10 +245,11 @@ def members(args: MultiDict) -> dict:
         stmt = stmt.where(Institution.state == filters.state)
     if filters.q:
         stmt = stmt.where(_name_matches(filters.q))
-    page = paginate(stmt, filters.page, MEMBERS_PER_PAGE, scalars=False)
-    if page.page > page.pages:  # past the end: the last page rather than an empty one
-        page = paginate(stmt, page.pages, MEMBERS_PER_PAGE, scalars=False)
-    page.items = [dict(row._mapping) for row in page.items]
+    # Counted first, so a page past the end shows the last one, in the same two queries as any other page.
+    total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    number = min(filters.page, max(1, -(-total // MEMBERS_PER_PAGE)))
+    rows = db.session.execute(stmt.limit(MEMBERS_PER_PAGE).offset((number - 1) * MEMBERS_PER_PAGE)).mappings()
+    page = Page(items=[dict(row) for row in rows], page=number, per_page=MEMBERS_PER_PAGE, total=total)
     institutions = institution_counts()
     return {"filters": filters, "page": page, "institutions": institutions, "sectors": SECTORS,
             "states": STATES, "abroad": ABROAD, "map": member_map(institutions["by_state"]),
