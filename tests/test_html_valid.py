@@ -213,6 +213,9 @@ PATHS = {
         for k in ("portal_rec", "portal_merged")],
     "portal.consultation": lambda w: [
         f"/public/consultations/{__import__('tests.portal.test_agenda', fromlist=['_']).html_world(w)['portal_consultation']}"],
+    "portal.members": lambda w: ["/public/members", "/public/members?sector=academia&state=JAL&q=a&page=2",
+                                 "/public/members?q=nadie-se-llama-asi"],
+    "portal.group": lambda w: ["/public/groups/ethics", "/public/groups/abroad"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
