@@ -119,7 +119,9 @@ def version() -> int | None:
 
 def stamp() -> tuple[int, datetime | None] | None:
     """The data version and when it last grew (None without a version row), in one query."""
-    row = db.session.execute(sa.select(DataVersion.value, DataVersion.changed_at).where(DataVersion.id == 1)).first()
+    table = DataVersion.__table__  # Core, not ORM: this runs on every portal request, 304s included
+    row = db.session.connection().execute(
+        sa.select(table.c.value, table.c.changed_at).where(table.c.id == 1)).first()
     return (row[0], row[1]) if row is not None else None
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+from collections import OrderedDict
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -30,6 +31,9 @@ PORTAL_PREFIX = "/public"
 PORTAL_FILES = ("/sitemap.xml", "/robots.txt")
 ROOT = Path(__file__).resolve().parent.parent.parent
 _release: list[str] = []
+# Whole answers this process keeps, by tag (about 30 kB each), newest used last.
+PAGES_KEPT = 200
+_pages: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
 
 
 def is_portal_path(path: str) -> bool:
@@ -92,10 +96,7 @@ def public(view):
         if request.if_none_match and request.if_none_match.contains_weak(etag.strip('"')):
             response = current_app.response_class(status=304)
         else:
-            # The whole page, under its tag in the dashboards' exact cache: a warm page is one
-            # query and one cache read. A 404 raises through and is never cached.
-            body, mimetype, disposition = cache.cached(("portal", etag), lambda: _rendered(view(**kwargs)),
-                                                       at_version=version)
+            body, mimetype, disposition = _page(etag, version, lambda: _rendered(view(**kwargs)))
             response = current_app.response_class(body, mimetype=mimetype)
             if disposition:
                 response.headers["Content-Disposition"] = disposition
@@ -106,6 +107,23 @@ def public(view):
         return response
 
     return wrapper
+
+
+def _page(etag: str, version: int, render) -> tuple[str, str, str]:
+    """The whole answer under its tag: from this process's own copies, else the dashboards' exact
+    cache (shared by every process), else rendered. The tag holds the data version, read from the
+    database on every request, so no copy can outlive a change; a warm page is one small query and a
+    dictionary lookup. A 404 raises through and is never kept."""
+    if not current_app.config.get("DASHBOARD_CACHE", True):
+        return render()
+    if etag in _pages:
+        _pages.move_to_end(etag)
+        return _pages[etag]
+    page = tuple(cache.cached(("portal", etag), render, at_version=version))
+    _pages[etag] = page
+    while len(_pages) > PAGES_KEPT:
+        _pages.popitem(last=False)
+    return page
 
 
 def _rendered(result) -> tuple[str, str, str]:
