@@ -74,8 +74,9 @@ def release() -> str:
     return hashlib.sha256(f"{_release[0]}|{settings}".encode()).hexdigest()[:16]
 
 
-def _tag(version: int) -> str:
-    material = "|".join((str(version), chosen_language(), request.path, request.query_string.decode("latin-1"),
+def _tag(version: int, changed_at: datetime | None) -> str:
+    # The version's time too: a database restored or replaced never reuses a tag for other data.
+    material = "|".join((str(version), changed_at.isoformat() if changed_at else "", chosen_language(), request.path, request.query_string.decode("latin-1"),
                          release()))
     return '"' + hashlib.sha256(material.encode()).hexdigest()[:32] + '"'
 
@@ -91,8 +92,8 @@ def public(view):
             response.headers["Cache-Control"] = "no-cache"
             return response
         version, changed_at = stamp
-        g.portal_version = version
-        etag = _tag(version)
+        g.portal_version, g.portal_changed_at = version, changed_at
+        etag = _tag(version, changed_at)
         if request.if_none_match and request.if_none_match.contains_weak(etag.strip('"')):
             response = current_app.response_class(status=304)
         else:
@@ -134,7 +135,9 @@ def _rendered(result) -> tuple[str, str, str]:
 
 def portal_cached(parts: tuple, compute):
     """`compute()` through the dashboards' exact cache, at the version this request read."""
-    return cache.cached(("portal", *parts), compute, at_version=g.get("portal_version"))
+    changed_at = g.get("portal_changed_at")
+    return cache.cached(("portal", changed_at.isoformat() if changed_at else "", *parts), compute,
+                        at_version=g.get("portal_version"))
 
 
 def _cacheable(response) -> None:

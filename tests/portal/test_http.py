@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coalition.dashboards import cache
+from coalition.portal import http
 from coalition.extensions import db
 from coalition.recommendations import services as recommendations
 from tests import factories
@@ -17,8 +18,10 @@ from tests.recommendations import conftest as make
 def cached_app(app):
     app.config["DASHBOARD_CACHE"] = True
     cache._local.clear()
+    http._pages.clear()
     yield app
     cache._local.clear()
+    http._pages.clear()
 
 
 def world():

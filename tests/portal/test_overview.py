@@ -260,8 +260,11 @@ def test_the_cached_figures_survive_the_shared_cache(app, world):
 def test_a_publish_shows_on_the_next_request_with_the_cache_on(app, client, world):
     from coalition.dashboards import cache
 
+    from coalition.portal import http
+
     app.config["DASHBOARD_CACHE"] = True
     cache._local.clear()  # entries are keyed by version, which another test's database may share
+    http._pages.clear()
     try:
         assert "Nueva institución pública" not in client.get("/public/members").get_data(as_text=True)
         listed_institution(name="Nueva institución pública")
@@ -275,3 +278,4 @@ def test_a_publish_shows_on_the_next_request_with_the_cache_on(app, client, worl
         assert "Recién publicada" in client.get("/public/groups/ethics").get_data(as_text=True)
     finally:
         cache._local.clear()
+        http._pages.clear()
