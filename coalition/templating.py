@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, format_time, get_locale
 from coalition.deliverables.models import HEALTHS, STATUSES
 from coalition.institutions.models import SECTORS, STATES, state_label
 from coalition.markup import render_markdown
+from coalition.portal.http import PAGE_ARGUMENTS, is_portal_path
 from coalition.meetings.models import ATTENDANCE_STATUSES, MEETING_STATUSES
 
 
@@ -66,6 +67,9 @@ def url_with(**changes) -> str:
     The query is encoded separately, so no query key can act as a `url_for` option.
     """
     args = request.args.to_dict()
+    if is_portal_path(request.path):
+        # A portal page is cached under the arguments it reads: its links carry no other.
+        args = {key: value for key, value in args.items() if key in PAGE_ARGUMENTS}
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)

@@ -97,8 +97,9 @@ class BaseConfig:
     PER_PAGE = 25
 
     # The public portal (coalition/portal): how long a browser or a shared cache may reuse a page
-    # before revalidating it (a 304 when nothing changed), and the licence of its open data (an SPDX id).
-    PORTAL_MAX_AGE = int(os.environ.get("PORTAL_MAX_AGE") or 30)
+    # before revalidating it (a 304 when nothing changed; 0: every time, so a publish or an unpublish
+    # is seen at once), and the licence of its open data (an SPDX id).
+    PORTAL_MAX_AGE = int(os.environ.get("PORTAL_MAX_AGE") or 0)
     OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE") or "CC-BY-4.0"
 
 

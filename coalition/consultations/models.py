@@ -160,6 +160,14 @@ class Consultation(db.Model):
     def description_in(self, language: str) -> str:
         return self.description_es if language == "es" else self.description_en
 
+    @classmethod
+    def results_public(cls):
+        """SQL: the results are on the public portal — published once the consultation had closed, and
+        not reopened since (its closing moved past the publication). No clock: exact in any cache."""
+        return sa.and_(cls.results_published.is_(True), cls.results_published_at.is_not(None),
+                       cls.phase != "draft",
+                       sa.or_(cls.phase.in_(("analysed", "reported")), cls.closes_at <= cls.results_published_at))
+
     def __repr__(self) -> str:
         return f"<Consultation {self.slug}>"
 

@@ -7,26 +7,29 @@ number of recommendations, deliverables, milestones, institutions or contributio
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import format_decimal, gettext as _
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from coalition.analysis.figures import consultation_figures
+from coalition.consultations.cells import hide_small_cells
 from coalition.consultations.models import (CHANNELS, MIN_CELL, PROFILE_SECTORS, SLUG_MAX, Coding, Consultation,
                                             Contribution, Theme)
 from coalition.dashboards import charts
-from coalition.database import contains_pattern, utcnow
+from coalition.database import contains_pattern
 from coalition.deliverables.models import COMPLETIONS, Deliverable, DeliverableUpdate, deliverable_institutions
 from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.groups.models import GROUP_SLUGS, WorkingGroup
 from coalition.institutions.models import Institution, state_label
 from coalition.pagination import Page, clamp, paginate
+from coalition.portal import publication
 from coalition.portal.completion import completion_sql, overall
 from coalition.recommendations.models import (AREAS, HORIZONS, RECOMMENDATION_STATES, Recommendation,
                                               RecommendationDeliverable, SourceContribution, SourceTheme)
@@ -44,7 +47,7 @@ FILTERS = ("area", "horizon", "group", "state", "completion")
 # --- completion: a recommendation's, from its public deliverables' ------------------------------
 
 def _visible_deliverable():
-    return sa.and_(Deliverable.public.is_(True), Deliverable.archived_at.is_(None))
+    return publication.deliverable_public()
 
 
 def completion_by_recommendation():
@@ -121,7 +124,7 @@ def public_deliverables(recommendation_ids: list[int]) -> dict[int, list[PublicD
         for deliverable_id, institution in db.session.execute(
                 sa.select(deliverable_institutions.c.deliverable_id, Institution)
                 .join(Institution, Institution.id == deliverable_institutions.c.institution_id)
-                .where(deliverable_institutions.c.deliverable_id.in_(ids), Institution.listed.is_(True))
+                .where(deliverable_institutions.c.deliverable_id.in_(ids), publication.institution_listed())
                 .order_by(Institution.name)):
             institutions.setdefault(deliverable_id, []).append(institution)
     result: dict[int, list[PublicDeliverable]] = {rid: [] for rid in recommendation_ids}
@@ -212,9 +215,10 @@ def recommendation(recommendation_id) -> dict:
     target = aliased(Recommendation)
     found = db.session.execute(
         sa.select(Recommendation, target.id, target.title_es, target.title_en)
-        .outerjoin(target, sa.and_(target.id == Recommendation.merged_into_id, target.published.is_(True)))
+        .outerjoin(target, sa.and_(target.id == Recommendation.merged_into_id,
+                                   publication.recommendation_public(target)))
         .options(joinedload(Recommendation.group))
-        .where(Recommendation.id == recommendation_id, Recommendation.published.is_(True))).first()
+        .where(Recommendation.id == recommendation_id, publication.recommendation_public())).first()
     if found is None:
         raise NotFound()
     rec, target_id, target_es, target_en = found
@@ -222,7 +226,7 @@ def recommendation(recommendation_id) -> dict:
                    if target_id is not None else None)
     deliverables = public_deliverables([rec.id])[rec.id]
     level = overall([item.completion for item in deliverables])
-    return {"rec": rec, "merged_into": merged_into, "trace": trace(rec.id), "deliverables": deliverables,
+    return {"rec": rec, "merged_into": merged_into, "trace": trace(rec.id, public=True), "deliverables": deliverables,
             "completion": level or NO_DELIVERABLE, "completion_label": completion_label(level),
             "min_cell": MIN_CELL, "sector_label": profile_sector_label, "state_name": state_label,
             "channel_label": channel_label, "first_sentence": first_sentence}
@@ -252,14 +256,15 @@ def consultation(slug) -> dict:
     """A closed consultation's published results: participation, themes and the recommendations it fed."""
     if not isinstance(slug, str) or not slug or len(slug) > SLUG_MAX:
         raise NotFound()
-    now = utcnow()
     item = db.session.execute(sa.select(Consultation).where(
-        Consultation.slug == slug, Consultation.results_published.is_(True),
-        sa.or_(Consultation.phase.in_(("analysed", "reported")),
-               sa.and_(Consultation.phase == "open", Consultation.closes_at <= now)))).scalar_one_or_none()
+        Consultation.slug == slug, publication.results_public())).scalar_one_or_none()
     if item is None:
         raise NotFound()
     figures = consultation_figures(item, ("sector", "state"))
+    # Days follow the small-cell rule too: a day when fewer than MIN_CELL people took part is not shown.
+    shown_days, _hidden = hide_small_cells(dict(figures.by_day))
+    hidden_days = len(shown_days) < len(figures.by_day)
+    figures = dataclasses.replace(figures, by_day=[(day, n) for day, n in figures.by_day if day in shown_days])
     visible = sa.and_(Contribution.id == Coding.contribution_id, Contribution.hidden_at.is_(None))
     themes = [{"name_es": name_es, "name_en": name_en, "contributions": n} for name_es, name_en, n in
               db.session.execute(
@@ -280,7 +285,9 @@ def consultation(slug) -> dict:
                sa.or_(Recommendation.id.in_(fed_by_themes), Recommendation.id.in_(fed_by_contributions)))
         .order_by(Recommendation.id)).all()
     days = [(date.fromisoformat(day), n) for day, n in figures.by_day]
+    total = figures.total if figures.total >= MIN_CELL else None
     return {"consultation": item, "figures": figures, "charts": _charts(figures), "days": days, "themes": themes,
+            "total": total, "hidden_days": hidden_days,
             "recommendations": [{"recommendation": rec, "completion": _level(level),
                                  "completion_label": completion_label(level)} for rec, level in fed],
             "min_cell": MIN_CELL, "sector_label": profile_sector_label, "state_name": state_label,

@@ -17,11 +17,13 @@ import sqlalchemy as sa
 from coalition.consultations.models import Consultation
 from coalition.deliverables.models import Deliverable, DeliverableUpdate
 from coalition.extensions import db
+from coalition.portal import publication
 from coalition.recommendations.models import Recommendation, RecommendationRevision
 
-# Revisions that change what the portal shows of a recommendation.
-PUBLIC_ACTIONS = ("publish", "state", "answer", "edit", "sources", "merge", "absorb", "split",
-                  "deliverable_link", "deliverable_unlink")
+# Revisions that change what the portal shows of a recommendation. Not "absorb" nor "split": they
+# would tell of another recommendation, which may not be published.
+PUBLIC_ACTIONS = ("publish", "state", "answer", "edit", "sources", "merge", "deliverable_link",
+                  "deliverable_unlink")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def _recommendations(limit: int) -> list[Change]:
         sa.select(RecommendationRevision.id, RecommendationRevision.created_at, RecommendationRevision.action,
                   Recommendation.id, Recommendation.title_es, Recommendation.title_en, Recommendation.state)
         .join(Recommendation, Recommendation.id == RecommendationRevision.recommendation_id)
-        .where(Recommendation.published.is_(True), RecommendationRevision.action.in_(PUBLIC_ACTIONS),
+        .where(publication.recommendation_public(), RecommendationRevision.action.in_(PUBLIC_ACTIONS),
                RecommendationRevision.created_at >= Recommendation.published_at)
         .order_by(RecommendationRevision.created_at.desc(), RecommendationRevision.id.desc())
         .limit(limit))
@@ -63,7 +65,7 @@ def _recommendations(limit: int) -> list[Change]:
 
 
 def _deliverables(limit: int) -> list[Change]:
-    visible = sa.and_(Deliverable.public.is_(True), Deliverable.archived_at.is_(None))
+    visible = publication.deliverable_public()
     updates = db.session.execute(
         sa.select(DeliverableUpdate.id, DeliverableUpdate.created_at, DeliverableUpdate.status_after,
                   DeliverableUpdate.progress_after, Deliverable.id, Deliverable.title)
@@ -90,7 +92,7 @@ def _consultations(limit: int) -> list[Change]:
     rows = db.session.execute(
         sa.select(Consultation.slug, Consultation.results_published_at, Consultation.title_es,
                   Consultation.title_en)
-        .where(Consultation.results_published.is_(True), Consultation.results_published_at.is_not(None))
+        .where(publication.results_public())
         .order_by(Consultation.results_published_at.desc()).limit(limit))
     return [Change(key=f"consultation-results-{slug}-{int(at.timestamp())}", at=at, kind="consultation",
                    subject_id=slug, title_es=title_es, title_en=title_en, action="results")

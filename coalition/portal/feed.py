@@ -19,7 +19,7 @@ from coalition.dashboards import cache
 from coalition.deliverables.models import STATUSES, Deliverable
 from coalition.extensions import db
 from coalition.groups.models import WorkingGroup
-from coalition.portal import changes
+from coalition.portal import changes, publication
 from coalition.portal.http import absolute_url
 from coalition.recommendations.models import RECOMMENDATION_STATES, Recommendation, RecommendationDeliverable
 from coalition.templating import language
@@ -84,9 +84,7 @@ def _summary(change: changes.Change) -> str:
         "answer": _("The recommendation's public answer changed."),
         "edit": _("The recommendation's text changed."),
         "sources": _("The recommendation's sources in the consultation changed."),
-        "merge": _("The recommendation was merged into another one."),
-        "absorb": _("Another recommendation was merged into this one."),
-        "split": _("The recommendation was split."),
+        "merge": _("The recommendation was merged."),
         "deliverable_link": _("A deliverable now carries the recommendation out."),
         "deliverable_unlink": _("A deliverable no longer carries the recommendation out."),
     }.get(change.action, _("The recommendation changed."))
@@ -104,7 +102,7 @@ def _deliverable_homes(deliverable_ids: set) -> dict:
         .join(WorkingGroup, WorkingGroup.id == Deliverable.group_id)
         .outerjoin(RecommendationDeliverable, RecommendationDeliverable.deliverable_id == Deliverable.id)
         .outerjoin(Recommendation, sa.and_(Recommendation.id == RecommendationDeliverable.recommendation_id,
-                                           Recommendation.published.is_(True)))
+                                           publication.recommendation_public()))
         .where(Deliverable.id.in_(deliverable_ids))
         .group_by(Deliverable.id, WorkingGroup.slug)).all()
     return {deliverable_id: ("portal.recommendation", {"recommendation_id": rec_id}) if rec_id is not None
@@ -169,11 +167,11 @@ def sitemap() -> object:
     changed = _version_time()
     recommendations = db.session.execute(
         sa.select(Recommendation.id, Recommendation.updated_at, Recommendation.published_at)
-        .where(Recommendation.published.is_(True)).order_by(Recommendation.id)).all()
+        .where(publication.recommendation_public()).order_by(Recommendation.id)).all()
     groups = db.session.scalars(sa.select(WorkingGroup.slug).order_by(WorkingGroup.position, WorkingGroup.id)).all()
     consultations = db.session.execute(
         sa.select(Consultation.slug, Consultation.results_published_at)
-        .where(Consultation.results_published.is_(True)).order_by(Consultation.slug)).all()
+        .where(publication.results_public()).order_by(Consultation.slug)).all()
 
     urlset = ET.Element("urlset", {"xmlns": SITEMAP, "xmlns:xhtml": XHTML})
     for endpoint in ("portal.home", "portal.agenda", "portal.members", "portal.data"):

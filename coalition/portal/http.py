@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 PORTAL_PREFIX = "/public"
 PORTAL_FILES = ("/sitemap.xml", "/robots.txt")
+# Every query argument a portal page reads; any other changes nothing on the page.
+PAGE_ARGUMENTS = frozenset(("lang", "page", "q", "area", "horizon", "group", "state", "completion", "sector"))
 ROOT = Path(__file__).resolve().parent.parent.parent
 _release: list[str] = []
 # Whole answers this process keeps, by tag (about 30 kB each), newest used last.
@@ -62,22 +64,30 @@ def release() -> str:
     settings it shows (the public address, the licence), so a deploy or a new setting is a new tag."""
     if not _release:
         digest = hashlib.sha256()
-        folders = (ROOT / "templates" / "portal", ROOT / "coalition" / "portal", ROOT / "coalition" / "translations")
-        for folder in folders:
+        # All templates and code, not just the portal's: its pages use the shared macros, charts, filters.
+        for folder in (ROOT / "templates", ROOT / "coalition"):
             for path in sorted(folder.rglob("*")):
                 if path.is_file() and path.suffix in (".html", ".xml", ".txt", ".py", ".mo"):
                     digest.update(path.name.encode())
                     digest.update(path.read_bytes())
         _release.append(digest.hexdigest())
     settings = "|".join(f"{name}={current_app.config.get(name)}"
-                        for name in ("BASE_URL", "OPEN_DATA_LICENSE", "PORTAL_MAX_AGE"))
+                        for name in ("BASE_URL", "OPEN_DATA_LICENSE", "PORTAL_MAX_AGE", "COALITION_TIMEZONE"))
     return hashlib.sha256(f"{_release[0]}|{settings}".encode()).hexdigest()[:16]
+
+
+def page_query() -> str:
+    """The query arguments a portal page reads, in one order: `?utm=…` or a shuffled order is the same
+    page, so the same tag and the same cached copy, not a new one to build."""
+    pairs = sorted((key, value) for key, values in request.args.lists() if key in PAGE_ARGUMENTS
+                   for value in values)
+    return urlencode(pairs)
 
 
 def _tag(version: int, changed_at: datetime | None) -> str:
     # The version's time too: a database restored or replaced never reuses a tag for other data.
-    material = "|".join((str(version), changed_at.isoformat() if changed_at else "", chosen_language(), request.path, request.query_string.decode("latin-1"),
-                         release()))
+    material = "|".join((str(version), changed_at.isoformat() if changed_at else "", chosen_language(),
+                         request.path, page_query(), release()))
     return '"' + hashlib.sha256(material.encode()).hexdigest()[:32] + '"'
 
 
@@ -94,7 +104,9 @@ def public(view):
         version, changed_at = stamp
         g.portal_version, g.portal_changed_at = version, changed_at
         etag = _tag(version, changed_at)
-        if request.if_none_match and request.if_none_match.contains_weak(etag.strip('"')):
+        # Only the exact tag: "*" would answer 304 for a page that does not exist.
+        if request.if_none_match and not request.if_none_match.star_tag and \
+                request.if_none_match.contains_weak(etag.strip('"')):
             response = current_app.response_class(status=304)
         else:
             body, mimetype, disposition = _page(etag, version, lambda: _rendered(view(**kwargs)))
@@ -141,7 +153,10 @@ def portal_cached(parts: tuple, compute):
 
 
 def _cacheable(response) -> None:
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['PORTAL_MAX_AGE']}"
+    max_age = current_app.config["PORTAL_MAX_AGE"]
+    # By default a copy is checked with the server every time (a 304 when it is current), so a publish
+    # or an unpublish is seen on the very next request, through any browser or shared cache.
+    response.headers["Cache-Control"] = f"public, max-age={max_age}" + (", must-revalidate" if not max_age else "")
     response.vary.add("Accept-Language")
 
 
@@ -192,7 +207,7 @@ def here(lang: str | None = None, absolute: bool = False, keep_query: bool = Tru
         endpoint, values = "portal.home", {}
     else:
         endpoint, values = request.endpoint, dict(request.view_args or {})
-    query = {k: v for k, v in request.args.items() if k != "lang"} if keep_query else {}
+    query = {k: v for k, v in request.args.items() if k != "lang" and k in PAGE_ARGUMENTS} if keep_query else {}
     chosen = lang or (request.args.get("lang") if request.args.get("lang") in current_app.config["LANGUAGES"]
                       else None)
     if chosen:

@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from coalition.consultations.models import Contribution
+from coalition.consultations.models import MIN_CELL, Contribution
 from coalition.dashboards import cache
 from coalition.dashboards.tables import Table, to_csv
 from coalition.deliverables.models import Deliverable, Milestone, STATUSES, deliverable_institutions
@@ -26,6 +26,7 @@ from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.groups.models import WorkingGroup
 from coalition.institutions.models import Institution
+from coalition.portal import publication
 from coalition.portal.completion import LEVELS, completion_sql, overall
 from coalition.portal.http import absolute_url
 from coalition.recommendations.models import (AREAS, HORIZONS, RECOMMENDATION_STATES, Recommendation,
@@ -133,7 +134,7 @@ def _version_time() -> datetime | None:
 
 
 def _deliverable_visible():
-    return sa.and_(Deliverable.public.is_(True), Deliverable.archived_at.is_(None))
+    return publication.deliverable_public()
 
 
 def _recommendations() -> list[dict]:
@@ -159,7 +160,8 @@ def _recommendations() -> list[dict]:
         sa.select(links.c.recommendation_id, sa.func.count(sa.distinct(links.c.contribution_id)))
         .join(Contribution, Contribution.id == links.c.contribution_id)
         .join(Recommendation, Recommendation.id == links.c.recommendation_id)
-        .where(Contribution.hidden_at.is_(None), Recommendation.published.is_(True))
+        .where(Contribution.hidden_at.is_(None), Recommendation.published.is_(True),
+               Contribution.consultation_id.in_(publication.consultations_with_public_results()))
         .group_by(links.c.recommendation_id)).all())
     items = []
     for rec, group_slug, merged_into in rows:
@@ -181,7 +183,8 @@ def _recommendations() -> list[dict]:
             "updated_at": _iso(rec.updated_at),
             "deliverables": [deliverable_id for deliverable_id, _level in deliverables],
             "completion": overall([level for _id, level in deliverables]),
-            "contributions": behind.get(rec.id, 0),
+            # The small-cell rule: under MIN_CELL people, no exact number.
+            "contributions": behind[rec.id] if behind.get(rec.id, 0) >= MIN_CELL else None,
             "merged_into": merged_into,
         })
     return items
@@ -208,7 +211,7 @@ def _deliverables() -> list[dict]:
             sa.select(link.deliverable_id, Institution.name)
             .join(Institution, Institution.id == link.institution_id)
             .join(Deliverable, Deliverable.id == link.deliverable_id)
-            .where(Institution.listed.is_(True), _deliverable_visible())
+            .where(publication.institution_listed(), _deliverable_visible())
             .order_by(link.deliverable_id, Institution.name)):
         institutions[deliverable_id].append(name)
     milestones: dict[int, list[dict]] = defaultdict(list)
@@ -276,9 +279,10 @@ RECOMMENDATION_FIELDS = {
     "completion": ("Completion", {**_COMPLETION, "description":
                                   "How far it has been carried out, from its public deliverables' completion "
                                   "(not_started, limited, substantial, complete); null when none carries it out."}),
-    "contributions": ("Contributions", {"type": "integer", "minimum": 0, "description":
-                                        "How many contributions to the consultations stand behind it, "
-                                        "cited directly or through a theme."}),
+    "contributions": ("Contributions", {"type": ["integer", "null"], "minimum": 5, "description":
+                                        "How many contributions to consultations with published results "
+                                        "stand behind it, cited directly or through a theme; null when "
+                                        "fewer than 5 (no figure ever singles out a small group)."}),
     "merged_into": ("Merged into", {"type": ["integer", "null"], "minimum": 1, "description":
                                     "The id of the published recommendation it was merged into, if any."}),
 }

@@ -26,6 +26,7 @@ from coalition.groups.models import SLUG_MAX, GroupMembership, WorkingGroup, gro
 from coalition.institutions.models import ABROAD, SECTORS, STATES, Institution, state_label
 from coalition.pagination import Page, clamp
 from coalition.portal import changes as portal_changes
+from coalition.portal import publication
 from coalition.portal.completion import LEVELS, completion_sql, overall
 from coalition.portal.http import portal_cached, portal_url
 from coalition.portal.map import state_map
@@ -41,18 +42,6 @@ _ACCENTED = "ÁÀÄÂÉÈËÊÍÌÏÎÓÒÖÔÚÙÜÛÑÇáàäâéèëêíìï�
 _PLAIN = "AAAAEEEEIIIIOOOOUUUUNCaaaaeeeeiiiioooouuuunc"
 
 
-def _published_recommendations():
-    return Recommendation.published.is_(True)
-
-
-def _public_deliverables():
-    return sa.and_(Deliverable.public.is_(True), Deliverable.archived_at.is_(None))
-
-
-def _listed_institutions():
-    return sa.and_(Institution.listed.is_(True), Institution.active.is_(True))
-
-
 # --- figures shared by the pages --------------------------------------------------------------
 
 def institution_counts() -> dict:
@@ -62,10 +51,10 @@ def institution_counts() -> dict:
 
 def _institution_counts() -> dict:
     by_sector = dict(db.session.execute(
-        sa.select(Institution.sector, sa.func.count()).where(_listed_institutions())
+        sa.select(Institution.sector, sa.func.count()).where(publication.institution_listed())
         .group_by(Institution.sector)).all())
     by_state = dict(db.session.execute(
-        sa.select(Institution.state, sa.func.count()).where(_listed_institutions())
+        sa.select(Institution.state, sa.func.count()).where(publication.institution_listed())
         .group_by(Institution.state)).all())
     return {"by_sector": {key: int(by_sector.get(key, 0)) for key in SECTORS},
             "by_state": {code: int(n) for code, n in by_state.items() if code in STATES or code == ABROAD},
@@ -131,13 +120,13 @@ def _home_figures() -> dict:
     grid: dict[str, dict[str, int]] = {area: {horizon: 0 for horizon in HORIZONS} for area in AREAS}
     for area, horizon, n in db.session.execute(
             sa.select(Recommendation.area, Recommendation.horizon, sa.func.count())
-            .where(_published_recommendations()).group_by(Recommendation.area, Recommendation.horizon)):
+            .where(publication.recommendation_public()).group_by(Recommendation.area, Recommendation.horizon)):
         if area in grid and horizon in grid[area]:
             grid[area][horizon] = int(n)
     published, adopted = db.session.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((Recommendation.state == "adopted", 1),
                                                                           else_=0)), 0))
-        .where(_published_recommendations())).one()
+        .where(publication.recommendation_public())).one()
     under_way, complete = _carried_out()
     return {"grid": grid, "published": int(published), "adopted": int(adopted), "under_way": under_way,
             "complete": complete, "progress": _progress_by_group(), "changes": _latest_changes()}
@@ -153,7 +142,7 @@ def _carried_out() -> tuple[int, int]:
         .select_from(RecommendationDeliverable)
         .join(Deliverable, Deliverable.id == RecommendationDeliverable.deliverable_id)
         .join(Recommendation, Recommendation.id == RecommendationDeliverable.recommendation_id)
-        .where(_published_recommendations(), _public_deliverables())
+        .where(publication.recommendation_public(), publication.deliverable_public())
         .group_by(RecommendationDeliverable.recommendation_id).subquery())
     under_way, complete = db.session.execute(sa.select(
         sa.func.coalesce(sa.func.sum(sa.case(
@@ -169,7 +158,7 @@ def _progress_by_group() -> list[tuple[str, str, str, dict[str, int]]]:
     level = completion_sql()
     counts: dict[int, dict[str, int]] = {}
     for group_id, key, n in db.session.execute(
-            sa.select(Deliverable.group_id, level, sa.func.count()).where(_public_deliverables())
+            sa.select(Deliverable.group_id, level, sa.func.count()).where(publication.deliverable_public())
             .group_by(Deliverable.group_id, level)):
         counts.setdefault(group_id, {})[key] = int(n)
     return [(slug, name_es, name_en, {key: counts.get(group_id, {}).get(key, 0) for key in LEVELS})
@@ -184,7 +173,7 @@ def _latest_changes() -> list[dict]:
     # Asked even for no deliverable (an empty IN), so the page's query count never depends on the data.
     carried = (sa.select(sa.func.min(RecommendationDeliverable.recommendation_id))
                .join(Recommendation, Recommendation.id == RecommendationDeliverable.recommendation_id)
-               .where(RecommendationDeliverable.deliverable_id == Deliverable.id, _published_recommendations())
+               .where(RecommendationDeliverable.deliverable_id == Deliverable.id, publication.recommendation_public())
                .scalar_subquery())
     targets = {deliverable_id: (recommendation_id, slug) for deliverable_id, recommendation_id, slug in
                db.session.execute(sa.select(Deliverable.id, carried, WorkingGroup.slug)
@@ -238,7 +227,7 @@ def members(args: MultiDict) -> dict:
     filters = member_filters(args)
     stmt = (sa.select(Institution.id, Institution.name, Institution.acronym, Institution.sector, Institution.state,
                       Institution.website)
-            .where(_listed_institutions()).order_by(Institution.name, Institution.id))
+            .where(publication.institution_listed()).order_by(Institution.name, Institution.id))
     if filters.sector:
         stmt = stmt.where(Institution.sector == filters.sector)
     if filters.state:
@@ -268,7 +257,7 @@ def group(slug: str) -> dict:
     if item is None:
         raise NotFound()
     recommendations = list(db.session.execute(
-        sa.select(Recommendation).where(Recommendation.group_id == item.id, _published_recommendations())
+        sa.select(Recommendation).where(Recommendation.group_id == item.id, publication.recommendation_public())
         .order_by(Recommendation.id)).scalars())
     levels: dict[int, list[str]] = {}
     if recommendations:
@@ -276,16 +265,16 @@ def group(slug: str) -> dict:
                 sa.select(RecommendationDeliverable.recommendation_id, completion_sql())
                 .join(Deliverable, Deliverable.id == RecommendationDeliverable.deliverable_id)
                 .where(RecommendationDeliverable.recommendation_id.in_([r.id for r in recommendations]),
-                       _public_deliverables())):
+                       publication.deliverable_public())):
             levels.setdefault(recommendation_id, []).append(level)
     deliverables = list(db.session.execute(
-        sa.select(Deliverable).where(Deliverable.group_id == item.id, _public_deliverables())
+        sa.select(Deliverable).where(Deliverable.group_id == item.id, publication.deliverable_public())
         .order_by(Deliverable.due_date, Deliverable.id)).scalars())
     leads = list(db.session.execute(
         sa.select(Institution.id, Institution.name, Institution.acronym, Institution.sector, Institution.state,
                   Institution.website)
         .join(group_lead_institutions, group_lead_institutions.c.institution_id == Institution.id)
-        .where(group_lead_institutions.c.group_id == item.id, _listed_institutions())
+        .where(group_lead_institutions.c.group_id == item.id, publication.institution_listed())
         .order_by(Institution.name)).mappings())
     balance = portal_cached(("group-balance", item.id), lambda: _sector_balance(item.id))
     return {"group": item, "recommendations": recommendations,
@@ -303,6 +292,6 @@ def _sector_balance(group_id: int) -> dict[str, int]:
     leads = sa.select(group_lead_institutions.c.institution_id).where(group_lead_institutions.c.group_id == group_id)
     counts = dict(db.session.execute(
         sa.select(Institution.sector, sa.func.count())
-        .where(_listed_institutions(), sa.or_(Institution.id.in_(members_), Institution.id.in_(leads)))
+        .where(publication.institution_listed(), sa.or_(Institution.id.in_(members_), Institution.id.in_(leads)))
         .group_by(Institution.sector)).all())
     return {key: int(counts.get(key, 0)) for key in SECTORS}

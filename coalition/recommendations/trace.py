@@ -50,10 +50,11 @@ def _breakdown(counter: Counter) -> Breakdown:
     return Breakdown(shown=dict(sorted(shown.items(), key=lambda kv: (-kv[1], kv[0]))), hidden=hidden)
 
 
-def trace(recommendation_id: int) -> Trace:
+def trace(recommendation_id: int, public: bool = False) -> Trace:
     """The trace of one recommendation: its counts come from the exact cache (`dashboards.cache`, keyed by
-    the data version every coding, citation or hiding bumps), computed in three queries on a miss."""
-    counts = cache.cached(("trace", recommendation_id), lambda: _counts(recommendation_id))
+    the data version every coding, citation or hiding bumps), computed in three queries on a miss.
+    `public`: only contributions and themes of consultations whose results are public (the portal)."""
+    counts = cache.cached(("trace", recommendation_id, public), lambda: _counts(recommendation_id, public))
     sectors, states, channels = Counter(), Counter(), Counter()
     for sector, state, channel, n in counts["rows"]:
         sectors[sector] += n
@@ -69,25 +70,30 @@ def trace(recommendation_id: int) -> Trace:
                          for theme_id, n in counts["themes"] if theme_id in themes])
 
 
-def _counts(recommendation_id: int) -> dict:
+def _counts(recommendation_id: int, public: bool = False) -> dict:
     """The trace's figures as plain data (what the cache keeps)."""
     behind = contributions_behind([recommendation_id]).subquery()
+    published = sa.select(Consultation.id).where(Consultation.results_public())
+    contributions_in = Contribution.consultation_id.in_(published) if public else sa.true()
     rows = db.session.execute(
         sa.select(Contribution.sector, Contribution.state, Contribution.channel, sa.func.count())
         .join(behind, behind.c.contribution_id == Contribution.id)
+        .where(contributions_in)
         .group_by(Contribution.sector, Contribution.state, Contribution.channel)).all()
     theme_rows = db.session.execute(
         sa.select(Theme.id, sa.func.count(Contribution.id))
         .join(SourceTheme, SourceTheme.theme_id == Theme.id)
         .outerjoin(Coding, Coding.theme_id == Theme.id)
         .outerjoin(Contribution, sa.and_(Contribution.id == Coding.contribution_id, Contribution.hidden_at.is_(None)))
-        .where(SourceTheme.recommendation_id == recommendation_id)
+        .where(SourceTheme.recommendation_id == recommendation_id,
+               Theme.consultation_id.in_(published) if public else sa.true())
         .group_by(Theme.id, Theme.consultation_id, Theme.name_es)
         .order_by(Theme.consultation_id, Theme.name_es)).all()
     direct = db.session.scalar(
         sa.select(sa.func.count()).select_from(SourceContribution)
         .join(Contribution, Contribution.id == SourceContribution.contribution_id)
-        .where(SourceContribution.recommendation_id == recommendation_id, Contribution.hidden_at.is_(None)))
+        .where(SourceContribution.recommendation_id == recommendation_id, Contribution.hidden_at.is_(None),
+               contributions_in))
     return {"rows": [[sector, state, channel, n] for sector, state, channel, n in rows],
             "themes": [[theme_id, n] for theme_id, n in theme_rows], "direct": direct or 0}
 

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from coalition.database import utcnow
 from coalition.extensions import db
 from coalition.portal import agenda
 from coalition.portal.completion import overall
@@ -174,7 +175,7 @@ def build(size: int) -> dict:
     milestones, listed institutions and updates; a consultation with `size` contributions it fed."""
     from coalition.deliverables.models import DeliverableUpdate, Milestone
 
-    consultation = make.consultation(results_published=True)
+    consultation = make.consultation(results_published=True, results_published_at=utcnow())
     themes = [make.theme(consultation) for _ in range(max(2, size // 10))]
     for n in range(size):
         make.code(make.contribution(consultation, sector=("academia", "industry")[n % 2],
@@ -229,8 +230,7 @@ def html_world(w: dict) -> dict:
 
     from coalition.deliverables.models import DeliverableUpdate, Milestone
 
-    consultation = make.consultation(slug="consulta-resultados", results_published=True,
-                                     results_published_at=make.factories.days_ago(1),
+    consultation = make.consultation(slug="consulta-resultados", results_published=True, results_published_at=utcnow(),
                                      description_es="Lo que dijo el país.", description_en="What the country said.")
     themes = [make.theme(consultation), make.theme(consultation)]
     for n in range(12):

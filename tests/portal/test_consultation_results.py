@@ -11,7 +11,7 @@ from tests.recommendations import conftest as make
 
 
 def published_results(**values):
-    return make.consultation(**{"results_published": True, "results_published_at": factories.days_ago(1),
+    return make.consultation(**{"results_published": True, "results_published_at": factories.days_ago(0),
                                 "title_es": "Consulta nacional", "title_en": "National consultation",
                                 "description_es": "Lo que dijo el país. Y más.",
                                 "description_en": "What the country said. And more.", **values})
@@ -103,3 +103,20 @@ def test_unpublished_results_are_the_same_404_as_an_unknown_slug(app, client):
     assert hidden.status_code == missing.status_code == 404
     assert hidden.get_data() == missing.get_data()
     assert _page(client, "x" * 500).status_code == 404
+
+
+def test_days_and_totals_keep_the_small_cell_rule(app, client):
+    few = published_results(slug="consulta-pequena")
+    for days in (3, 4, 5):  # one person a day
+        make.contribution(few, submitted_at=factories.days_ago(days))
+    busy = published_results(slug="consulta-grande")
+    for n in range(6):
+        make.contribution(busy, submitted_at=factories.days_ago(3))
+    make.contribution(busy, submitted_at=factories.days_ago(4))
+    db.session.commit()
+    small = _page(client, "consulta-pequena").get_data(as_text=True)
+    assert "Fewer than 5 contributions were received." in small
+    assert "3 contributions were received." not in small
+    large = _page(client, "consulta-grande").get_data(as_text=True)
+    assert "7 contributions were received." in large
+    assert "Days with too few people to show" in large  # the day with one person is not shown by itself

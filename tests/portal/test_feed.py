@@ -34,8 +34,7 @@ def world() -> dict:
     factories.deliverable("ethics", title="Entregable interno", published_at=utcnow())
     public_deliverable("ethics", title="Entregable archivado", archived_at=utcnow())
     results = make.consultation(slug="consulta-publicada", title_es="Consulta publicada",
-                                title_en="Published consultation", results_published=True,
-                                results_published_at=utcnow())
+                                title_en="Published consultation", results_published=True, results_published_at=utcnow())
     make.consultation(slug="consulta-reservada", title_es="Consulta reservada", title_en="Private consultation")
     db.session.commit()
     return {"rec": rec.id, "hidden": hidden.id, "shown": shown.id, "results": results.slug}

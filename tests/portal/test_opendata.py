@@ -23,16 +23,18 @@ from tests.test_query_counts import count_queries
 
 def world() -> dict:
     """A published recommendation with public, hidden and archived deliverables, and what must stay out."""
-    c = make.consultation()
+    c = make.consultation(results_published=True, results_published_at=utcnow())
     t = make.theme(c)
-    cited = [make.contribution(c) for _ in range(3)]
-    for item in cited[:2]:
+    cited = [make.contribution(c) for _ in range(6)]
+    for item in cited[:5]:
         make.code(item, t)
+    unpublished_results = make.consultation()
+    make.code(make.contribution(unpublished_results), t)  # results not public: counts for nothing
     hidden = make.contribution(c, hidden_at=utcnow())
     make.code(hidden, t)
     target = published_recommendation("governance", title_es="Destino", title_en="Target")
     rec = published_recommendation("ethics", title_es="=HYPERLINK(\"x\")", title_en="Open models",
-                                   themes=[t], contributions=[cited[2]], text_es="Línea 1\nLínea 2, con coma")
+                                   themes=[t], contributions=[cited[5]], text_es="Línea 1\nLínea 2, con coma")
     unpublished = make.recommendation("ethics", title_es="Borrador secreto", title_en="Secret draft",
                                       state="adopted")
     merged_away = published_recommendation("ethics", state="merged", merged_into_id=unpublished.id,
@@ -89,8 +91,9 @@ def test_recommendations_json_holds_only_published_recommendations_by_id(app, cl
     # Public, not archived deliverables only; completion from theirs (limited and complete → substantial).
     assert rec["deliverables"] == [w["shown"], w["done"]]
     assert rec["completion"] == "substantial"
-    # Two coded under its theme, one cited directly; the hidden one is behind nothing.
-    assert rec["contributions"] == 3
+    # Five coded under its theme, one cited directly; the hidden one is behind nothing, nor one from a
+    # consultation whose results are not public; under 5 it would be null (the small-cell rule).
+    assert rec["contributions"] == 6
     assert items[w["target"]]["completion"] is None and items[w["target"]]["deliverables"] == []
     assert items[w["merged_in"]]["merged_into"] == w["target"]
     assert items[w["merged_away"]]["merged_into"] is None  # its target is not published

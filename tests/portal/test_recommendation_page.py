@@ -118,8 +118,12 @@ def test_a_merged_into_target_is_linked_only_when_published(app, client):
 
 
 def test_the_trace_shows_counts_with_small_cells_hidden_and_no_contribution(app, client):
-    consultation = make.consultation()
+    consultation = make.consultation(results_published=True, results_published_at=factories.days_ago(0))
     theme = make.theme(consultation, name_en="Open standards")
+    unpublished = make.consultation(title_en="Unpublished results")
+    other = make.theme(unpublished, name_en="Theme of unpublished results")
+    for n in range(7):
+        make.code(make.contribution(unpublished, state="CHP", sector="academia"), other)
     for n in range(8):
         make.code(make.contribution(consultation, state="JAL", sector="academia",
                                     search_text=f"Secret opinion {n}", email=f"p{n}@example.org",
@@ -130,10 +134,12 @@ def test_the_trace_shows_counts_with_small_cells_hidden_and_no_contribution(app,
         make.code(make.contribution(consultation, state="YUC", sector="academia"), theme)
     make.code(make.contribution(consultation, state="JAL", hidden_at=factories.days_ago(1),
                                 search_text="A hidden contribution"), theme)
-    rec = portal.published_recommendation(themes=[theme])
+    rec = portal.published_recommendation(themes=[theme, other])
     db.session.commit()
     body = _page(client, rec.id).get_data(as_text=True)
     assert "17 contributions stand behind this recommendation" in body
+    assert "Theme of unpublished results" not in body and "Unpublished results" not in body
+    assert "Chiapas" not in body
     assert "Jalisco" in body and "Yucatán" not in body and "Nuevo León" not in body
     assert "Smaller groups (fewer than 5 each), together" in body
     assert "Open standards" in body
