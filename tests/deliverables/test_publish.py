@@ -17,11 +17,11 @@ from tests.conftest import login, post_form
 
 def _people():
     return {
-        "member": factories.user(groups={"ethics": "member"}),
-        "other": factories.user(groups={"governance": "member"}),
-        "lead": factories.user(groups={"ethics": "lead"}),
-        "coordinator": factories.user(role="coordinator"),
-        "admin": factories.user(role="admin"),
+        "member": factories.user(groups={"ethics": "member"}, language="en"),
+        "other": factories.user(groups={"governance": "member"}, language="en"),
+        "lead": factories.user(groups={"ethics": "lead"}, language="en"),
+        "coordinator": factories.user(role="coordinator", language="en"),
+        "admin": factories.user(role="admin", language="en"),
     }
 
 
