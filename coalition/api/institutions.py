@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
@@ -137,9 +137,12 @@ def _may_manage(actor, **_kwargs) -> None:
 
 
 def _may_change(actor, institution_id: int, **_kwargs) -> None:
-    """Coordinators change any field; an institution's own people may change whether it is listed."""
+    """Coordinators change any field; an institution's own people may change only whether it is listed
+    (anything else they send is refused before the body is checked, as for anyone who may not)."""
     if permissions.can_manage_institutions(actor):
         return
+    body = request.get_json(silent=True)
+    require(isinstance(body, dict) and set(body) == {"listed"})
     institution = services.get_institution(actor, institution_id)
     require(permissions.can_set_listed(actor, institution))
 
