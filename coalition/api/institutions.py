@@ -117,7 +117,7 @@ class InstitutionPatchSchema(Schema):
     description = _text(DESCRIPTION_MAX, "Centro público de investigación.", allow_none=True)
     listed = fields.Boolean(metadata={
         "description": "Name it on the public portal (`true`) or not: coordinators, or one of the institution's "
-                       "own people (who may change only this field). Only an active institution can be listed.",
+                       "own people (who may change only this field).",
         "example": True})
 
 

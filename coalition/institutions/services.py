@@ -208,8 +208,6 @@ def set_listed(actor, institution: Institution, listed: bool) -> Institution:
     require(permissions.can_set_listed(actor, institution))
     if not isinstance(listed, bool):
         raise ValidationError(fields={"listed": [_l("Must be true or false.")]})
-    if listed and not institution.active:
-        raise ValidationError(fields={"listed": [_l("Only an active member institution can be listed.")]})
     if listed == institution.listed:
         return institution
     institution.listed = listed
