@@ -566,3 +566,82 @@ def test_no_recommendation_cites_more_contributions_than_the_limit(scaled_sessio
     most = scaled_session.scalar(sa.select(sa.func.count()).select_from(SourceContribution).group_by(
         SourceContribution.recommendation_id).order_by(sa.func.count().desc()).limit(1))
     assert 40 <= most <= SOURCES_MAX
+
+
+# --- the public portal (SPEC "Public portal (fixed)") ----------------------------------------
+
+def _portal_figures(session) -> dict:
+    from coalition.deliverables.models import Deliverable
+    from coalition.institutions.models import Institution
+    from coalition.recommendations.models import Recommendation
+
+    return {
+        "published": _count(session, Recommendation, Recommendation.published.is_(True)),
+        "unpublished": _count(session, Recommendation, Recommendation.published.is_(False)),
+        "public": _count(session, Deliverable, Deliverable.public.is_(True), Deliverable.archived_at.is_(None)),
+        "listed": _count(session, Institution, Institution.listed.is_(True), Institution.listed_at.is_not(None)),
+    }
+
+
+def test_the_portal_has_20_published_recommendations_10_public_deliverables_and_60_listed_institutions(session):
+    figures = _portal_figures(session)
+    assert figures["published"] >= 20 and figures["unpublished"] >= 1
+    assert figures["public"] >= 10
+    assert figures["listed"] >= 60
+
+
+def test_the_portal_figures_hold_at_larger_scales(scaled_session):
+    figures = _portal_figures(scaled_session)
+    assert figures["published"] >= 20 and figures["unpublished"] >= 1
+    assert figures["public"] >= 10 and figures["listed"] >= 60
+
+
+def test_published_recommendations_span_several_groups_and_areas_with_answers(session):
+    from coalition.recommendations.models import Recommendation
+
+    published = session.scalars(sa.select(Recommendation).where(Recommendation.published.is_(True),
+                                                                Recommendation.state == "adopted")).all()
+    assert len({r.group_id for r in published}) >= 4 and len({r.area for r in published}) >= 4
+    assert all(r.answer_es and r.answer_en for r in published)
+
+
+def test_public_deliverables_have_bilingual_summaries_milestones_and_every_completion(session):
+    from coalition.deliverables.models import COMPLETIONS, Deliverable, Milestone
+
+    public = session.scalars(sa.select(Deliverable).where(Deliverable.public.is_(True))).all()
+    assert all(d.public_summary_es and d.public_summary_en and d.public_summary_es != d.public_summary_en
+               for d in public)
+    assert all(d.published_at and d.published_by_id and d.archived_at is None for d in public)
+    assert {d.completion for d in public} == set(COMPLETIONS)
+    assert _count(session, Milestone, Milestone.deliverable_id.in_([d.id for d in public])) > 0
+    overridden = [d for d in public if d.completion_override]
+    assert overridden and all(d.completion_note for d in overridden)
+    # Nothing else is public, and nothing public lacks a summary.
+    assert _count(session, Deliverable, Deliverable.public.is_(False), Deliverable.published_at.is_not(None)) == 0
+
+
+def test_every_public_deliverable_carries_out_a_published_recommendation(session):
+    from coalition.deliverables.models import Deliverable
+    from coalition.recommendations.models import Recommendation, RecommendationDeliverable
+
+    carried = set(session.scalars(
+        sa.select(RecommendationDeliverable.deliverable_id).join(
+            Recommendation, Recommendation.id == RecommendationDeliverable.recommendation_id)
+        .where(Recommendation.published.is_(True))))
+    public = set(session.scalars(sa.select(Deliverable.id).where(Deliverable.public.is_(True))))
+    assert public and public <= carried
+
+
+def test_only_active_institutions_are_listed_and_some_are_not(session):
+    from coalition.institutions.models import Institution
+
+    assert _count(session, Institution, Institution.listed.is_(True), Institution.active.is_(False)) == 0
+    assert _count(session, Institution, Institution.listed.is_(False), Institution.active.is_(True)) > 0
+    assert _count(session, Institution, Institution.listed.is_(False), Institution.listed_at.is_not(None)) == 0
+
+
+def test_the_national_consultation_results_are_published_and_the_open_one_is_not(session):
+    national = _consultation(session, "consulta-nacional-ia")
+    assert national.results_published and national.results_published_at and national.results_published_by_id
+    assert national.results_published_at > national.closes_at
+    assert not _consultation(session, "principios-ia").results_published

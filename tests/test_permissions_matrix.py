@@ -36,6 +36,8 @@ INVITE = MANAGE_G
 COORDINATORS = {"anonymous": "login", "member": 403, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
 GROUP_DASHBOARD = MANAGE_G
 ADMINS = {"anonymous": "login", "member": 403, "other": 403, "lead": 403, "coordinator": 403, "admin": OK}
+# An institution's own people (the member's) and coordinators.
+OWN_INSTITUTION = {"anonymous": "login", "member": OK, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
 NOT_FOUND = {role: 404 for role in ROLES}
 # An archived deliverable: coordinators and admins only; to everyone else it does not exist.
 ARCHIVED = {"anonymous": "login", "member": 404, "other": 404, "lead": 404, "coordinator": OK, "admin": OK}
@@ -224,6 +226,30 @@ RULES = {
     "imports.contributions_csv": {"GET": (lambda w: f"/consultations/{_import_consultation()}/contributions.csv",
                                           None, READ)},
     "deliverables.index": {"GET": (lambda w: "/deliverables?group=ethics", None, READ)},
+    # Issue 14: the public portal is the same for everyone, signed in or not; what is not published (a
+    # draft recommendation, results not yet published) is a 404 for everyone.
+    "portal.home": {"GET": (lambda w: "/public", None, EVERYONE)},
+    "portal.agenda": {"GET": (lambda w: "/public/agenda", None, EVERYONE)},
+    "portal.members": {"GET": (lambda w: "/public/members", None, EVERYONE)},
+    "portal.group": {"GET": (lambda w: "/public/groups/ethics", None, EVERYONE)},
+    "portal.recommendation": {"GET": (lambda w: f"/public/recommendations/{w['recommendation']}", None, NOT_FOUND)},
+    "portal.consultation": {"GET": (lambda w: f"/public/consultations/{w['consultation_slug']}", None, NOT_FOUND)},
+    "portal.data": {"GET": (lambda w: "/public/data", None, EVERYONE)},
+    "portal.data_file": {"GET": (lambda w: "/public/data/recommendations.csv", None, EVERYONE)},
+    "portal.schema": {"GET": (lambda w: "/public/data/schema/recommendations.json", None, EVERYONE)},
+    "portal.feed": {"GET": (lambda w: "/public/feed.atom", None, EVERYONE)},
+    "portal.sitemap": {"GET": (lambda w: "/sitemap.xml", None, EVERYONE)},
+    "portal.robots": {"GET": (lambda w: "/robots.txt", None, EVERYONE)},
+    # Issue 14: what the public portal shows.
+    "deliverables.portal": {"POST": (lambda w: f"/deliverables/{w['deliverable']}/portal", lambda w: {
+        "public": "y", "public_summary_es": "Resumen público", "completion_override": "",
+        "version": str(w["version"])}, COORDINATORS)},
+    # The member's own institution: its people and coordinators decide whether the portal names it.
+    "institutions.listing": {"POST": (lambda w: f"/institutions/{w['institution']}/listing",
+                                      lambda w: {"listed": "y"}, OWN_INSTITUTION)},
+    # The open consultation's results cannot be published yet; taking them off is allowed any time.
+    "consultations.results": {"POST": (lambda w: f"/consultations/{w['consultation_slug']}/results",
+                                       lambda w: {}, COORDINATORS)},
     "deliverables.detail": {
         "GET": (lambda w: f"/deliverables/{w['deliverable']}", None, READ),
         "POST": (lambda w: f"/deliverables/{w['deliverable']}", lambda w: {

@@ -51,6 +51,8 @@ class ConsultationSummarySchema(Schema):
     closes_at = fields.AwareDateTime(required=True, metadata={"example": "2031-04-01T06:00:00+00:00"})
     groups = fields.List(fields.Nested(GroupRefSchema), required=True)
     url = fields.String(required=True, metadata={"example": "https://coalition.example.org/consultations/principios-ia"})
+    results_published = fields.Boolean(required=True, metadata={
+        "description": "Whether a coordinator published its results on the public portal (once it closed)."})
 
 
 class ChoiceSchema(Schema):
@@ -170,7 +172,8 @@ def summary_body(consultation) -> dict:
     return {"slug": consultation.slug, "title_es": consultation.title_es, "title_en": consultation.title_en,
             "kind": consultation.kind, "state": consultation.state, "opens_at": consultation.opens_at,
             "closes_at": consultation.closes_at, "groups": [_group_body(g) for g in consultation.groups],
-            "url": url_for("consultations.detail", slug=consultation.slug, _external=True)}
+            "url": url_for("consultations.detail", slug=consultation.slug, _external=True),
+            "results_published": consultation.results_published}
 
 
 def consultation_body(consultation) -> dict:

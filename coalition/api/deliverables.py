@@ -10,7 +10,7 @@ from coalition.api.common import ID_RANGE, PageArgsSchema, api_actor, documents_
 from coalition.auth.permissions import require
 from coalition.deliverables import permissions, services
 from coalition.deliverables.models import (
-    DESCRIPTION_MAX, HEALTHS, INSTITUTIONS_MAX, NOTE_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX,
+    COMPLETION_NOTE_MAX, COMPLETIONS, PUBLIC_SUMMARY_MAX, DESCRIPTION_MAX, HEALTHS, INSTITUTIONS_MAX, NOTE_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX,
     UPDATE_KINDS, WEIGHT_MAX, WEIGHT_MIN)
 from coalition.errors import Conflict, NotFound
 from coalition.extensions import db
@@ -46,6 +46,21 @@ def _check_access_first():
         require(permissions.can_post_update(actor, deliverable.group_id))
 
 
+COMPLETION = validate.OneOf(list(COMPLETIONS))
+COMPLETION_HELP = ("On the public portal, in OGP's words: `not_started`, `limited`, `substantial` or `complete`; "
+                   "derived from status and progress unless a coordinator set `completion_override`.")
+
+
+class PublicSummarySchema(Schema):
+    es = fields.String(required=True, metadata={"example": "Una guía para evaluar los riesgos de un sistema."})
+    en = fields.String(required=True, metadata={"example": "A guide to assessing a system's risks."})
+
+
+class PublicSummaryPatchSchema(Schema):
+    es = text(PUBLIC_SUMMARY_MAX, metadata={"example": "Una guía para evaluar los riesgos de un sistema."})
+    en = text(PUBLIC_SUMMARY_MAX, metadata={"example": "A guide to assessing a system's risks."})
+
+
 class DeliverableSchema(Schema):
     id = fields.Integer(required=True, metadata={"example": 4})
     group = fields.String(required=True, metadata={"example": "ethics"})
@@ -67,6 +82,15 @@ class DeliverableSchema(Schema):
     url = fields.String(required=True, metadata={"description": "The deliverable's page."})
     archived_at = fields.AwareDateTime(required=True, allow_none=True, metadata={
         "description": "When it was archived (deleted); null while it is active. Only coordinators see archived ones."})
+    public = fields.Boolean(required=True, metadata={"description": "On the public portal (a coordinator published it)."})
+    public_summary = fields.Nested(PublicSummarySchema, required=True, metadata={
+        "description": "What the public portal says of it, per language (empty when not written)."})
+    published_at = fields.AwareDateTime(required=True, allow_none=True)
+    completion = fields.String(required=True, validate=COMPLETION, metadata={"description": COMPLETION_HELP,
+                                                                              "example": "limited"})
+    completion_override = fields.String(required=True, allow_none=True, validate=COMPLETION, metadata={
+        "description": "The completion a coordinator set by hand; null: derived."})
+    completion_note = fields.String(required=True, metadata={"description": "Why the completion was set by hand."})
 
 
 class DeliverableListArgsSchema(PageArgsSchema):
@@ -114,6 +138,16 @@ class DeliverablePatchSchema(Schema):
                                                       "example": "in_progress"})
     progress = fields.Integer(strict=True, validate=PROGRESS, metadata={"example": 50})
     note = text(NOTE_MAX, metadata={"description": "With status or progress.", "example": "Primer borrador."})
+    public = fields.Boolean(metadata={"description": "Coordinators: publish it on the public portal (a public "
+                                                     "summary in at least one language is required) or take it off."})
+    public_summary = fields.Nested(PublicSummaryPatchSchema, metadata={
+        "description": "Coordinators: the public summary per language; a language left out keeps its text."})
+    completion_override = fields.String(allow_none=True, validate=COMPLETION, metadata={
+        "description": "Coordinators: set the portal's completion by hand (with `completion_note`), or null to "
+                       "derive it again.", "example": "substantial"})
+    completion_note = text(COMPLETION_NOTE_MAX, metadata={
+        "description": "Why the completion was set by hand; required with an override.",
+        "example": "Entregado, pero aún no adoptado."})
 
 
 class UpdateSchema(Schema):
@@ -177,6 +211,9 @@ def deliverable_body(deliverable, view=None) -> dict:
         "last_update_at": d.last_update_at, "created_at": d.created_at,
         "url": url_for("deliverables.detail", deliverable_id=d.id, _external=True),
         "archived_at": d.archived_at,
+        "public": d.public, "public_summary": {"es": d.public_summary_es, "en": d.public_summary_en},
+        "published_at": d.published_at, "completion": d.completion, "completion_override": d.completion_override,
+        "completion_note": d.completion_note,
     }
 
 
@@ -194,6 +231,21 @@ def _with_current(actor, deliverable_id: int):
     """Re-raise a conflict carrying the deliverable as it is now."""
     db.session.rollback()
     return Conflict(current=DeliverableSchema().dump(deliverable_body(services.get_deliverable(actor, deliverable_id))))
+
+
+def _publish(actor, deliverable_id: int, values: dict, version: int) -> None:
+    """What the public portal shows of the deliverable (coordinators): publication, summary, completion."""
+    deliverable = services.get_deliverable(actor, deliverable_id)
+    if {"public", "public_summary"} & set(values):
+        summary = values.get("public_summary", {})
+        services.publish(actor, deliverable, public=values.get("public", deliverable.public),
+                         summary_es=summary.get("es", deliverable.public_summary_es),
+                         summary_en=summary.get("en", deliverable.public_summary_en), version=version)
+        version = deliverable.version
+    if {"completion_override", "completion_note"} & set(values):
+        override = values.get("completion_override", deliverable.completion_override)
+        services.set_completion(actor, deliverable, override=override,
+                                note=values.get("completion_note", deliverable.completion_note), version=version)
 
 
 @blp.route("")
@@ -244,6 +296,8 @@ class DeliverableById(MethodView):
         actor = api_actor()
         version = body.pop("version")
         progress_fields = {k: body.pop(k) for k in ("status", "progress", "note") if k in body}
+        portal_fields = {k: body.pop(k) for k in ("public", "public_summary", "completion_override",
+                                                  "completion_note") if k in body}
         try:
             if progress_fields:
                 current = services.get_deliverable(actor, deliverable_id)
@@ -254,8 +308,11 @@ class DeliverableById(MethodView):
                 version = current.version
             if body:
                 services.edit_deliverable(actor, deliverable_id, version=version, **body)
-            elif not progress_fields:
+                version = services.get_deliverable(actor, deliverable_id).version
+            elif not progress_fields and not portal_fields:
                 services.edit_deliverable(actor, deliverable_id, version=version)
+            if portal_fields:
+                _publish(actor, deliverable_id, portal_fields, version)
         except Conflict:
             raise _with_current(actor, deliverable_id) from None
         return deliverable_body(services.get_deliverable(actor, deliverable_id))

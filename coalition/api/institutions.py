@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
@@ -67,6 +67,9 @@ class InstitutionSchema(Schema):
     description = fields.String(required=True, metadata={"example": "Universidad pública."})
     url = fields.String(required=True, metadata={"description": "The institution's page.",
                                                  "example": "http://127.0.0.1:5000/institutions/12"})
+    listed = fields.Boolean(required=True, metadata={
+        "description": "Named on the public portal's members page (its own people or a coordinator agreed).",
+        "example": True})
 
 
 class InstitutionListArgsSchema(PageArgsSchema):
@@ -112,6 +115,10 @@ class InstitutionPatchSchema(Schema):
     joined_on = fields.Date(metadata={"example": "2026-01-15"})
     active = fields.Boolean(metadata={"description": "`false` marks a former member.", "example": False})
     description = _text(DESCRIPTION_MAX, "Centro público de investigación.", allow_none=True)
+    listed = fields.Boolean(metadata={
+        "description": "Name it on the public portal (`true`) or not: coordinators, or one of the institution's "
+                       "own people (who may change only this field).",
+        "example": True})
 
 
 def institution_body(institution) -> dict:
@@ -121,11 +128,23 @@ def institution_body(institution) -> dict:
         "state": i.state, "state_name": state_label(i.state), "country": i.country, "website": i.website,
         "joined_on": i.joined_on, "active": i.active, "description": i.description or "",
         "url": url_for("institutions.detail", institution_id=i.id, _external=True),
+        "listed": i.listed,
     }
 
 
 def _may_manage(actor, **_kwargs) -> None:
     require(permissions.can_manage_institutions(actor))
+
+
+def _may_change(actor, institution_id: int, **_kwargs) -> None:
+    """Coordinators change any field; an institution's own people may change only whether it is listed
+    (anything else they send is refused before the body is checked, as for anyone who may not)."""
+    if permissions.can_manage_institutions(actor):
+        return
+    body = request.get_json(silent=True)
+    require(isinstance(body, dict) and set(body) == {"listed"})
+    institution = services.get_institution(actor, institution_id)
+    require(permissions.can_set_listed(actor, institution))
 
 
 @blp.route("")
@@ -166,14 +185,21 @@ class InstitutionById(MethodView):
             raise NotFound()
         return institution_body(services.get_institution(actor, institution_id))
 
-    @checked_first(_may_manage)
+    @checked_first(_may_change)
     @blp.arguments(InstitutionPatchSchema)
     @blp.response(200, InstitutionSchema)
     @documents_errors(blp, 400, 401, 403, 404, 415, 422)
     def patch(self, body, institution_id):
-        """Change some of an institution's fields (coordinators and admins); the audit log records the change."""
+        """Change some of an institution's fields (coordinators and admins), or whether the public portal
+        lists it (also its own people); the audit log records the change."""
         actor = api_actor()
         if institution_id > MAX_ID:
             raise NotFound()
-        institution = services.edit_institution(actor, institution_id, **body)
+        listed = body.pop("listed", None)
+        if body or listed is None:
+            institution = services.edit_institution(actor, institution_id, **body)
+        else:
+            institution = services.get_institution(actor, institution_id)
+        if listed is not None:
+            services.set_listed(actor, institution, listed)
         return institution_body(institution)

@@ -40,6 +40,22 @@ def diff(obj, values: dict) -> dict:
     return changed
 
 
+# The most entries a page's history panel shows (the audit page has them all).
+HISTORY_MAX = 50
+
+
+def history_of(subject, actions: tuple[str, ...], limit: int = HISTORY_MAX) -> list[AuditEntry]:
+    """The entries of `actions` on `subject` with their actors, newest first, in one query."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.scalars(
+        sa.select(AuditEntry).options(joinedload(AuditEntry.actor))
+        .where(AuditEntry.subject_type == type(subject).__tablename__, AuditEntry.subject_id == subject.id,
+               AuditEntry.action.in_(actions))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()).limit(limit)))
+
+
 # Families of actions, for the audit page's filter. Security events are the `auth.` and `token.`
 # ones and the changes of people's roles and access (`user.`).
 FAMILIES = ("auth", "token", "user", "invitation", "institution", "membership", "deliverable", "meeting",

@@ -75,3 +75,10 @@ class PhaseForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that does one thing: move or delete a question."""
+
+
+class ResultsForm(FlaskForm):
+    """Whether the consultation's results are on the public portal (coordinators, once it has closed)."""
+
+    results_published = BooleanField(_l("Results published on the public portal"))
+    version = HiddenField()

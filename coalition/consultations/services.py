@@ -276,6 +276,40 @@ def set_phase(actor, consultation: Consultation, phase: str) -> Consultation:
     return consultation
 
 
+# --- the results on the public portal (coordinators) -------------------------------------------
+
+# A consultation's results may be published once it stops taking contributions.
+RESULTS_STATES = ("closed", "analysed", "reported")
+RESULTS_ACTIONS = ("consultation.publish_results", "consultation.unpublish_results")
+
+
+def publish_results(actor, consultation: Consultation, published: bool, version=None) -> Consultation:
+    """Show the consultation's results on the public portal, or take them off (coordinators; closed ones)."""
+    require_actor(actor)
+    require(permissions.can_manage(actor))
+    if not isinstance(published, bool):
+        raise ValidationError(fields={"results_published": [_l("Must be true or false.")]})
+    if version is not None and (isinstance(version, bool) or version != consultation.version):
+        raise Conflict()
+    if published and consultation.state_at(utcnow()) not in RESULTS_STATES:
+        raise ValidationError(fields={"results_published": [
+            _l("The results can be published only once the consultation has closed.")]})
+    if published == consultation.results_published:
+        return consultation
+    consultation.results_published = published
+    consultation.results_published_at = utcnow() if published else None
+    consultation.results_published_by_id = actor.id if published else None
+    db.session.flush()
+    audit.record(actor, "consultation.publish_results" if published else "consultation.unpublish_results",
+                 consultation, {"results_published": [not published, published]})
+    return consultation
+
+
+def results_history(consultation: Consultation) -> list:
+    """Who published or unpublished the consultation's results, and when (newest first)."""
+    return audit.history_of(consultation, RESULTS_ACTIONS)
+
+
 def _require_unfrozen(consultation: Consultation, field_name: str = "questions") -> None:
     if has_contributions(consultation):
         raise ValidationError(fields={field_name: [_l(

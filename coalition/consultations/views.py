@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from coalition.auth.permissions import require, require_actor
 from coalition.consultations import permissions, services
 from coalition.consultations.forms import (
-    ActionForm, ConsultationForm, PhaseForm, QuestionForm, RecommendationsForm)
+    ActionForm, ConsultationForm, PhaseForm, QuestionForm, RecommendationsForm, ResultsForm)
 from coalition.consultations.models import AGE_BANDS, CONSULTATION_STATES, PROFILE_SECTORS, PROFILE_STATES
 from coalition.consultations.throttle import contribution_limits
 from coalition.database import coalition_timezone, coalition_timezone_name
-from coalition.errors import ValidationError
+from coalition.errors import Conflict, ValidationError
 from coalition.institutions.models import state_label
 from coalition.pagination import clamp
 from coalition.templating import language
@@ -87,9 +87,13 @@ def _kept(consultation, data: dict) -> dict:
     return kept
 
 
-def _render_detail(consultation, status: int = 200, values: dict | None = None, errors: dict | None = None):
+def _render_detail(consultation, status: int = 200, values: dict | None = None, errors: dict | None = None,
+                   results_form: ResultsForm | None = None):
     actor = current_actor()
     state = consultation.state
+    manage = services.can_manage(actor)
+    if manage and results_form is None:
+        results_form = ResultsForm(formdata=None, obj=consultation)
     return render_template(
         "consultations/detail.html", consultation=consultation, state=state, state_label=CONSULTATION_STATES[state],
         lang=language(), values=values or {}, errors={k: [str(m) for m in (v if isinstance(v, list) else [v])]
@@ -99,6 +103,10 @@ def _render_detail(consultation, status: int = 200, values: dict | None = None, 
         # Errors on inputs the page has are shown beside them; any other (a hand-made request) at the top.
         field_names={q.name for q in consultation.questions} | {f"r{r.id}" for r in consultation.recommendations}
         | set(PROFILE_KEYS),
+        results_form=results_form if manage else None, results_closed=state in services.RESULTS_STATES,
+        # Who published the results is internal: members see it, the public page does not.
+        results_history=services.results_history(consultation) if actor is not None and getattr(
+            actor, "is_authenticated", False) else [],
         phase_form=PhaseForm(formdata=None), frozen=services.has_contributions(consultation) if services.can_manage(
             actor) else None), status
 
@@ -231,6 +239,33 @@ def phase(slug: str):
         return _render_detail(consultation, 422)
     flash(_("The consultation is now “%(state)s”.", state=consultation.state_label), "success")
     return redirect(url_for("consultations.detail", slug=consultation.slug))
+
+
+@bp.route("/consultations/<slug>/results", methods=["POST"])
+def results(slug: str):
+    """Publish the consultation's results on the public portal, or take them off (coordinators)."""
+    actor = _manager()
+    consultation = services.get_consultation(actor, slug)
+    form = ResultsForm()
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            services.publish_results(actor, consultation, bool(form.results_published.data), version)
+        except Conflict:
+            from coalition.transaction import safe_rollback
+
+            safe_rollback()
+            consultation = services.get_consultation(actor, slug)
+            form.results_published.errors = [_("Someone else changed this consultation meanwhile: check and save again.")]
+            form.version.data = consultation.version
+            return _render_detail(consultation, 409, results_form=form)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("The results are published on the public portal.") if consultation.results_published
+                  else _("The results are no longer on the public portal."), "success")
+            return redirect(url_for("consultations.detail", slug=consultation.slug) + "#results")
+    return _render_detail(services.get_consultation(actor, slug), 422, results_form=form)
 
 
 def _questions_page(consultation, form: QuestionForm | None = None, status: int = 200, editing=None):

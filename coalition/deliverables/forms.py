@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coalition.deliverables.models import (
-    DESCRIPTION_MAX, NOTE_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX, WEIGHT_MAX, WEIGHT_MIN)
+    COMPLETION_NOTE_MAX, COMPLETIONS, PUBLIC_SUMMARY_MAX, DESCRIPTION_MAX, NOTE_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX, WEIGHT_MAX, WEIGHT_MIN)
 from coalition.web import int_arg
 
 
@@ -57,3 +57,26 @@ class MilestoneForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     """Only a CSRF token: confirms a destructive POST."""
+
+
+class PortalForm(FlaskForm):
+    """What the public portal shows of a deliverable (coordinators)."""
+
+    public = BooleanField(_l("Show on the public portal"))
+    public_summary_es = TextAreaField(_l("Public summary in Spanish"), validators=[
+        Optional(), Length(max=PUBLIC_SUMMARY_MAX)], render_kw={"rows": 3})
+    public_summary_en = TextAreaField(_l("Public summary in English"), validators=[
+        Optional(), Length(max=PUBLIC_SUMMARY_MAX)], render_kw={"rows": 3})
+    # Empty: the completion derived from status and progress.
+    completion_override = SelectField(_l("Completion on the portal"), choices=[], validate_choice=False)
+    completion_note = TextAreaField(_l("Why it differs from the derived completion"), validators=[
+        Optional(), Length(max=COMPLETION_NOTE_MAX)], render_kw={"rows": 2})
+    version = HiddenField()
+
+    def __init__(self, *args, derived_label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.completion_override.choices = [("", str(_l("As derived: %(level)s", level=derived_label)))] + [
+            (key, str(label)) for key, label in COMPLETIONS.items()]
+
+    def version_number(self) -> int | None:
+        return int_arg(self.version.data)

@@ -20,3 +20,8 @@ def can_see_archived(actor) -> bool:
 
 def can_restore(actor) -> bool:
     return actor.is_coordinator
+
+
+def can_publish(actor) -> bool:
+    """Put a deliverable on the public portal (or take it off) and set its completion."""
+    return actor.is_coordinator

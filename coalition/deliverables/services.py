@@ -16,8 +16,9 @@ from coalition.deliverables import permissions
 from coalition.deliverables.health import (
     coalition_clock, health_of, health_sql, is_overdue, is_stale, overdue_sql, rolled_up_progress, stale_sql)
 from coalition.deliverables.models import (
-    DESCRIPTION_MAX, NOTE_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX, WEIGHT_MAX, WEIGHT_MIN, Deliverable,
+    COMPLETION_NOTE_MAX, COMPLETIONS, DESCRIPTION_MAX, NOTE_MAX, PUBLIC_SUMMARY_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX, WEIGHT_MAX, WEIGHT_MIN, Deliverable,
     DeliverableUpdate, Milestone)
+from coalition.audit.models import AuditEntry
 from coalition.errors import Conflict, DomainError, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
@@ -408,3 +409,79 @@ def delete_milestone(actor, deliverable_id: int, milestone_id: int) -> None:
     deliverable.milestones.remove(milestone)
     _roll_up(actor, deliverable, "milestone_removed", milestone.title)
     db.session.flush()
+
+
+# --- the public portal (coordinators) -----------------------------------------------------------
+
+# The audit actions that make a deliverable's publication history.
+PUBLICATION_ACTIONS = ("deliverable.publish", "deliverable.unpublish", "deliverable.public_summary",
+                       "deliverable.completion")
+
+
+def publish(actor, deliverable: Deliverable, *, public: bool, summary_es: str, summary_en: str,
+            version) -> Deliverable:
+    """Show the deliverable on the public portal with its public summary, or take it off (coordinators)."""
+    require_actor(actor)
+    require(permissions.can_publish(actor))
+    errors: dict = {}
+    if not isinstance(public, bool):
+        errors["public"] = [_l("Must be true or false.")]
+    check_text(summary_es, "public_summary_es", PUBLIC_SUMMARY_MAX, errors)
+    check_text(summary_en, "public_summary_en", PUBLIC_SUMMARY_MAX, errors)
+    summary_es, summary_en = (summary_es or "").strip(), (summary_en or "").strip()
+    if public is True and not errors and not (summary_es or summary_en):
+        errors["public_summary_es"] = [_l("Write a public summary, in at least one language, to publish it.")]
+    if errors:
+        raise ValidationError(fields=errors)
+    # An archived deliverable may only be taken off the portal.
+    if deliverable.archived and (public or summary_es != deliverable.public_summary_es
+                                 or summary_en != deliverable.public_summary_en):
+        raise Archived()
+    _check_version(deliverable, version)
+    was_public = deliverable.public
+    changes = audit.diff(deliverable, {"public": public, "public_summary_es": summary_es,
+                                       "public_summary_en": summary_en})
+    if not changes:
+        return deliverable
+    if public != was_public:
+        deliverable.published_at = utcnow() if public else None
+        deliverable.published_by_id = actor.id if public else None
+    action = ("deliverable.publish" if public and not was_public else
+              "deliverable.unpublish" if was_public and not public else "deliverable.public_summary")
+    audit.record(actor, action, deliverable, changes)
+    db.session.flush()
+    return deliverable
+
+
+def set_completion(actor, deliverable: Deliverable, *, override: str | None, note: str, version) -> Deliverable:
+    """Set the portal's completion by hand, with a note saying why, or go back to the derived one (coordinators)."""
+    require_actor(actor)
+    require(permissions.can_publish(actor))
+    errors: dict = {}
+    if override == "":
+        override = None
+    if override is not None and override not in COMPLETIONS:
+        errors["completion_override"] = [_l("Choose one of: %(values)s.", values=", ".join(COMPLETIONS))]
+    check_text(note, "completion_note", COMPLETION_NOTE_MAX, errors)
+    note = (note or "").strip() if isinstance(note, str) else ""
+    if override is not None and "completion_override" not in errors and "completion_note" not in errors \
+            and not note:
+        errors["completion_note"] = [_l("Say why the completion differs from the one derived from the progress.")]
+    if errors:
+        raise ValidationError(fields=errors)
+    _check_version(deliverable, version)
+    # The note explains an override; without one there is nothing to explain.
+    values = {"completion_override": override, "completion_note": note if override else ""}
+    if any(getattr(deliverable, k) != v for k, v in values.items()):
+        _refuse_if_archived(deliverable)
+    changes = audit.diff(deliverable, values)
+    if changes:
+        changes["completion"] = deliverable.completion
+        audit.record(actor, "deliverable.completion", deliverable, changes)
+        db.session.flush()
+    return deliverable
+
+
+def publication_history(deliverable: Deliverable) -> list[AuditEntry]:
+    """Who published, unpublished or re-described the deliverable for the portal, and when (newest first)."""
+    return audit.history_of(deliverable, PUBLICATION_ACTIONS)

@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 
 from coalition.auth.permissions import require, require_actor
 from coalition.deliverables import permissions, services
-from coalition.deliverables.forms import DeleteForm, DeliverableForm, MilestoneForm, UpdateForm
+from coalition.deliverables.forms import DeleteForm, DeliverableForm, MilestoneForm, PortalForm, UpdateForm
 from coalition.deliverables.health import rolled_up_progress
-from coalition.deliverables.models import HEALTHS, STATUSES
+from coalition.deliverables.models import COMPLETIONS, HEALTHS, STATUSES
 from coalition.errors import Conflict, ValidationError
 from coalition.extensions import db
 from coalition.groups import services as group_services
@@ -43,10 +43,27 @@ def index():
                            can_see_archived=permissions.can_see_archived(actor))
 
 
-def _render_detail(actor, deliverable, form=None, conflict=None, status=200):
+def _derived_completion(deliverable) -> str:
+    from coalition.portal.completion import completion_of
+
+    return str(COMPLETIONS[completion_of(deliverable.status, deliverable.progress)])
+
+
+def _portal_form(deliverable, formdata=None) -> PortalForm:
+    form = PortalForm(formdata=formdata, obj=deliverable if formdata is None else None,
+                      derived_label=_derived_completion(deliverable))
+    if formdata is None:
+        form.completion_override.data = deliverable.completion_override or ""
+        form.version.data = deliverable.version
+    return form
+
+
+def _render_detail(actor, deliverable, form=None, conflict=None, status=200, portal_form=None,
+                   portal_conflict=False):
     if form is None:
         form = UpdateForm(formdata=None, obj=deliverable)
         form.version.data = deliverable.version
+    can_publish = permissions.can_publish(actor)
     return render_template(
         "deliverables/detail.html",
         view=services.describe(deliverable),
@@ -63,6 +80,12 @@ def _render_detail(actor, deliverable, form=None, conflict=None, status=200):
         can_update=not deliverable.archived and permissions.can_post_update(actor, deliverable.group_id),
         can_manage=not deliverable.archived and permissions.can_manage(actor, deliverable.group_id),
         can_restore=deliverable.archived and permissions.can_restore(actor),
+        # The public portal: coordinators publish; everyone sees whether it is public and since when.
+        can_publish=can_publish,
+        portal_form=(portal_form or _portal_form(deliverable)) if can_publish else None,
+        portal_conflict=portal_conflict,
+        derived_completion=_derived_completion(deliverable), COMPLETIONS=COMPLETIONS,
+        publication_history=services.publication_history(deliverable),
     ), status
 
 
@@ -226,3 +249,35 @@ def delete_milestone(deliverable_id: int, milestone_id: int):
     services.delete_milestone(actor, deliverable_id, milestone_id)
     flash(_("The milestone is removed."), "success")
     return redirect(url_for("deliverables.detail", deliverable_id=deliverable_id) + "#milestones")
+
+
+@bp.route("/deliverables/<int:deliverable_id>/portal", methods=["POST"])
+def portal(deliverable_id: int):
+    """Publish the deliverable on the public portal (or take it off), with its summary and completion."""
+    actor = current_actor()
+    deliverable = services.get_deliverable(actor, deliverable_id)
+    require(permissions.can_publish(actor))
+    form = _portal_form(deliverable, formdata=request.form)
+    if not form.validate_on_submit() or form.version_number() is None:
+        if form.version_number() is None:
+            form.version.errors = list(form.version.errors) + [_("Reload the page and try again.")]
+        return _render_detail(actor, deliverable, portal_form=form, status=422)
+    try:
+        services.publish(actor, deliverable, public=form.public.data,
+                         summary_es=form.public_summary_es.data or "", summary_en=form.public_summary_en.data or "",
+                         version=form.version_number())
+        # Publishing moved the version on; the completion builds on it.
+        services.set_completion(actor, deliverable, override=form.completion_override.data or None,
+                                note=form.completion_note.data or "",
+                                version=deliverable.version)
+    except Conflict:
+        db.session.rollback()
+        current = services.get_deliverable(actor, deliverable_id)
+        form.version.data = current.version
+        return _render_detail(actor, current, portal_form=form, portal_conflict=True, status=409)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return _render_detail(actor, services.get_deliverable(actor, deliverable_id), portal_form=form, status=422)
+    flash(_("The public portal is updated.") if deliverable.public else _("Saved: it is not on the public portal."),
+          "success")
+    return redirect(url_for("deliverables.detail", deliverable_id=deliverable.id) + "#portal")

@@ -6,7 +6,9 @@
   coded under them by the groups' leads.
 * 37 recommendations over the five areas, three horizons and six groups: adopted ones (most of them
   published, with answers, standing on themes and on contributions cited directly), one merged into
-  another, one rejected with its answer, one split, drafts, and a few carried out by demo deliverables.
+  another, one rejected with its answer, one split, drafts, and a few carried out by demo deliverables;
+  every public deliverable carries out a published recommendation of its group. The national
+  consultation's results are published on the portal.
 * `principios-ia`: open now (it opened a week ago and closes in 60 days), one choice question and one
   free-text question, and comments on the six draft principles in consultation.
 
@@ -29,7 +31,8 @@ from coalition.recommendations.models import SOURCES_MAX
 # seeder's writer inserts them in this order after its own tables).
 COLUMNS = {
     "consultations": ("id", "slug", "title_es", "title_en", "description_es", "description_en", "kind", "opens_at",
-                      "closes_at", "phase", "created_by_id", "version", "created_at", "updated_at"),
+                      "closes_at", "phase", "created_by_id", "version", "created_at", "updated_at",
+                      "results_published", "results_published_at", "results_published_by_id"),
     "consultation_groups": ("consultation_id", "group_id"),
     "questions": ("id", "consultation_id", "position", "kind", "prompt_es", "prompt_en", "required"),
     "question_choices": ("id", "question_id", "position", "label_es", "label_en"),
@@ -80,13 +83,14 @@ def _cumulative(weights: dict) -> tuple[list, list]:
 class ConsultationDemo:
     """Writes the consultations and the agenda with the seeder's generator, clock, ids and writer."""
 
-    def __init__(self, builder, deliverables: dict[int, list[int]]):
+    def __init__(self, builder, deliverables: dict[int, list[int]], public_deliverables: dict[int, list[int]]):
         self.b = builder
         self.rng = builder.rng
         self.add = builder.writer.add
         self.at = builder.at
         self.now = builder.now
         self.deliverables = deliverables  # group id → its deliverable ids
+        self.public_deliverables = public_deliverables  # group id → its public deliverable ids
         self.coordinator = builder.fixed["coordinator@example.org"]["id"]
         self.lead = builder.fixed["lead@example.org"]["id"]
         self.group_ids = {slug: group.id for slug, group in builder.groups.items()}
@@ -101,12 +105,15 @@ class ConsultationDemo:
 
     # -- the national consultation -------------------------------------------------------------
 
-    def _consultation(self, spec: dict, kind: str, opens: datetime, closes: datetime, groups) -> int:
+    def _consultation(self, spec: dict, kind: str, opens: datetime, closes: datetime, groups,
+                      results_published_at: datetime | None = None) -> int:
         consultation_id = self._id("consultations")
         created = opens - timedelta(days=21)
+        published = results_published_at is not None
         self.add("consultations", (consultation_id, spec["slug"], spec["title_es"], spec["title_en"],
                                    spec["description_es"], spec["description_en"], kind, self.at(opens),
-                                   self.at(closes), "open", self.coordinator, 1, self.at(created), self.at(opens)))
+                                   self.at(closes), "open", self.coordinator, 1, self.at(created), self.at(opens),
+                                   published, self.at(results_published_at), self.coordinator if published else None))
         for slug in groups:
             self.add("consultation_groups", (consultation_id, self.group_ids[slug]))
         return consultation_id
@@ -129,7 +136,9 @@ class ConsultationDemo:
         b, rng = self.b, self.rng
         opens = self.now - timedelta(days=270)
         closes = opens + timedelta(days=90)
-        consultation_id = self._consultation(data.NATIONAL, "questions", opens, closes, self.group_ids)
+        # Closed months ago, its results published on the portal once the agenda was decided.
+        consultation_id = self._consultation(data.NATIONAL, "questions", opens, closes, self.group_ids,
+                                             results_published_at=closes + timedelta(days=120))
         questions = self._questions(consultation_id, data.NATIONAL_QUESTIONS)
         themes = []
         for name_es, name_en, description_es, description_en, area, group, _ in data.THEMES:
@@ -311,10 +320,22 @@ class ConsultationDemo:
             ids["principles"].append(write(spec, "in_consultation", False))
         parent, child = (ids["adopted"][i] for i in data.SPLIT)
         self.add("recommendation_splits", (parent, child, self.at(decided)))
+        links = set()
         for position in data.WITH_DELIVERABLES:
             group_id = self.group_ids[data.ADOPTED[position][0]]
             for deliverable_id in self.deliverables.get(group_id, [])[:2]:
-                self.add("recommendation_deliverables", (ids["adopted"][position], deliverable_id))
+                links.add((ids["adopted"][position], deliverable_id))
+        # Every public deliverable carries out one of its group's published recommendations, in turn.
+        published = {}
+        for position, spec in enumerate(data.ADOPTED):
+            if position not in data.UNPUBLISHED:
+                published.setdefault(self.group_ids[spec[0]], []).append(ids["adopted"][position])
+        for group_id, deliverable_ids in self.public_deliverables.items():
+            recommendation_ids = published.get(group_id)
+            for n, deliverable_id in enumerate(deliverable_ids if recommendation_ids else ()):
+                links.add((recommendation_ids[n % len(recommendation_ids)], deliverable_id))
+        for link in sorted(links):
+            self.add("recommendation_deliverables", link)
         return ids
 
     # -- the open consultation on the draft principles -------------------------------------------

@@ -559,3 +559,73 @@ ACTION_ITEMS = (
 
 MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
              "octubre", "noviembre", "diciembre")
+
+# -- the public portal -------------------------------------------------------------------------
+
+# The deliverables each group has published on the portal, by position among its first ten (each
+# position has a fixed profile in seed.GUARANTEED_PROFILES: done, in review, on track, not started),
+# so every OGP completion level shows up. Their public summary is the description in Spanish and
+# this one in English, keyed by title; these titles are put at those positions.
+PUBLIC_POSITIONS = (0, 2, 3, 8)
+# Positions whose public deliverable always has milestones (the portal shows them as a timeline).
+PUBLIC_WITH_MILESTONES = (2,)
+PUBLIC_SUMMARIES_EN = {
+    "Principios éticos para el uso de IA en el sector público":
+        "Guiding principles for the design, purchase and operation of AI systems in public agencies.",
+    "Guía de evaluación de impacto algorítmico":
+        "A method and forms for institutions to assess a system's risks before deploying it.",
+    "Diagnóstico nacional sobre sesgos en sistemas de IA":
+        "A study of documented cases of bias in systems used in Mexico, with recommendations.",
+    "Recomendaciones para la protección de datos personales en IA":
+        "Proposals to reconcile the handling of personal data with the development of models.",
+    "Estrategia de IA para la administración pública federal":
+        "Objectives, lines of action and indicators for the federal government's adoption of AI.",
+    "Diagnóstico de capacidades digitales en gobiernos estatales":
+        "A survey and analysis of the technical, legal and budget capacities of the 32 states.",
+    "Guía de compras públicas de sistemas de IA":
+        "Model clauses and evaluation criteria for buying AI systems responsibly.",
+    "Recomendaciones para un marco regulatorio basado en riesgos":
+        "A proposed classification of risks with proportionate obligations for AI systems.",
+    "Mapa nacional de capacidades de investigación en IA":
+        "The country's AI research groups, laboratories and lines of research, mapped.",
+    "Agenda nacional de investigación en IA 2030":
+        "Research priorities agreed by academia, industry and government.",
+    "Propuesta de red nacional de supercómputo para IA":
+        "A governance and funding model for sharing computing infrastructure.",
+    "Corpus abierto del español de México para modelos de lenguaje":
+        "Collecting, cleaning and licensing Mexican Spanish texts to train language models.",
+    "Marco nacional de competencias digitales y de IA":
+        "Competence levels and learning outcomes in digital skills and AI for everyone.",
+    "Programa piloto de alfabetización en IA para docentes de secundaria":
+        "An online course with mentoring for 500 secondary school teachers in five states.",
+    "Diagnóstico de brechas de talento en IA en la industria":
+        "A survey of companies on the profiles they look for and cannot find.",
+    "Currículo modelo de licenciatura en ciencia de datos":
+        "A reference curriculum for data science degrees in higher education.",
+    "Política nacional de datos abiertos para IA":
+        "Principles and priorities for opening the public data that AI development needs.",
+    "Diagnóstico de infraestructura de centros de datos en México":
+        "Installed capacity, energy use and expansion plans of the country's data centres.",
+    "Guía de ciberseguridad para sistemas de aprendizaje automático":
+        "The threats specific to machine learning models and the controls that answer them.",
+    "Estándar de anonimización de datos personales":
+        "Techniques and re-identification risk thresholds for publishing data.",
+    "Directorio de talento mexicano en IA en el exterior":
+        "A voluntary register of Mexican AI professionals and researchers abroad.",
+    "Programa de mentorías de la diáspora para estudiantes mexicanos":
+        "Students matched with Mexican mentors who work in AI outside the country.",
+    "Diagnóstico de la migración de talento en ciencias de la computación":
+        "Why computer scientists emigrate to work in AI, where they go and what they do.",
+    "Red de nodos de la diáspora en Estados Unidos, Canadá y Europa":
+        "Regional diaspora hubs with liaisons and a shared calendar of activities.",
+}
+# A coordinator's completion override, with the note the portal shows: (group, position) → (level, note).
+COMPLETION_OVERRIDES = {
+    ("data", 0): ("substantial",
+                  "El documento está terminado, pero solo tres de las ocho dependencias previstas lo han adoptado."),
+    ("governance", 3): ("limited",
+                        "El avance registrado incluye borradores que la Consejería Jurídica pidió rehacer."),
+}
+# Institutions that have not (yet) agreed to appear on the public portal: every LISTING_EVERY-th one,
+# besides the inactive ones.
+LISTING_EVERY = 5

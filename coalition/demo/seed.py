@@ -16,6 +16,9 @@ institutions, 4,400 people and 1,500 group memberships (about 25 s on SQLite, 35
 on two cores). Every history runs from "not started" to where its deliverable stands, spread over
 the last months, so the dashboards' progress over the last 7 and 30 days has something to show.
 
+On the public portal: four deliverables per group are public (one of each OGP completion, two with a
+coordinator's override), with bilingual summaries, and most active institutions are listed.
+
 Rows are plain tuples written in batches through the driver's bulk path, in one transaction the
 caller commits: executemany on SQLite (with a wide page cache while loading), COPY on PostgreSQL
 with psycopg, Core executemany elsewhere. Parents get their ids here (the database is empty, so
@@ -70,14 +73,16 @@ LEAD_DELIVERABLES = (2, 7)
 # with the columns of its row tuples.
 COLUMNS = {
     "institutions": ("id", "name", "acronym", "sector", "state", "country", "website", "joined_on", "active",
-                     "description", "created_at", "updated_at"),
+                     "description", "listed", "listed_at", "created_at", "updated_at"),
     "users": ("id", "email", "name", "institution_id", "password_hash", "session_token", "created_at",
               "last_login_at", "last_digest_at", "role", "language", "timezone", "digest_frequency",
               "digest_weekday", "digest_hour", "active"),
     "group_lead_institutions": ("group_id", "institution_id"),
     "group_memberships": ("group_id", "user_id", "role", "since", "created_at"),
     "deliverables": ("id", "group_id", "title", "description", "owner_id", "start_date", "due_date", "status",
-                     "progress", "version", "last_update_at", "created_by_id", "created_at", "updated_at"),
+                     "progress", "version", "last_update_at", "created_by_id", "created_at", "updated_at",
+                     "public", "public_summary_es", "public_summary_en", "published_at", "published_by_id",
+                     "completion_override", "completion_note"),
     "deliverable_institutions": ("deliverable_id", "institution_id"),
     "milestones": ("deliverable_id", "title", "weight", "progress", "position", "due_date"),
     "deliverable_updates": ("deliverable_id", "author_id", "created_at", "status_before", "status_after",
@@ -298,7 +303,7 @@ class _DemoBuilder:
             self._updates(histories)
         self._meetings()
         self.writer.flush()
-        consultation_demo.ConsultationDemo(self, self._deliverables_by_group()).run()
+        consultation_demo.ConsultationDemo(self, self._deliverables_by_group(), self.public_deliverables).run()
         self.writer.flush()
         self._sync_sequences()
         counts = {"groups": len(self.groups)}
@@ -372,9 +377,12 @@ class _DemoBuilder:
             self.institutions.append(institution)
             self.by_acronym[acronym] = institution
             created = self.at(self._moment(joined, 10))
+            # Most active members agreed to appear on the public portal, on the day they joined.
+            listed = active and len(self.institutions) % data.LISTING_EVERY != 0
+            listed_at = min(datetime.combine(joined, time(13), tzinfo=self.home), self.now) if listed else None
             self.writer.add("institutions", (
                 institution["id"], name, acronym, sector, state, country, f"https://{institution['domain']}/",
-                self.day(joined), active, description, created, created))
+                self.day(joined), active, description, listed, self.at(listed_at), created, created))
         self.writer.flush()
 
     # -- people ------------------------------------------------------------------------------
@@ -540,6 +548,9 @@ class _DemoBuilder:
         self.totals["deliverables"] = sum(demo_counts.values()) + extra * len(self.groups)
         histories, children = [], []
         add = self.writer.add
+        coordinator = self.fixed["coordinator@example.org"]["id"]
+        # The public deliverables per group id, for the agenda's recommendations to link to.
+        self.public_deliverables: dict[int, list[int]] = {}
         # One table at a time, so PostgreSQL can take each through a single COPY.
         with self.writer.streaming("deliverables"):
             for slug, group in self.groups.items():
@@ -547,6 +558,11 @@ class _DemoBuilder:
                 context = self.contexts[slug]
                 titles = list(data.DELIVERABLES[slug])
                 rng.shuffle(titles)
+                # The titles with a public summary take the positions published on the portal.
+                public = [t for t in titles if t[0] in data.PUBLIC_SUMMARIES_EN]
+                titles = [t for t in titles if t[0] not in data.PUBLIC_SUMMARIES_EN]
+                for position, entry in zip(data.PUBLIC_POSITIONS, public):
+                    titles.insert(position, entry)
                 demo = demo_counts[slug]
                 for i in range(demo + extra):
                     if i < len(GUARANTEED_PROFILES):
@@ -565,14 +581,23 @@ class _DemoBuilder:
                     else:
                         owner = rng.choice(leads) if rng.random() < 0.2 else rng.choice(members)
                     # Beyond the demo's own, deliverables have run longer and been updated more often.
-                    plan = self._deliverable_plan(profile, plain, long=i >= demo)
+                    is_public = i < demo and i in data.PUBLIC_POSITIONS
+                    plan = self._deliverable_plan(profile, plain, long=i >= demo,
+                                                  milestones=is_public and i in data.PUBLIC_WITH_MILESTONES)
                     deliverable_id = self._new_id(Deliverable.__table__)
                     status, progress, updates = plan["status"], plan["progress"], plan["updates"]
                     last_at = self.at(plan["last_at"])
+                    if is_public:
+                        override, note = data.COMPLETION_OVERRIDES.get((slug, i), (None, ""))
+                        published = (True, description, data.PUBLIC_SUMMARIES_EN[title], self.at(plan["first_at"]),
+                                     coordinator, override, note)
+                        self.public_deliverables.setdefault(group.id, []).append(deliverable_id)
+                    else:
+                        published = (False, "", "", None, None, None, "")
                     add("deliverables", (
                         deliverable_id, group.id, title, description, owner["id"], self.day(plan["start_date"]),
                         self.day(plan["due_date"]), status, progress, updates + 1, last_at,
-                        rng.choice(leads)["id"], self.at(plan["created_at"]), last_at))
+                        rng.choice(leads)["id"], self.at(plan["created_at"]), last_at, *published))
                     children.append((deliverable_id, self._contributors(owner, context), plan["milestones"]))
                     histories.append((deliverable_id, status, progress, updates, plan["first_at"], plan["last_at"],
                                       owner["id"], context))
@@ -635,7 +660,7 @@ class _DemoBuilder:
             return "blocked", r(5, 90), r(3, 30), r(10, 60)
         return "not_started", r(40, 240), r(2, 30), 0
 
-    def _deliverable_plan(self, profile: str, plain: bool, long: bool) -> dict:
+    def _deliverable_plan(self, profile: str, plain: bool, long: bool, milestones: bool = False) -> dict:
         rng = self.rng
         status, due_in, age, progress = self._profile(profile)
         if status == "not_started":
@@ -650,7 +675,7 @@ class _DemoBuilder:
                           due_date - timedelta(days=rng.randint(30, 120)))
         created_at = self._moment(created_day)
         milestones = []
-        if not plain and rng.random() < 0.4:
+        if not plain and (rng.random() < 0.4 or milestones):
             milestones = self._milestones(progress, created_day, due_date)
             weights = [weight or 0 for _, weight, _, _, _ in milestones]
             if any(weights):

@@ -28,3 +28,9 @@ class InstitutionForm(FlaskForm):
         self.sector.choices = [(k, str(v)) for k, v in SECTORS.items()]
         self.state.choices = [(k, v) for k, v in sorted(STATES.items(), key=lambda kv: kv[1])] + \
             [(ABROAD, str(_l("Abroad")))]
+
+
+class ListingForm(FlaskForm):
+    """Whether the institution is named on the public portal."""
+
+    listed = BooleanField(_l("Listed on the public portal"))

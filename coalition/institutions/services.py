@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from coalition.audit import services as audit
+from coalition.audit.models import AuditEntry
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
-from coalition.database import DuplicateKey, coalition_today, contains_pattern, unique_key
+from coalition.database import DuplicateKey, coalition_today, contains_pattern, unique_key, utcnow
 from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
@@ -193,3 +194,30 @@ def edit_institution(actor, institution_id: int, **values) -> Institution:
         audit.record(actor, "institution.edit", institution, changes)
     db.session.flush()
     return institution
+
+
+# --- the public portal -------------------------------------------------------------------------
+
+LISTING_ACTIONS = ("institution.list", "institution.unlist")
+
+
+def set_listed(actor, institution: Institution, listed: bool) -> Institution:
+    """Name the institution on the public portal's members page, or stop naming it (a coordinator or
+    one of its own people)."""
+    require_actor(actor)
+    require(permissions.can_set_listed(actor, institution))
+    if not isinstance(listed, bool):
+        raise ValidationError(fields={"listed": [_l("Must be true or false.")]})
+    if listed == institution.listed:
+        return institution
+    institution.listed = listed
+    institution.listed_at = utcnow() if listed else None
+    audit.record(actor, "institution.list" if listed else "institution.unlist", institution,
+                 {"listed": [not listed, listed]})
+    db.session.flush()
+    return institution
+
+
+def listing_history(institution: Institution) -> list[AuditEntry]:
+    """Who listed or unlisted the institution on the portal, and when (newest first)."""
+    return audit.history_of(institution, LISTING_ACTIONS)

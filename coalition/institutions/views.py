@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from coalition.auth.permissions import require, require_actor
 from coalition.errors import ValidationError
 from coalition.institutions import permissions, services
-from coalition.institutions.forms import InstitutionForm
+from coalition.institutions.forms import InstitutionForm, ListingForm
 from coalition.institutions.models import ABROAD, SECTORS, STATES
 from coalition.pagination import clamp
 from coalition.web import apply_errors, current_actor
@@ -31,13 +31,40 @@ def index():
                            can_manage=permissions.can_manage_institutions(actor))
 
 
+def _render_detail(actor, institution, listing_form=None, status: int = 200):
+    can_list = permissions.can_set_listed(actor, institution)
+    if listing_form is None and can_list:
+        listing_form = ListingForm(formdata=None, obj=institution)
+    return render_template("institutions/detail.html", institution=institution,
+                           people=services.people_of(institution), groups=services.groups_of(institution),
+                           can_manage=permissions.can_manage_institutions(actor),
+                           listing_form=listing_form if can_list else None,
+                           listing_history=services.listing_history(institution)), status
+
+
 @bp.route("/<int:institution_id>")
 def detail(institution_id: int):
     actor = current_actor()
+    return _render_detail(actor, services.get_institution(actor, institution_id))
+
+
+@bp.route("/<int:institution_id>/listing", methods=["POST"])
+def listing(institution_id: int):
+    """Name the institution on the public portal, or stop naming it (its own people or a coordinator)."""
+    actor = current_actor()
     institution = services.get_institution(actor, institution_id)
-    return render_template("institutions/detail.html", institution=institution,
-                           people=services.people_of(institution), groups=services.groups_of(institution),
-                           can_manage=permissions.can_manage_institutions(actor))
+    require(permissions.can_set_listed(actor, institution))
+    form = ListingForm()
+    if form.validate_on_submit():
+        try:
+            services.set_listed(actor, institution, bool(form.listed.data))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            flash(_("The institution is listed on the public portal.") if institution.listed
+                  else _("The institution is not listed on the public portal."), "success")
+            return redirect(url_for("institutions.detail", institution_id=institution.id) + "#listing")
+    return _render_detail(actor, services.get_institution(actor, institution_id), listing_form=form, status=422)
 
 
 def _values(form: InstitutionForm) -> dict:

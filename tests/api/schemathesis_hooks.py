@@ -92,3 +92,29 @@ def map_body(context, body):
             and all(isinstance(t, int) and not isinstance(t, bool) for t in body["themes"])):
         return {**body, "themes": [themes[t % len(themes)] for t in body["themes"]]}
     return body
+
+
+_portal_turn = {"n": 0}
+
+
+@schemathesis.hook("before_call")
+def fit_portal_fields(context, case, kwargs):
+    """Two rules of a deliverable's public fields tie one field to another, which a schema cannot say
+    (the document says it in words): publishing needs a public summary, and a completion set by hand
+    needs a note. 9 bodies in 10 sent to PATCH a deliverable get what those rules ask for, and keep
+    everything else that was generated."""
+    if case.method.upper() != "PATCH" or not case.path.startswith("/api/v1/deliverables/"):
+        return
+    _portal_turn["n"] += 1
+    if _portal_turn["n"] % 10 == 0:
+        return
+    for body in (case.body, kwargs.get("json")):
+        if not isinstance(body, dict):
+            continue
+        summary = body.get("public_summary")
+        if body.get("public") is True and not (isinstance(summary, dict) and any(
+                isinstance(text, str) and text.strip() for text in summary.values())):
+            body["public_summary"] = {**(summary if isinstance(summary, dict) else {}), "es": "Resumen público"}
+        note = body.get("completion_note")
+        if body.get("completion_override") is not None and not (isinstance(note, str) and note.strip()):
+            body["completion_note"] = "Nota del equipo coordinador"

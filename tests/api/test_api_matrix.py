@@ -22,6 +22,7 @@ MANAGE_G = {"anonymous": 401, "member": 403, "other": 403, "lead": OK, "coordina
 COORDINATORS = {"anonymous": 401, "member": 403, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
 NOT_FOUND = {**{role: 404 for role in ROLES}, "anonymous": 401}
 ARCHIVED = {"anonymous": 401, "member": 404, "other": 404, "lead": 404, "coordinator": OK, "admin": OK}
+OWN_INSTITUTION = {"anonymous": 401, "member": OK, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
 
 
 def later(days: int) -> str:
@@ -197,3 +198,35 @@ def test_api_route_role_matrix(app, client, rule, method, role):
     else:
         assert status == expectation, detail
         assert response.json["error"]["status"] == status, detail
+
+
+# Fields of a route whose rule differs from the route's (issue 14: what the public portal shows).
+FIELD_RULES = {
+    "deliverable public": ("PATCH", D, lambda w: {
+        "version": w["version"], "public": True, "public_summary": {"es": "Resumen público"}}, COORDINATORS),
+    "deliverable completion": ("PATCH", D, lambda w: {
+        "version": w["version"], "completion_override": "limited", "completion_note": "Falta adoptarla"}, COORDINATORS),
+    # The member belongs to the world's institution: its own people may list it.
+    "institution listed": ("PATCH", "/api/v1/institutions/{institution}", lambda w: {"listed": True},
+                           OWN_INSTITUTION),
+    # Another field with it still needs a coordinator.
+    "institution listed with a name": ("PATCH", "/api/v1/institutions/{institution}", lambda w: {
+        "listed": True, "acronym": "NUEVA"}, {**OWN_INSTITUTION, "member": 403}),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(FIELD_RULES))
+def test_api_field_role_matrix(app, client, name, role):
+    world = build_world()
+    method, path_template, body_for, expected = FIELD_RULES[name]
+    path = path_template.format(**{k: v for k, v in world.items() if not isinstance(v, dict)})
+    headers = {}
+    if role != "anonymous":
+        headers["Authorization"] = f"Bearer {_token(client, world['people'][role])}"
+    response = client.open(path, method=method, json=body_for(world), headers=headers)
+    detail = f"{role} {name} → {response.status_code}: {response.get_data(as_text=True)[:600]}"
+    if expected[role] == OK:
+        assert response.status_code == 200, detail
+    else:
+        assert response.status_code == expected[role], detail

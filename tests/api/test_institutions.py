@@ -56,7 +56,7 @@ def test_every_member_lists_institutions(call, role):
     assert [i["name"] for i in body["items"]] == sorted(i["name"] for i in body["items"])
     first = body["items"][0]
     assert set(first) == {"id", "name", "acronym", "sector", "sector_name", "state", "state_name", "country",
-                          "website", "joined_on", "active", "description", "url"}
+                          "website", "joined_on", "active", "description", "url", "listed"}
 
 
 def test_institution_fields(call, world):
