@@ -246,6 +246,14 @@ INVALID_FORMS = [
     ("admin", lambda w: f"/consultations/{w['consultation']}/contributions/{w['contribution']}/hide",
      {"reason": ""}, 422),
     ("member", lambda w: "/settings/password", {"current_password": "wrong", "new_password": "short"}, 422),
+    # Issue 14: what the public portal shows, and who decides.
+    ("admin", lambda w: f"/deliverables/{w['own_deliverable']}/portal",
+     {"public": "y", "public_summary_es": "", "completion_override": "complete", "completion_note": "",
+      "version": "1"}, 422),
+    ("admin", lambda w: f"/deliverables/{w['own_deliverable']}/portal",
+     {"public": "y", "public_summary_es": "Resumen", "version": "999"}, 409),
+    ("admin", lambda w: f"/consultations/{html_world(w)['consultation_slug']}/results",
+     {"results_published": "y"}, 422),
 ]
 
 

@@ -139,7 +139,8 @@ class DeliverablePatchSchema(Schema):
     progress = fields.Integer(strict=True, validate=PROGRESS, metadata={"example": 50})
     note = text(NOTE_MAX, metadata={"description": "With status or progress.", "example": "Primer borrador."})
     public = fields.Boolean(metadata={"description": "Coordinators: publish it on the public portal (a public "
-                                                     "summary in at least one language is required) or take it off."})
+                                                     "summary in at least one language is required) or take it off.",
+                                      "example": True})
     public_summary = fields.Nested(PublicSummaryPatchSchema, metadata={
         "description": "Coordinators: the public summary per language; a language left out keeps its text."})
     completion_override = fields.String(allow_none=True, validate=COMPLETION, metadata={

@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 from coalition.demo.seed import seed_demo
 from coalition.extensions import db
 from coalition.auth.models import User
+from coalition.institutions.models import Institution
 from coalition.meetings.models import Attendance, Meeting
 from tests import factories
 from tests.consultations.helpers import schemathesis_config as consultation_config
@@ -62,8 +63,11 @@ def _test_data() -> dict:
     spare_deliverables = [factories.deliverable("ethics").id for _ in range(6)]
     recommendations = _recommendations_data()  # issue 13: the agenda
     analysis = _analysis_data()
+    # Issue 14: a deliverable's PATCH names an active owner and existing institutions.
+    owners = db.session.execute(sa.select(User.id).where(User.active.is_(True)).order_by(User.id).limit(20)).scalars().all()
+    institutions = db.session.execute(sa.select(Institution.id).order_by(Institution.id).limit(20)).scalars().all()
     db.session.commit()
-    return {**analysis, "meetings": meetings, "invitees": invitees, "deliverables": deliverables,
+    return {**analysis, "owners": owners, "institutions": institutions, "meetings": meetings, "invitees": invitees, "deliverables": deliverables,
             "fresh_meetings": fresh_meetings, "spare_meetings": spare_meetings,
             "spare_deliverables": spare_deliverables, **consultation_test_data(), **recommendations}
 
@@ -173,9 +177,15 @@ parameters = {{ "path.deliverable_id" = {{ dictionary = "spare_deliverables", pr
 include-name = "PUT /api/v1/meetings/{{meeting_id}}/attendance"
 parameters = {{ "path.meeting_id" = {{ dictionary = "meetings", probability = 0.9 }}, "body.attendance[*].user_id" = {{ dictionary = "invitees", probability = 0.9 }} }}
 
+[dictionaries.owners]
+values = {data["owners"]}
+
+[dictionaries.institutions]
+values = {data["institutions"]}
+
 [[operations]]
 include-name = "PATCH /api/v1/deliverables/{{deliverable_id}}"
-parameters = {{ "path.deliverable_id" = {{ dictionary = "deliverables", probability = 0.9 }}, "body.version" = {{ dictionary = "first_version", probability = 0.9 }} }}
+parameters = {{ "path.deliverable_id" = {{ dictionary = "deliverables", probability = 0.9 }}, "body.version" = {{ dictionary = "first_version", probability = 0.9 }}, "body.owner_id" = {{ dictionary = "owners", probability = 0.9 }}, "body.institution_ids[*]" = {{ dictionary = "institutions", probability = 0.9 }} }}
 
 [dictionaries.fresh_recommendations]
 values = {data["fresh_recommendations"]}

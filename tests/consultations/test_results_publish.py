@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from coalition.audit.models import AuditEntry
 from coalition.consultations import services
@@ -78,7 +79,8 @@ def test_results_of_a_consultation_that_has_not_closed_cannot_be_published(app, 
     db.session.commit()
     with pytest.raises(ValidationError) as refused:
         services.publish_results(people["coordinator"], item, True, item.version)
-    assert "only once the consultation has closed" in str(refused.value.fields["results_published"][0])
+    with force_locale("en"):
+        assert "only once the consultation has closed" in str(refused.value.fields["results_published"][0])
     db.session.rollback()
     assert not db.session.get(Consultation, item.id).results_published and not _audit(item)
 
