@@ -115,8 +115,8 @@ def _tile(code: str, name: str, count: int, bounds: list[int], href: str, column
     safe = _local_href(href)
     if not safe:
         return Markup('<g class="map-tile" data-state="{}">{}</g>').format(code, body)
-    return Markup('<a class="map-tile" data-state="{}" href="{}" aria-label="{}">{}</a>').format(
-        code, safe, label, body)
+    # The tile's <title> names the link (an aria-label would hide the code and count it shows).
+    return Markup('<a class="map-tile" data-state="{}" href="{}">{}</a>').format(code, safe, body)
 
 
 def _legend(bounds: list[int]) -> tuple[Markup, int]:
