@@ -242,6 +242,7 @@ def update_consultation(actor, consultation: Consultation, *, version=None, **va
         except DuplicateKey:
             raise ValidationError(fields={"slug": [_l("Another consultation already uses this address.")]}) from None
         audit.record(actor, "consultation.updated", consultation, changes)
+        _withdraw_results_if_reopened(actor, consultation)
     return consultation
 
 
@@ -273,6 +274,7 @@ def set_phase(actor, consultation: Consultation, phase: str) -> Consultation:
     consultation.phase = phase
     db.session.flush()
     audit.record(actor, "consultation.phase", consultation, {"phase": [before, phase]})
+    _withdraw_results_if_reopened(actor, consultation)
     return consultation
 
 
@@ -303,6 +305,13 @@ def publish_results(actor, consultation: Consultation, published: bool, version=
     audit.record(actor, "consultation.publish_results" if published else "consultation.unpublish_results",
                  consultation, {"results_published": [not published, published]})
     return consultation
+
+
+def _withdraw_results_if_reopened(actor, consultation: Consultation) -> None:
+    """Results describe a closed consultation: reopened (new dates, back to draft), they leave the portal,
+    to be published again once it closes."""
+    if consultation.results_published and consultation.state_at(utcnow()) not in RESULTS_STATES:
+        publish_results(actor, consultation, False)
 
 
 def results_history(consultation: Consultation) -> list:

@@ -16,8 +16,8 @@ from coalition.deliverables import permissions
 from coalition.deliverables.health import (
     coalition_clock, health_of, health_sql, is_overdue, is_stale, overdue_sql, rolled_up_progress, stale_sql)
 from coalition.deliverables.models import (
-    COMPLETION_NOTE_MAX, COMPLETIONS, DESCRIPTION_MAX, NOTE_MAX, PUBLIC_SUMMARY_MAX, PROGRESS_MAX, PROGRESS_MIN, STATUSES, TITLE_MAX, WEIGHT_MAX, WEIGHT_MIN, Deliverable,
-    DeliverableUpdate, Milestone)
+    COMPLETION_NOTE_MAX, COMPLETIONS, DESCRIPTION_MAX, NOTE_MAX, PROGRESS_MAX, PROGRESS_MIN, PUBLIC_SUMMARY_MAX, STATUSES,
+    TITLE_MAX, WEIGHT_MAX, WEIGHT_MIN, Deliverable, DeliverableUpdate, Milestone)
 from coalition.audit.models import AuditEntry
 from coalition.errors import Conflict, DomainError, NotFound, ValidationError
 from coalition.extensions import db

@@ -159,3 +159,20 @@ def test_the_public_sees_no_publication_history(app, client):
     response = post_form(client, f"/consultations/{item.slug}/results", {"results_published": "y"},
                          form_page="/login")
     assert response.status_code == 401
+
+
+def test_reopening_a_consultation_takes_its_results_off_the_portal(app):
+    from datetime import timedelta
+
+    from coalition.database import utcnow
+
+    people = _people()
+    item = _closed()
+    services.publish_results(people["coordinator"], item, True, item.version)
+    db.session.commit()
+    services.update_consultation(people["coordinator"], item, version=item.version,
+                                 closes_at=utcnow() + timedelta(days=10))
+    db.session.commit()
+    assert not item.results_published
+    assert [e.action for e in _audit(item)] == ["consultation.publish_results", "consultation.unpublish_results"]
+    assert db.session.scalar(sa.select(Consultation.id).where(Consultation.results_public())) is None
