@@ -15,3 +15,6 @@ from coalition.consultations.models import (  # noqa: F401
 from coalition.recommendations.models import (  # noqa: F401
     Recommendation, RecommendationDeliverable, RecommendationRevision, RecommendationSplit, SourceContribution,
     SourceTheme)
+from coalition.policy.models import (  # noqa: F401
+    Engagement, EngagementInstitution, Follow, FollowUp, Instrument, InstrumentStage, PolicyEvent, Uptake)
+from coalition.states.models import StateLiaison  # noqa: F401

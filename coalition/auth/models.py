@@ -104,6 +104,20 @@ class User(db.Model):
     def forget_group_roles(self) -> None:
         self.__dict__.pop("_group_roles", None)
 
+    def liaison_states(self) -> frozenset[str]:
+        """The state chapters this person is a liaison of (one query, cached)."""
+        cached = self.__dict__.get("_liaison_states")
+        if cached is None:
+            from coalition.states.models import StateLiaison
+
+            cached = frozenset(db.session.execute(
+                sa.select(StateLiaison.state).where(StateLiaison.user_id == self.id)).scalars())
+            self.__dict__["_liaison_states"] = cached
+        return cached
+
+    def forget_liaison_states(self) -> None:
+        self.__dict__.pop("_liaison_states", None)
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 

@@ -42,6 +42,8 @@ from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.institutions.models import Institution
 from coalition.meetings.models import Attendance, Meeting, MinutesRevision
 from coalition.recommendations.models import Recommendation, RecommendationDeliverable, SourceContribution, SourceTheme
+from coalition.policy.models import Engagement, EngagementInstitution, Instrument, InstrumentStage, Uptake
+from coalition.states.models import StateLiaison
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,9 @@ TRACKED = (Deliverable, DeliverableUpdate, Milestone, Meeting, Attendance, Minut
            # What a recommendation's trace reads: codings, citations, themes.
            Coding, SourceContribution, SourceTheme, Theme,
            # What the public portal reads besides: the agenda and published consultation results.
-           Recommendation, RecommendationDeliverable, Consultation)
+           Recommendation, RecommendationDeliverable, Consultation,
+           # States and policy uptake: chapters, maps, instruments' pages.
+           Instrument, InstrumentStage, Uptake, Engagement, EngagementInstitution, StateLiaison)
 # A person's row changes at every login; only these columns matter to a dashboard.
 USER_COLUMNS = ("name", "institution_id", "active", "role")
 _BUMPED = "data_version_bumped"
