@@ -5,7 +5,7 @@ Only published instruments exist here: an unpublished one is the same NotFound a
 found by the same single query. An uptake shows only when its recommendation is published too
 (publication.uptake_public). The stages' notes are shown: a note is required exactly when an
 instrument moves back or is abandoned, and why a law was repealed or a bill dropped is the public
-interest a portal serves; recorders are told so on the members' form. Who recorded a stage or
+interest a portal serves (the members' stage form should say a note is public). Who recorded a stage or
 verified an uptake is not shown (a person, not a publication). Three queries whatever the size.
 """
 from __future__ import annotations

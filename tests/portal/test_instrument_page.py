@@ -227,3 +227,24 @@ def test_unpublishing_takes_the_page_down_on_the_next_request(app, client):
     item.published, item.published_at = True, utcnow()
     db.session.commit()
     assert _get(client, path).status_code == 200
+
+
+def html_world(w: dict) -> dict:
+    """For tests/test_html_valid.py and the permissions matrix, made once: Jalisco's strategy with its
+    stages and uptakes, a federal law without a source, an engagement with an approved position."""
+    if "portal_instrument" in w:
+        return w
+    from datetime import timedelta
+
+    item, _partial, _adopted = _strategy()
+    law = portal.instrument(jurisdiction="federal", state=None, kind="law", branch="legislative", source_url="",
+                            title_es="Ley federal de IA", title_en="Federal AI law")
+    speaker = portal.listed_institution(state="JAL", name="Universidad Portavoz de Prueba")
+    portal.engagement(title="Foro estatal de IA", institutions=[speaker], instrument_id=item.id,
+                      held_on=factories.today() + timedelta(days=7),
+                      position="La coalición propone **datos abiertos**.", position_approved_at=utcnow())
+    portal.engagement(title="Audiencia pasada", kind="hearing", held_on=factories.today() - timedelta(days=30))
+    db.session.commit()
+    w.update(portal_instrument=item.id, portal_law=law.id,
+             portal_states=["/public/states/JAL", "/public/states/oax", "/public/states/abroad"])
+    return w
