@@ -216,6 +216,14 @@ PATHS = {
     "portal.members": lambda w: ["/public/members", "/public/members?sector=academia&state=JAL&q=a&page=2",
                                  "/public/members?q=nadie-se-llama-asi"],
     "portal.group": lambda w: ["/public/groups/ethics", "/public/groups/abroad"],
+    # Issue 15: the map by each measure, a state's page (with and without records, abroad) and an instrument's.
+    "portal.states": lambda w: ["/public/states", "/public/states?measure=contributions",
+                                "/public/states?measure=instruments", "/public/states?measure=members_per_million"],
+    "portal.state": lambda w: __import__('tests.portal.test_instrument_page', fromlist=['_']).html_world(w)[
+        "portal_states"],
+    "portal.instrument": lambda w: [
+        f"/public/instruments/{__import__('tests.portal.test_instrument_page', fromlist=['_']).html_world(w)[k]}"
+        for k in ("portal_instrument", "portal_law")],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]

@@ -240,6 +240,12 @@ RULES = {
     "portal.feed": {"GET": (lambda w: "/public/feed.atom", None, EVERYONE)},
     "portal.sitemap": {"GET": (lambda w: "/sitemap.xml", None, EVERYONE)},
     "portal.robots": {"GET": (lambda w: "/robots.txt", None, EVERYONE)},
+    # Issue 15: the states' map and pages, and a published instrument, are the same for everyone.
+    "portal.states": {"GET": (lambda w: "/public/states?measure=instruments", None, EVERYONE)},
+    "portal.state": {"GET": (lambda w: "/public/states/jal", None, EVERYONE)},
+    "portal.instrument": {"GET": (lambda w: "/public/instruments/{}".format(
+        __import__("tests.portal.test_instrument_page", fromlist=["_"]).html_world(w)["portal_instrument"]),
+        None, EVERYONE)},
     # Issue 14: what the public portal shows.
     "deliverables.portal": {"POST": (lambda w: f"/deliverables/{w['deliverable']}/portal", lambda w: {
         "public": "y", "public_summary_es": "Resumen público", "completion_override": "",

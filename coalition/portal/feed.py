@@ -19,9 +19,11 @@ from coalition.dashboards import cache
 from coalition.deliverables.models import STATUSES, Deliverable
 from coalition.extensions import db
 from coalition.groups.models import WorkingGroup
+from coalition.policy.models import Instrument
 from coalition.portal import changes, publication
 from coalition.portal.http import absolute_url
 from coalition.recommendations.models import RECOMMENDATION_STATES, Recommendation, RecommendationDeliverable
+from coalition.states.models import CHAPTERS
 from coalition.templating import language
 
 FEED_ENTRIES = 50
@@ -173,9 +175,18 @@ def sitemap() -> object:
         sa.select(Consultation.slug, Consultation.results_published_at)
         .where(publication.results_public()).order_by(Consultation.slug)).all()
 
+    instruments = db.session.execute(
+        sa.select(Instrument.id, Instrument.updated_at, Instrument.published_at)
+        .where(publication.instrument_public()).order_by(Instrument.id)).all()
+
     urlset = ET.Element("urlset", {"xmlns": SITEMAP, "xmlns:xhtml": XHTML})
-    for endpoint in ("portal.home", "portal.agenda", "portal.members", "portal.data"):
+    for endpoint in ("portal.home", "portal.agenda", "portal.members", "portal.data", "portal.states"):
         _url(urlset, endpoint, changed)
+    for code in CHAPTERS:
+        _url(urlset, "portal.state", code=code)
+    for instrument_id, updated_at, published_at in instruments:
+        _url(urlset, "portal.instrument", max(filter(None, (updated_at, published_at)), default=None),
+             instrument_id=instrument_id)
     for rec_id, updated_at, published_at in recommendations:
         _url(urlset, "portal.recommendation", max(filter(None, (updated_at, published_at)), default=None),
              recommendation_id=rec_id)

@@ -24,13 +24,17 @@ from flask import Flask, current_app, g, make_response, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 from coalition.dashboards import cache
+from coalition.database import coalition_today
 
 log = logging.getLogger(__name__)
 
 PORTAL_PREFIX = "/public"
 PORTAL_FILES = ("/sitemap.xml", "/robots.txt")
 # Every query argument a portal page reads; any other changes nothing on the page.
-PAGE_ARGUMENTS = frozenset(("lang", "page", "q", "area", "horizon", "group", "state", "completion", "sector"))
+PAGE_ARGUMENTS = frozenset(("lang", "page", "q", "area", "horizon", "group", "state", "completion", "sector",
+                            "measure"))
+# The pages that read the coalition's date (a state's upcoming engagements): their tag holds it too.
+DATED_PAGES = frozenset(("portal.state",))
 ROOT = Path(__file__).resolve().parent.parent.parent
 _release: list[str] = []
 # Whole answers this process keeps, by tag (about 30 kB each), newest used last.
@@ -87,7 +91,8 @@ def page_query() -> str:
 def _tag(version: int, changed_at: datetime | None) -> str:
     # The version's time too: a database restored or replaced never reuses a tag for other data.
     material = "|".join((str(version), changed_at.isoformat() if changed_at else "", chosen_language(),
-                         request.path, page_query(), release()))
+                         request.path, page_query(), release(),
+                         coalition_today().isoformat() if request.endpoint in DATED_PAGES else ""))
     return '"' + hashlib.sha256(material.encode()).hexdigest()[:32] + '"'
 
 

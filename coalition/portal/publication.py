@@ -3,7 +3,9 @@
 A recommendation a coordinator published; a deliverable a coordinator made public and nobody has
 archived; an institution one of its own people or a coordinator listed, while it is active; a
 consultation's results a coordinator published after it closed (a consultation reopened since
-— its closing moved past the publication — is not public again until it is published again). None of
+— its closing moved past the publication — is not public again until it is published again); a policy
+instrument or an engagement a coordinator published, and an uptake only where both its instrument and
+its recommendation are published. None of
 these depends on the clock, so a cached page stays exact until the data version moves.
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from coalition.consultations.models import Consultation
 from coalition.deliverables.models import Deliverable
 from coalition.institutions.models import Institution
+from coalition.policy.models import Engagement, Instrument
 from coalition.recommendations.models import Recommendation
 
 
@@ -35,3 +38,16 @@ def results_public():
 
 def consultations_with_public_results() -> sa.Select:
     return sa.select(Consultation.id).where(results_public())
+
+
+def instrument_public(model=Instrument):
+    return model.published.is_(True)
+
+
+def engagement_public():
+    return Engagement.published.is_(True)
+
+
+def uptake_public(instrument=Instrument, recommendation=Recommendation):
+    """An uptake shows where both ends do: `instrument` and `recommendation` are the joined models (or aliases)."""
+    return sa.and_(instrument_public(instrument), recommendation_public(recommendation))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from coalition.portal import agenda, feed, opendata, overview
+from coalition.portal import agenda, feed, instruments, opendata, overview, states
 from coalition.portal.http import public
 
 bp = Blueprint("portal", __name__)
@@ -45,13 +45,35 @@ def agenda_page():
 @bp.get("/public/recommendations/<int:recommendation_id>")
 @public
 def recommendation(recommendation_id: int):
-    return render_template("portal/recommendation.html", **agenda.recommendation(recommendation_id))
+    page = agenda.recommendation(recommendation_id)  # NotFound first: nothing more is read for a hidden one
+    return render_template("portal/recommendation.html", **page,
+                           taken_up_in=instruments.taken_up_in(page["rec"].id))
 
 
 @bp.get("/public/consultations/<slug>")
 @public
 def consultation(slug: str):
     return render_template("portal/consultation.html", **agenda.consultation(slug))
+
+
+# --- states and policy instruments (coalition/portal/states.py, instruments.py) -----------------
+
+@bp.get("/public/states", endpoint="states")
+@public
+def states_map():
+    return render_template("portal/states.html", **states.states(request.args))
+
+
+@bp.get("/public/states/<code>")
+@public
+def state(code: str):
+    return render_template("portal/state.html", **states.state(code))
+
+
+@bp.get("/public/instruments/<int:instrument_id>")
+@public
+def instrument(instrument_id: int):
+    return render_template("portal/instrument.html", **instruments.instrument(instrument_id))
 
 
 # --- open data, the feed, sitemap and robots (coalition/portal/opendata.py, feed.py) --------------

@@ -21,12 +21,18 @@ def public_paths(browser, live_server):
     context = browser.new_context(base_url=live_server)
     try:
         items = json.loads(context.request.get("/public/data/recommendations.json").text())["items"]
+        # The first two published instruments the sitemap names (the demo's Jalisco strategy among them).
+        instruments = sorted({int(n) for n in re.findall(r"/public/instruments/(\d+)",
+                                                        context.request.get("/sitemap.xml").text())})[:2]
     finally:
         context.close()
     carried = next(item for item in items if item["deliverables"])
     return ["/public", "/public/agenda", "/public/agenda?area=ethics", f"/public/recommendations/{carried['id']}",
             "/public/groups/ethics", "/public/members", "/public/members?sector=academia",
-            "/public/consultations/consulta-nacional-ia", "/public/data"]
+            "/public/consultations/consulta-nacional-ia", "/public/data",
+            # Issue 15: the map by two measures, Jalisco's page, abroad's, and the demo's published instruments.
+            "/public/states", "/public/states?measure=members_per_million", "/public/states/JAL",
+            "/public/states/abroad", *(f"/public/instruments/{n}" for n in instruments)]
 
 
 @pytest.fixture(scope="module")
