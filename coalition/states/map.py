@@ -74,13 +74,14 @@ def measure_values(counts: Mapping[str, int | None], measure: str) -> dict[str, 
     """Give each state's figure for `measure` from the raw `counts` (for per million: member institutions).
 
     Every state is present (a missing one counts 0); "abroad" only when `counts` has it, and per
-    million it is None, since no population is known abroad.
+    million it is None, since no population is known abroad. A count given as None (a small group the
+    page does not show) stays None: no figure, never drawn as zero.
     """
     _check(measure)
     codes = list(STATES) + ([ABROAD] if ABROAD in counts else [])
     if measure == PER_MILLION:
         return {code: per_million(_count(counts.get(code)), code) for code in codes}
-    return {code: _count(counts.get(code)) for code in codes}
+    return {code: None if code in counts and counts[code] is None else _count(counts.get(code)) for code in codes}
 
 
 def draw(counts: Mapping[str, int | None], *, measure: str, href: Callable[[str], str] | None = None,
@@ -154,6 +155,8 @@ def format_value(value: float | int | None, measure: str) -> str:
 def state_title(name: str, value: float | int | None, measure: str) -> str:
     """What a state says to someone who cannot see it: its name and its figure."""
     if value is None:
+        if measure == "contributions":
+            return _("%(state)s: not shown (too few people to show safely)", state=name)
         return _("%(state)s: no figure", state=name)
     text = format_value(value, measure)
     if measure == "members":

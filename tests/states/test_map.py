@@ -192,7 +192,17 @@ def test_zero_and_missing_values_are_neutral(app):
     drawn = states_of(root)
     assert {fill_of(el) for el in drawn.values()} == {"url(#state-map-none)"}
     assert legend_texts(root) == ["Member institutions", "0"]
-    assert title_of(drawn["CMX"]) == "Ciudad de México: 0 member institutions"
+    # None is a figure the page does not show: never told as zero.
+    assert title_of(drawn["CMX"]) == "Ciudad de México: no figure"
+    assert title_of(drawn["JAL"]) == "Jalisco: 0 member institutions"
+
+
+def test_a_hidden_small_group_of_contributions_is_not_drawn_as_zero(app):
+    root = parse(draw_en(app, counts={"JAL": 40, "COL": None}, measure="contributions"))
+    drawn = states_of(root)
+    assert title_of(drawn["COL"]) == "Colima: not shown (too few people to show safely)"
+    assert fill_of(drawn["COL"]) == "url(#state-map-none)"
+    assert title_of(drawn["JAL"]) == "Jalisco: 40 consultation contributions"
 
 
 def test_per_million_is_classed_in_hundredths(app):
