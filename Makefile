@@ -32,7 +32,7 @@ run: migrate
 	@echo ""
 	@echo "  Coalition is starting on http://$(HOST):$(PORT)"
 	@echo "  Demo logins (password: $${DEMO_PASSWORD:-coalition-demo}):"
-	@echo "    admin@example.org  coordinator@example.org  lead@example.org  member@example.org"
+	@echo "    admin@example.org  coordinator@example.org  lead@example.org  member@example.org  liaison@example.org"
 	@echo "  Mail is written to instance/mail/ unless SMTP_HOST is set. Ctrl-C stops everything."
 	@echo ""
 	$(BIN)/honcho start -f Procfile

@@ -44,6 +44,7 @@ from coalition.database import coalition_timezone
 from coalition.deliverables.models import Deliverable
 from coalition.demo import consultation as consultation_demo
 from coalition.demo import data
+from coalition.demo import policy as policy_demo
 from coalition.extensions import db
 from coalition.groups.models import GROUPS, WorkingGroup
 from coalition.institutions.models import ABROAD, STATES, Institution
@@ -96,10 +97,12 @@ COLUMNS = {
     "action_items": ("meeting_id", "text", "assignee_id", "due_date", "done", "created_at"),
     # The consultations and the agenda (coalition/demo/consultation.py).
     **consultation_demo.COLUMNS,
+    # The state liaisons, instruments, uptakes and engagements (coalition/demo/policy.py).
+    **policy_demo.COLUMNS,
 }
 # The tables whose ids are assigned here rather than by the database.
 PARENT_TABLES = (Institution.__table__, User.__table__, Deliverable.__table__, Meeting.__table__,
-                 *(db.metadata.tables[name] for name in consultation_demo.PARENT_TABLES))
+                 *(db.metadata.tables[name] for name in consultation_demo.PARENT_TABLES + policy_demo.PARENT_TABLES))
 # Tables whose batches move a progress bar, and the step name the bar shows.
 PROGRESS_STEPS = {
     "institutions": "institutions", "users": "people", "group_memberships": "memberships",
@@ -113,6 +116,7 @@ COUNT_NAMES = {
     "meetings": "meetings", "minutes_revisions": "minutes_revisions", "attendance": "attendance",
     "decisions": "decisions", "action_items": "action_items",
     **consultation_demo.COUNT_NAMES,
+    **policy_demo.COUNT_NAMES,
 }
 
 
@@ -304,6 +308,8 @@ class _DemoBuilder:
         self._meetings()
         self.writer.flush()
         consultation_demo.ConsultationDemo(self, self._deliverables_by_group(), self.public_deliverables).run()
+        self.writer.flush()
+        policy_demo.PolicyDemo(self).run()
         self.writer.flush()
         self._sync_sequences()
         counts = {"groups": len(self.groups)}
