@@ -67,7 +67,8 @@ def _render_detail(actor, code, liaison_form=None, status: int = 200):
     return render_template(
         "states/detail.html", chapter=chapter, liaison_form=liaison_form if chapter.can_appoint else None,
         person_q=person_q, follow_form=FollowForm(formdata=None, data={"following": "0" if chapter.following else "1"}), remove_form=RemoveLiaisonForm(formdata=None),
-        min_cell=MIN_CELL, fewer=chapters.FEWER_THAN_MIN, abroad=ABROAD), status
+        min_cell=MIN_CELL, fewer=chapters.FEWER_THAN_MIN, abroad=ABROAD,
+        candidates_limit=chapters.CANDIDATES_LIMIT), status
 
 
 @bp.route("/<code>")
