@@ -130,11 +130,13 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.notifications.views import bp as notifications_bp
     from coalition.portal.views import bp as portal_bp
     from coalition.recommendations.views import bp as recommendations_bp
+    from coalition.states.views import bp as states_bp
 
     for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp,
                notifications_bp, audit_bp, imports_bp, consultations_bp, analysis_bp, recommendations_bp,
                portal_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(states_bp)
 
     from coalition import api
 

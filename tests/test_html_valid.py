@@ -224,6 +224,10 @@ PATHS = {
     "portal.instrument": lambda w: [
         f"/public/instruments/{__import__('tests.portal.test_instrument_page', fromlist=['_']).html_world(w)[k]}"
         for k in ("portal_instrument", "portal_law")],
+    # Issue 15: the map by every measure, and a chapter with members, one abroad and one empty.
+    "states.index": lambda w: ["/states", "/states?measure=contributions", "/states?measure=instruments",
+                               "/states?measure=members_per_million"],
+    "states.detail": lambda w: ["/states/JAL", "/states/abroad", "/states/ZAC?people_page=2&person_q=a"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
@@ -262,6 +266,8 @@ INVALID_FORMS = [
      {"public": "y", "public_summary_es": "Resumen", "version": "999"}, 409),
     ("admin", lambda w: f"/consultations/{html_world(w)['consultation_slug']}/results",
      {"results_published": "y"}, 422),
+    # Issue 15: naming a liaison with neither a person nor an address.
+    ("admin", lambda w: "/states/JAL/liaisons", {"user_id": "", "email": ""}, 422),
 ]
 
 

@@ -397,6 +397,14 @@ RULES = {
         lambda w: f"/consultations/{w['consultation']}/contributions/{w['hidden_contribution']}/unhide",
         lambda w: {}, {**MANAGE_G, "member": 404, "other": 404})},
     "analysis.figures": {"GET": (lambda w: f"/consultations/{w['consultation']}/figures", None, READ)},
+    # Issue 15: state chapters. Every member reads and follows them; coordinators name and remove liaisons.
+    "states.index": {"GET": (lambda w: "/states?measure=members_per_million", None, READ)},
+    "states.detail": {"GET": (lambda w: "/states/jal", None, READ)},
+    "states.follow": {"POST": (lambda w: "/states/JAL/follow", lambda w: {"following": "1"}, READ)},
+    "states.appoint_liaison": {"POST": (lambda w: "/states/JAL/liaisons", lambda w: {
+        "user_id": str(w["outsider"])}, COORDINATORS)},
+    "states.remove_liaison": {"POST": (lambda w: f"/states/JAL/liaisons/{w['outsider']}/remove", lambda w: {},
+                                       COORDINATORS)},
 }
 
 

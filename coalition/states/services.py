@@ -128,8 +128,10 @@ def remove_liaison(actor, *, state, user_id) -> None:
     chapter = chapter_code(state)
     if chapter is None or not is_id(user_id):
         raise NotFound()
+    # Lock the liaison row only: PostgreSQL refuses FOR UPDATE on the outer-joined person it loads.
     liaison = db.session.execute(sa.select(StateLiaison).where(
-        StateLiaison.state == chapter, StateLiaison.user_id == user_id).with_for_update()).scalar_one_or_none()
+        StateLiaison.state == chapter, StateLiaison.user_id == user_id)
+        .with_for_update(of=StateLiaison)).scalar_one_or_none()
     if liaison is None:
         return
     person = liaison.user
