@@ -298,3 +298,41 @@ def test_the_command_imports_as_the_first_administrator(app, tmp_path):
     assert created.created_by_id == admin.id and created.stage == "proposed"
     refused = runner.invoke(args=["import", "instruments", str(path), "--by", "nobody@example.org"])
     assert refused.exit_code == 1 and "nobody@example.org" in refused.output
+
+
+@pytest.mark.parametrize("kind", ["instruments", "engagements"])
+def test_malformed_cells_are_row_errors_never_a_crash(app, coordinator, kind):
+    from tests.test_bad_input import BAD_VALUES
+
+    strategy = instrument(coordinator)
+    db.session.commit()
+    header = HEADER if kind == "instruments" else ["key", "kind", "title", "held_on", "jurisdiction", "state", "place",
+                                                   "body", "instrument", "institutions", "position"]
+    odd = ["12:", ":", ";;", "proposed:2024-02-30", "approved:9999-01-01:x", "1:adopted:javascript:alert(1)",
+           "99999999999999:adopted", f"{strategy.id}"]
+    rows = [[value if i == column else "" for i in range(len(header))]
+            for column in range(len(header)) for value in [*BAD_VALUES, *odd] if "\x00" not in value]
+    preview = services.preview(kind, coordinator, csv_bytes([header, *rows]), "raro.csv")
+    assert len(preview.rows) == len([row for row in rows if any(cell.strip() for cell in row)])  # blank rows skipped
+    assert all(row.outcome in ("error", "unchanged") for row in preview.rows)
+
+
+def test_the_export_reads_in_batches_and_the_preview_in_a_fixed_number_of_queries(app, client, coordinator,
+                                                                                 monkeypatch):
+    from coalition.imports import instruments as module
+    from tests.test_query_counts import count_queries
+
+    _recorded(coordinator)
+    login(client, coordinator)
+    whole = client.get("/instruments.csv").get_data()
+    monkeypatch.setattr(module, "EXPORT_BATCH", 3)
+    assert client.get("/instruments.csv").get_data() == whole  # 4 instruments in two batches: the same file
+
+    def queries(size: int) -> int:
+        rows = [["", "law", "federal", "", "", "legislative", f"Ley {n}", "", "", "", "", "proposed:2024-01-01", ""]
+                for n in range(size)]
+        with count_queries() as statements:
+            services.preview("instruments", coordinator, csv_bytes([HEADER, *rows]), "a.csv")
+        return len(statements)
+
+    assert queries(1) == queries(40)
