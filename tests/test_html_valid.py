@@ -228,6 +228,9 @@ PATHS = {
     "states.index": lambda w: ["/states", "/states?measure=contributions", "/states?measure=instruments",
                                "/states?measure=members_per_million"],
     "states.detail": lambda w: ["/states/JAL", "/states/abroad", "/states/ZAC?people_page=2&person_q=a"],
+    # Issue 15: instrument and engagement imports, a file kept for its preview with a row in error.
+    "imports.instruments_preview": lambda w: [f"/instruments/import/{_policy_imports(w)['instruments']}"],
+    "imports.engagements_preview": lambda w: [f"/engagements/import/{_policy_imports(w)['engagements']}"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
@@ -406,3 +409,21 @@ def test_every_page_is_valid_html(vnu, pages):
             f"    {origin}, line {message.get('lastLine')}: {message.get('extract', '').strip()[:120]}")
     assert not problems, f"the HTML checker found problems in {len(files)} pages:\n" + "\n".join(
         f"{summary} ({len(where)} times)\n" + "\n".join(where[:5]) for summary, where in problems.items())
+
+
+def _policy_imports(world: dict) -> dict:
+    """Issue 15: an instruments file and an engagements file kept by the admin, each with one bad row (once)."""
+    if "_policy_imports" not in world:
+        from coalition.auth.models import User
+        from coalition.imports import services as imports
+
+        admin = db.session.get(User, world["admin"])
+        instruments = ("kind,jurisdiction,branch,title_es,stages\nstrategy,JAL,executive,Estrategia nueva,"
+                       "proposed:2024-03-01\nmagia,SON,executive,Otra,\n").encode()
+        engagements = ("kind,title,held_on,jurisdiction,body,institutions\nforum,Foro nuevo,2024-10-03,JAL,Congreso,"
+                       "\nforum,Sin fecha,,JAL,Congreso,Nadie\n").encode()
+        world["_policy_imports"] = {
+            "instruments": imports.keep(admin, "instruments", instruments, "i.csv", {}).id,
+            "engagements": imports.keep(admin, "engagements", engagements, "e.csv", {}).id}
+        db.session.commit()
+    return world["_policy_imports"]

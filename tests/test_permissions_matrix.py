@@ -225,6 +225,32 @@ RULES = {
                  {**COORDINATORS, "coordinator": 404, "admin": 404})},
     "imports.contributions_csv": {"GET": (lambda w: f"/consultations/{_import_consultation()}/contributions.csv",
                                           None, READ)},
+    # Issue 15: instruments and engagements — coordinators and state liaisons import (a liaison's rows of
+    # another state are row errors: tests/imports/test_instruments.py); every member downloads them.
+    "imports.instruments_upload": {
+        "GET": (lambda w: "/instruments/import", None, COORDINATORS),
+        "POST": (lambda w: "/instruments/import", lambda w: {
+            "file": (io.BytesIO("tipo;jurisdicción;poder;título\nley;federal;legislativo;Ley de IA\n".encode()),
+                     "i.csv")}, COORDINATORS)},
+    "imports.instruments_preview": {
+        "GET": (lambda w: "/instruments/import/not-a-preview", None, {**COORDINATORS, "coordinator": 404,
+                                                                      "admin": 404}),
+        "POST": (lambda w: "/instruments/import/not-a-preview", lambda w: {}, {**COORDINATORS, "coordinator": 404,
+                                                                               "admin": 404})},
+    "imports.instruments_csv": {"GET": (lambda w: "/instruments.csv", None, READ)},
+    "imports.instruments_xlsx": {"GET": (lambda w: "/instruments.xlsx", None, READ)},
+    "imports.engagements_upload": {
+        "GET": (lambda w: "/engagements/import", None, COORDINATORS),
+        "POST": (lambda w: "/engagements/import", lambda w: {
+            "file": (io.BytesIO(b"kind,title,held_on,jurisdiction,body\nforum,Foro,2024-10-03,JAL,Congreso\n"),
+                     "e.csv")}, COORDINATORS)},
+    "imports.engagements_preview": {
+        "GET": (lambda w: "/engagements/import/not-a-preview", None, {**COORDINATORS, "coordinator": 404,
+                                                                      "admin": 404}),
+        "POST": (lambda w: "/engagements/import/not-a-preview", lambda w: {}, {**COORDINATORS, "coordinator": 404,
+                                                                               "admin": 404})},
+    "imports.engagements_csv": {"GET": (lambda w: "/engagements.csv", None, READ)},
+    "imports.engagements_xlsx": {"GET": (lambda w: "/engagements.xlsx", None, READ)},
     "deliverables.index": {"GET": (lambda w: "/deliverables?group=ethics", None, READ)},
     # Issue 14: the public portal is the same for everyone, signed in or not; what is not published (a
     # draft recommendation, results not yet published) is a 404 for everyone.
@@ -442,7 +468,7 @@ def test_route_role_matrix(app, client, endpoint, method, role):
         token = csrf_token(client, "/login" if role == "anonymous" else "/settings")
         response = client.post(path, data={**(data_for(world) if data_for else {}), "csrf_token": token})
     status = response.status_code
-    body = response.get_data(as_text=True)[:800]
+    body = response.get_data()[:800].decode(errors="replace")  # a workbook is binary
     if expectation == OK:
         assert status in (200, 302, 303), f"{role} {method} {path} → {status}: {body}"
         if status in (302, 303):

@@ -1,5 +1,5 @@
-"""`coalition import institutions|people FILE`, `coalition import contributions SLUG FILE`: preview a
-spreadsheet, then import it."""
+"""`coalition import institutions|people|instruments|engagements FILE`, `coalition import contributions SLUG
+FILE`: preview a spreadsheet, then import it."""
 from __future__ import annotations
 
 import sys
@@ -18,7 +18,32 @@ ERRORS_SHOWN = 200
 
 @click.group("import")
 def import_group():
-    """Import institutions, people or a consultation's contributions from a CSV file or an Excel workbook (.xlsx)."""
+    """Import institutions, people, a consultation's contributions, policy instruments or engagements from a CSV
+    file or an Excel workbook (.xlsx)."""
+
+
+POLICY_KINDS = ("instruments", "engagements")
+
+
+def _policy_actor(by: str | None):
+    """Who records the instruments or engagements (the policy services record a person as their author):
+    `--by` (a coordinator, or a liaison, who may then import only their states' rows), else the first
+    active administrator."""
+    import sqlalchemy as sa
+
+    from coalition.auth.models import User
+    from coalition.imports.permissions import can_import_policy
+
+    if by:
+        actor = db.session.execute(sa.select(User).where(User.email == by.strip().lower())).scalar_one_or_none()
+        if actor is None or not actor.active or not can_import_policy(actor):
+            raise click.ClickException(f"{by} is not an active coordinator, administrator or state liaison.")
+        return actor
+    actor = db.session.execute(sa.select(User).where(User.role == "admin", User.active.is_(True))
+                               .order_by(User.id).limit(1)).scalar_one_or_none()
+    if actor is None:
+        raise click.ClickException("There is no active administrator to record the import as: pass --by EMAIL.")
+    return actor
 
 
 def _run(kind: str, path: Path, dry_run: bool, skip_bad_rows: bool, by: str | None, **options) -> None:
@@ -29,7 +54,9 @@ def _run(kind: str, path: Path, dry_run: bool, skip_bad_rows: bool, by: str | No
     from coalition.imports import services
 
     actor = None
-    if by:
+    if kind in POLICY_KINDS:
+        actor = _policy_actor(by)
+    elif by:
         actor = db.session.execute(sa.select(User).where(User.email == by.strip().lower())).scalar_one_or_none()
         if actor is None or not actor.active or not actor.is_coordinator:
             raise click.ClickException(f"{by} is not an active coordinator or administrator.")
@@ -129,3 +156,32 @@ def import_contributions(slug: str, file: Path, dry_run: bool, skip_bad_rows: bo
     except ValidationError as error:
         raise click.ClickException(str(error.message)) from None
     _run("contributions", file, dry_run, skip_bad_rows, by, consultation=slug)
+
+
+_by_policy = click.option("--by", metavar="EMAIL", help="The coordinator, administrator or state liaison the import "
+                                                        "is recorded as; without it, the first active administrator.")
+
+
+@import_group.command("instruments")
+@_file
+@_dry_run
+@_skip
+@_by_policy
+@with_appcontext
+def import_instruments(file: Path, dry_run: bool, skip_bad_rows: bool, by: str | None):
+    """Import policy instruments (columns key, kind, jurisdiction, state, place, branch, title_es, title_en,
+    summary_es, summary_en, source_url, stages, recommendations); stages and uptakes are added through the
+    policy services."""
+    _run("instruments", file, dry_run, skip_bad_rows, by)
+
+
+@import_group.command("engagements")
+@_file
+@_dry_run
+@_skip
+@_by_policy
+@with_appcontext
+def import_engagements(file: Path, dry_run: bool, skip_bad_rows: bool, by: str | None):
+    """Import engagements (columns key, kind, title, held_on, jurisdiction, state, place, body, instrument,
+    institutions, position)."""
+    _run("engagements", file, dry_run, skip_bad_rows, by)

@@ -112,7 +112,8 @@ def register(kind: ImportKind) -> ImportKind:
 
 
 def get_kind(name: str) -> ImportKind:
-    from coalition.imports import contributions, institutions, people  # noqa: F401 - each registers its kind
+    from coalition.imports import (  # noqa: F401 - each registers its kind
+        contributions, engagements, institutions, instruments, people)
 
     if name not in KINDS:
         raise NotFound()
@@ -147,7 +148,8 @@ def preview(kind_name: str, actor, data: bytes, filename: str = "", options: dic
         values = {column: undefuse(value) for column, value in sheet.values(cells).items()}
         row = kind.check(context, values)
         row.line = line
-        row.label = " ".join(values.get(kind.key, "").split())  # as the file writes it, not the folded key
+        # As the file writes it, not the folded key; a kind whose key is an id names the row itself.
+        row.label = row.label or " ".join(values.get(kind.key, "").split())
         if row.key and row.key in seen:
             row.errors = {kind.key: [_l("The same %(column)s is on line %(line)s.", column=kind.key,
                                         line=seen[row.key])]}

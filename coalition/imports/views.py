@@ -33,7 +33,9 @@ from coalition.web import apply_errors, current_actor
 
 bp = Blueprint("imports", __name__)
 
-KINDS = ("institutions", "people", "contributions")
+KINDS = ("institutions", "people", "contributions", "instruments", "engagements")
+# Kinds that state liaisons import too (each row only of their states) and every member exports.
+POLICY_KINDS = ("instruments", "engagements")
 # The multipart wrapping around the file: a file at the limit still reaches the form's own check.
 FORM_OVERHEAD = 64 * 1024
 SHOWN_ROWS = 500
@@ -52,7 +54,7 @@ def _too_large(error):
     """A file over the limit: the upload form again, with the reason beside the file input."""
     actor = current_actor()
     kind = (request.endpoint or "").removeprefix("imports.").removesuffix("_upload")
-    if actor is None or kind not in KINDS or not permissions.can_import(actor):
+    if actor is None or kind not in KINDS or not _may_import(actor, kind):
         return render_template("errors/error.html", status=413, message=_("The request is too large.")), 413
     form = UploadForm(formdata=None)
     form.file.errors = [_("The file is larger than %(mb)s MB. Split it into smaller files.",
@@ -66,9 +68,13 @@ def _too_large(error):
     return _upload_page(kind, form), 413
 
 
+def _may_import(actor, kind: str) -> bool:
+    return permissions.can_import_policy(actor) if kind in POLICY_KINDS else permissions.can_import(actor)
+
+
 def _authorized(kind: str):
     actor = require_actor(current_actor())
-    require(permissions.can_import(actor))
+    require(_may_import(actor, kind))
     return actor
 
 
@@ -84,7 +90,8 @@ def _urls(kind: str, options: dict) -> dict:
     slug = options.get("consultation")
     upload = url_for(f"imports.{kind}_upload", **({"slug": slug} if slug else {}))
     export = url_for(f"imports.{kind}_csv", **({"slug": slug} if slug else {}))
-    return {"upload_url": upload, "export_url": export, "consultation_title": options.get("title")}
+    xlsx = url_for(f"imports.{kind}_xlsx") if kind in POLICY_KINDS else None
+    return {"upload_url": upload, "export_url": export, "xlsx_url": xlsx, "consultation_title": options.get("title")}
 
 
 def _upload_page(kind: str, form: UploadForm, extra: dict | None = None):
@@ -236,3 +243,81 @@ def contributions_csv(slug: str):
 
     return Response(rows(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{consultation.slug}-contributions.csv"'})
+
+
+# Policy instruments and engagements (SPEC "States and policy uptake"): coordinators and state liaisons
+# import (a liaison's row of another state is a row error); every member downloads, CSV or Excel.
+@bp.route("/instruments/import", methods=["GET", "POST"])
+def instruments_upload():
+    return _upload_form(_authorized("instruments"), "instruments")
+
+
+@bp.route("/instruments/import/<pending_id>", methods=["GET", "POST"])
+def instruments_preview(pending_id: str):
+    return _preview_page(_authorized("instruments"), "instruments", pending_id)
+
+
+@bp.route("/instruments.csv")
+def instruments_csv():
+    return _policy_csv("instruments")
+
+
+@bp.route("/instruments.xlsx")
+def instruments_xlsx():
+    return _policy_xlsx("instruments")
+
+
+@bp.route("/engagements/import", methods=["GET", "POST"])
+def engagements_upload():
+    return _upload_form(_authorized("engagements"), "engagements")
+
+
+@bp.route("/engagements/import/<pending_id>", methods=["GET", "POST"])
+def engagements_preview(pending_id: str):
+    return _preview_page(_authorized("engagements"), "engagements", pending_id)
+
+
+@bp.route("/engagements.csv")
+def engagements_csv():
+    return _policy_csv("engagements")
+
+
+@bp.route("/engagements.xlsx")
+def engagements_xlsx():
+    return _policy_xlsx("engagements")
+
+
+def _policy_export(kind: str):
+    actor = require_actor(current_actor())
+    require(permissions.can_export_policy(actor))
+    return services.get_kind(kind)
+
+
+def _policy_csv(kind: str):
+    """Streamed a batch at a time: each batch read in an app context of its own (the request's session
+    is gone once the view returns), nothing held open between two."""
+    from coalition.imports import writers
+
+    found = _policy_export(kind)
+    app = current_app._get_current_object()
+
+    def run(batch, after):
+        with app.app_context():
+            return batch(after)
+
+    return Response(writers.csv_stream(found.export_headers(), found.export_batch, run), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{kind}.csv"'})
+
+
+def _policy_xlsx(kind: str):
+    """A workbook is a zip, written whole before its first byte can go: built batch by batch into a
+    temporary file, then streamed from it."""
+    from coalition.imports import writers
+
+    found = _policy_export(kind)
+    output = writers.xlsx_file(kind, found.export_headers(), found.export_batch)
+    return Response(writers.file_chunks(output), mimetype=XLSX_MIMETYPE, direct_passthrough=True,
+                    headers={"Content-Disposition": f'attachment; filename="{kind}.xlsx"'})
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

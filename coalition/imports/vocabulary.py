@@ -136,3 +136,98 @@ def channels() -> Vocabulary:
     for key, aliases in CHANNEL_ALIASES.items():
         names[key].extend(aliases)
     return Vocabulary(names)
+
+
+# --- policy instruments and engagements (coalition.imports.instruments, .engagements) -------------
+
+INSTRUMENT_KIND_ALIASES = {
+    "strategy": ("estrategia", "estrategia nacional", "estrategia estatal", "national strategy", "state strategy"),
+    "bill": ("iniciativa", "iniciativa de ley", "proyecto de ley", "initiative"),
+    "law": ("ley", "ley general", "ley federal", "ley estatal", "act", "statute"),
+    "regulation": ("reglamento", "regulacion", "norma", "nom", "decreto", "decree"),
+    "guideline": ("lineamiento", "lineamientos", "guia", "guidelines", "guidance"),
+    "programme": ("programa", "program", "plan"),
+    "budget": ("presupuesto", "partida presupuestal", "partida", "budget line"),
+    "declaration": ("declaracion", "declaracion internacional", "declaration"),
+}
+JURISDICTION_ALIASES = {
+    "federal": ("nacional", "national", "federacion", "gobierno federal"),
+    "municipal": ("municipio", "municipality", "ayuntamiento", "city", "ciudad", "local"),
+    "international": ("internacional", "organismo internacional", "international body", "multilateral"),
+}
+BRANCH_ALIASES = {
+    "executive": ("ejecutivo", "poder ejecutivo", "gobierno"),
+    "legislative": ("legislativo", "poder legislativo", "congreso", "congress", "senado", "camara"),
+    "judicial": ("judicial", "poder judicial", "tribunal", "corte", "judiciary"),
+}
+STAGE_ALIASES = {
+    "proposed": ("propuesta", "propuesto", "presentada", "presentado", "introduced"),
+    "in_committee": ("en comision", "en comisiones", "comision", "committee"),
+    "approved": ("aprobada", "aprobado", "adoptada", "adoptado", "passed"),
+    "in_force": ("en vigor", "vigente", "in effect", "enacted", "publicada", "publicado"),
+    "repealed": ("derogada", "derogado", "abrogada", "abrogado"),
+    "abandoned": ("abandonada", "abandonado", "desechada", "desechado", "archivada", "archivado"),
+}
+DEGREE_ALIASES = {
+    "cited": ("citada", "citado", "mencionada", "mencionado", "mentioned"),
+    "partial": ("parcial", "parcialmente", "parcialmente adoptada", "partially adopted", "partly"),
+    "adopted": ("adoptada", "adoptado", "total", "full", "fully adopted"),
+}
+ENGAGEMENT_KIND_ALIASES = {
+    "event": ("evento",),
+    "hearing": ("audiencia", "comparecencia", "parlamento abierto"),
+    "forum": ("foro", "foro estatal", "mesa"),
+    "submission": ("envio", "documento", "propuesta escrita", "written submission", "posicionamiento"),
+    "meeting": ("reunion", "reunion con funcionarios", "meeting with officials", "junta"),
+}
+
+
+def _with_aliases(labels: dict, aliases: dict) -> Vocabulary:
+    names = _labels(labels)
+    for key, spellings in aliases.items():
+        names[key].extend(spellings)
+    return Vocabulary(names)
+
+
+def instrument_kinds() -> Vocabulary:
+    from coalition.policy.models import KINDS
+
+    return _with_aliases(KINDS, INSTRUMENT_KIND_ALIASES)
+
+
+def branches() -> Vocabulary:
+    from coalition.policy.models import BRANCHES
+
+    return _with_aliases(BRANCHES, BRANCH_ALIASES)
+
+
+def stages() -> Vocabulary:
+    from coalition.policy.models import STAGES
+
+    return _with_aliases(STAGES, STAGE_ALIASES)
+
+
+def degrees() -> Vocabulary:
+    from coalition.policy.models import DEGREES
+
+    return _with_aliases(DEGREES, DEGREE_ALIASES)
+
+
+def engagement_kinds() -> Vocabulary:
+    from coalition.policy.models import ENGAGEMENT_KINDS
+
+    return _with_aliases(ENGAGEMENT_KINDS, ENGAGEMENT_KIND_ALIASES)
+
+
+def jurisdictions(abroad: bool = False) -> Vocabulary:
+    """`federal`, `municipal`, `international` (key or label in either language) or a state (as `states`);
+    with `abroad`, also Mexicans abroad (an engagement's jurisdiction may be)."""
+    from coalition.policy.models import JURISDICTIONS
+
+    names = _labels(JURISDICTIONS)
+    for key, spellings in JURISDICTION_ALIASES.items():
+        names[key].extend(spellings)
+    for spelling, key in states().lookup.items():
+        if key != ABROAD or abroad:
+            names.setdefault(key, []).append(spelling)
+    return Vocabulary(names)
