@@ -58,8 +58,8 @@ def test_the_list_pages_and_filters(call, world):
     upcoming = call("member", "GET", f"{API}?upcoming=true").get_json()
     assert [i["id"] for i in upcoming["items"]] == [world["upcoming"]]
     assert upcoming["items"][0]["institution_ids"] == [world["institutions"][0]]
-    for query, expected in ((f"instrument_id={world['jalisco']}", [world["upcoming"]]), ("state=JAL", [world["upcoming"]]),
-                            ("kind=hearing", [world["past"]]), ("q=senado", [world["past"]]), ("state=abroad", []),
+    for query, expected in ((f"instrument_id={world['jalisco']}", [world["upcoming"]]),
+                            ("state=JAL", [world["upcoming"]]), ("kind=hearing", [world["past"]]), ("q=senado", [world["past"]]), ("state=abroad", []),
                             (f"instrument_id={MAX_ID}", [])):
         assert [i["id"] for i in call("member", "GET", f"{API}?{query}").get_json()["items"]] == expected, query
     second = call("member", "GET", f"{API}?per_page=1&page=2").get_json()
