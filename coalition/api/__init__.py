@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     from coalition.api import (
         analysis, consultations, dashboard, deliverables, groups, institutions, invitations, me, meetings, people,
         recommendations, tokens)
+    from coalition.api import engagements, instruments, states  # issue 15: states and policy uptake
 
     app.config.update(
         API_TITLE="Coalition API",
@@ -60,7 +61,8 @@ def init_app(app: Flask) -> None:
     api = CoalitionApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for module in (tokens, me, groups, institutions, people, invitations, deliverables, meetings, dashboard,
-                   consultations, analysis, recommendations):
+                   consultations, analysis, recommendations,
+                   states, instruments, engagements):
         api.register_blueprint(module.blp)
         # Bearer tokens only, never cookies: cross-site forgery has nothing to ride on.
         csrf.exempt(module.blp)

@@ -41,6 +41,41 @@ def institution_body(w):
 D = "/api/v1/deliverables/{deliverable}"
 M = "/api/v1/meetings/{meeting}"
 
+# --- Issue 15: states and policy uptake ----------------------------------------------------------
+# Recording a state's instruments and engagements is for coordinators and that state's liaisons: in
+# this matrix (only) the member is made liaison of Jalisco, so every policy route meets one.
+LIAISON = {"anonymous": 401, "member": OK, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
+INSTRUMENT = "/api/v1/instruments/{policy_instrument}"
+
+
+def _policy_world(people: dict) -> dict:
+    """A Jalisco instrument and a federal one, an engagement, and the member as Jalisco's liaison."""
+    from datetime import date
+
+    from coalition.extensions import db
+    from coalition.policy.models import Engagement, Instrument
+    from coalition.states.models import StateLiaison
+
+    jalisco = Instrument(kind="strategy", jurisdiction="JAL", state="JAL", branch="executive",
+                         title_es="Estrategia de IA de Jalisco", title_en="Jalisco AI strategy")
+    federal = Instrument(kind="law", jurisdiction="federal", branch="legislative", title_es="Ley", title_en="Law")
+    engagement = Engagement(kind="forum", title="Foro", held_on=date(2025, 3, 20), jurisdiction="JAL", state="JAL",
+                            body="Congreso del Estado")
+    db.session.add_all([jalisco, federal, engagement,
+                        StateLiaison(state="JAL", user_id=people["member"].id)])
+    db.session.commit()
+    return {"policy_instrument": jalisco.id, "policy_instrument_version": jalisco.version,
+            "policy_federal": federal.id, "policy_engagement": engagement.id}
+
+
+_build_world_before_policy = build_world
+
+
+def build_world() -> dict:  # noqa: F811 -- the shared world, with the policy rows above
+    world = _build_world_before_policy()
+    return {**world, **_policy_world(world["people"])}
+
+
 # (rule, method) -> (path, body builder or None, expectations)
 RULES = {
     ("/api/openapi.json", "GET"): ("/api/openapi.json", None, EVERYONE),
@@ -149,6 +184,24 @@ RULES = {
     ("/api/v1/contributions/<int:contribution_id>/unhide", "POST"): (
         "/api/v1/contributions/{hidden_contribution}/unhide", None, {**MANAGE_G, "member": 404, "other": 404}),
     ("/api/v1/consultations/<slug>/figures", "GET"): ("/api/v1/consultations/{consultation}/figures", None, READ),
+    # Issue 15: states and policy uptake.
+    ("/api/v1/states", "GET"): ("/api/v1/states", None, READ),
+    ("/api/v1/states/<code>", "GET"): ("/api/v1/states/jal", None, READ),
+    ("/api/v1/instruments", "GET"): ("/api/v1/instruments?state=JAL", None, READ),
+    ("/api/v1/instruments", "POST"): ("/api/v1/instruments", lambda w: {
+        "kind": "bill", "jurisdiction": "JAL", "branch": "legislative", "title": "Iniciativa de ley"}, LIAISON),
+    ("/api/v1/instruments/<int:instrument_id>", "GET"): (INSTRUMENT, None, READ),
+    ("/api/v1/instruments/<int:instrument_id>", "PATCH"): (
+        INSTRUMENT, lambda w: {"version": w["policy_instrument_version"], "title": "Estrategia estatal"}, LIAISON),
+    ("/api/v1/instruments/<int:instrument_id>/stages", "POST"): (
+        INSTRUMENT + "/stages", lambda w: {"stage": "proposed", "on": later(0)}, LIAISON),
+    ("/api/v1/instruments/<int:instrument_id>/uptakes", "POST"): (
+        INSTRUMENT + "/uptakes", lambda w: {"recommendation_id": w["recommendation"], "degree": "partial"}, LIAISON),
+    ("/api/v1/engagements", "GET"): ("/api/v1/engagements?state=JAL", None, READ),
+    ("/api/v1/engagements", "POST"): ("/api/v1/engagements", lambda w: {
+        "kind": "forum", "title": "Foro estatal", "held_on": "2025-03-20", "jurisdiction": "JAL",
+        "body": "Gobierno de Jalisco"}, LIAISON),
+    ("/api/v1/engagements/<int:engagement_id>", "GET"): ("/api/v1/engagements/{policy_engagement}", None, READ),
 }
 
 
@@ -212,6 +265,12 @@ FIELD_RULES = {
     # Another field with it still needs a coordinator.
     "institution listed with a name": ("PATCH", "/api/v1/institutions/{institution}", lambda w: {
         "listed": True, "acronym": "NUEVA"}, {**OWN_INSTITUTION, "member": 403}),
+    # Federal and international records, and publishing, are for coordinators: a liaison gets 403.
+    # (A route's field rules are checked on a 200: the federal instrument is edited, not given a stage.)
+    "federal instrument": ("PATCH", "/api/v1/instruments/{policy_federal}", lambda w: {
+        "version": 1, "title": "Ley de datos"}, COORDINATORS),
+    "instrument published": ("PATCH", INSTRUMENT, lambda w: {
+        "version": w["policy_instrument_version"], "published": True}, COORDINATORS),
 }
 
 

@@ -157,6 +157,15 @@ class World:
                                             closes_at=datetime.now(timezone.utc) + timedelta(days=30))
         theme_id, contribution_id = consult.theme(consultation).id, consult.contribution(consultation).id
         recommendation_id = consult.recommendation().id
+        # Issue 15: a federal instrument (a coordinator records it) and an engagement about it.
+        from tests.api.test_instruments import instrument as policy_instrument
+        from coalition.policy.models import Engagement
+        instrument_id = policy_instrument().id
+        engagement = Engagement(kind="forum", title="Foro", held_on=TODAY, jurisdiction="federal", body="Senado",
+                                instrument_id=instrument_id)
+        db.session.add(engagement)
+        db.session.flush()
+        engagement_id = engagement.id
         db.session.commit()
         membership_id = db.session.scalar(sa.select(GroupMembership.id).where(
             GroupMembership.user_id == self.coordinator.id))
@@ -168,6 +177,7 @@ class World:
             "membership_id": membership_id, "user_id": self.coordinator.id, "person_id": self.coordinator.id,
             "slug": "ethics", "group": "ethics", "group_slug": "ethics",
             "theme_id": theme_id, "contribution_id": contribution_id, "recommendation_id": recommendation_id,
+            "instrument_id": instrument_id, "engagement_id": engagement_id, "code": "JAL",
         }
         self.email = self.coordinator.email
         self.coordinator_id = self.coordinator.id
@@ -205,6 +215,18 @@ class World:
             return {"title": "Hito"}
         if key == ("/api/v1/deliverables/{deliverable_id}/milestones/{milestone_id}", "patch"):
             return {"progress": 10}
+        if key == ("/api/v1/instruments", "post"):
+            return {"kind": "law", "jurisdiction": "federal", "branch": "legislative", "title": "Ley"}
+        if key == ("/api/v1/instruments/{instrument_id}", "patch"):
+            current = self.client.get(self.url(path), headers=self.headers).get_json()
+            return {"version": current["version"], "title": "Ley federal de datos"}
+        if key == ("/api/v1/instruments/{instrument_id}/stages", "post"):
+            return {"stage": "proposed", "on": TODAY.isoformat()}
+        if key == ("/api/v1/instruments/{instrument_id}/uptakes", "post"):
+            return {"recommendation_id": self.ids["recommendation_id"], "degree": "cited"}
+        if key == ("/api/v1/engagements", "post"):
+            return {"kind": "forum", "title": "Foro", "held_on": TODAY.isoformat(), "jurisdiction": "federal",
+                    "body": "Senado"}
         return {}
 
     def send(self, method: str, path: str, **kwargs):

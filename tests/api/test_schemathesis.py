@@ -66,8 +66,9 @@ def _test_data() -> dict:
     # Issue 14: a deliverable's PATCH names an active owner and existing institutions.
     owners = db.session.execute(sa.select(User.id).where(User.active.is_(True)).order_by(User.id).limit(20)).scalars().all()
     institutions = db.session.execute(sa.select(Institution.id).order_by(Institution.id).limit(20)).scalars().all()
+    policy = _policy_data()  # issue 15: states and policy uptake
     db.session.commit()
-    return {**analysis, "owners": owners, "institutions": institutions, "meetings": meetings, "invitees": invitees, "deliverables": deliverables,
+    return {**policy, **analysis, "owners": owners, "institutions": institutions, "meetings": meetings, "invitees": invitees, "deliverables": deliverables,
             "fresh_meetings": fresh_meetings, "spare_meetings": spare_meetings,
             "spare_deliverables": spare_deliverables, **consultation_test_data(), **recommendations}
 
@@ -81,6 +82,29 @@ def _recommendations_data() -> dict:
     contributions = [make.contribution(consultation).id for _ in range(5)]
     fresh = [make.recommendation().id for _ in range(30)]
     return {"fresh_recommendations": fresh, "source_themes": themes, "source_contributions": contributions}
+
+
+def _policy_data() -> dict:
+    """Fresh federal instruments at their first version (for the PATCHes), others to give stages and uptakes,
+    engagements to read, and the recommendations and active institutions their bodies may name."""
+    from coalition.policy.models import Engagement
+    from coalition.recommendations.models import Recommendation
+    from tests.api.test_instruments import instrument
+
+    fresh = [instrument().id for _ in range(30)]
+    staged = [instrument(jurisdiction="JAL", state="JAL").id for _ in range(10)]
+    engagements = []
+    for instrument_id in staged[:3]:
+        engagement = Engagement(kind="forum", title="Foro", held_on=factories.today(), jurisdiction="JAL",
+                                state="JAL", body="Congreso del Estado", instrument_id=instrument_id)
+        db.session.add(engagement)
+        db.session.flush()
+        engagements.append(engagement.id)
+    recommendations = db.session.scalars(sa.select(Recommendation.id).order_by(Recommendation.id).limit(20)).all()
+    active = db.session.scalars(sa.select(Institution.id).where(Institution.active.is_(True))
+                                .order_by(Institution.id).limit(20)).all()
+    return {"fresh_instruments": fresh, "staged_instruments": staged, "instruments": fresh + staged,
+            "engagements": engagements, "uptake_recommendations": recommendations, "active_institutions": active}
 
 
 def _analysis_data() -> dict:
@@ -207,6 +231,48 @@ parameters = {{ "path.recommendation_id" = {{ dictionary = "fresh_recommendation
 [[operations]]
 include-name = "PATCH /api/v1/meetings/{{meeting_id}}"
 parameters = {{ "path.meeting_id" = {{ dictionary = "fresh_meetings", probability = 0.9 }}, "body.version" = {{ dictionary = "first_version", probability = 0.9 }} }}
+
+[dictionaries.fresh_instruments]
+values = {data["fresh_instruments"]}
+
+[dictionaries.staged_instruments]
+values = {data["staged_instruments"]}
+
+[dictionaries.instruments]
+values = {data["instruments"]}
+
+[dictionaries.engagements]
+values = {data["engagements"]}
+
+[dictionaries.uptake_recommendations]
+values = {data["uptake_recommendations"]}
+
+[dictionaries.active_institutions]
+values = {data["active_institutions"]}
+
+[[operations]]
+include-name = "GET /api/v1/instruments/{{instrument_id}}"
+parameters = {{ "path.instrument_id" = {{ dictionary = "instruments", probability = 0.9 }} }}
+
+[[operations]]
+include-name = "PATCH /api/v1/instruments/{{instrument_id}}"
+parameters = {{ "path.instrument_id" = {{ dictionary = "fresh_instruments", probability = 0.9 }}, "body.version" = {{ dictionary = "first_version", probability = 0.9 }} }}
+
+[[operations]]
+include-name = "POST /api/v1/instruments/{{instrument_id}}/stages"
+parameters = {{ "path.instrument_id" = {{ dictionary = "staged_instruments", probability = 0.9 }} }}
+
+[[operations]]
+include-name = "POST /api/v1/instruments/{{instrument_id}}/uptakes"
+parameters = {{ "path.instrument_id" = {{ dictionary = "staged_instruments", probability = 0.9 }}, "body.recommendation_id" = {{ dictionary = "uptake_recommendations", probability = 0.9 }} }}
+
+[[operations]]
+include-name = "GET /api/v1/engagements/{{engagement_id}}"
+parameters = {{ "path.engagement_id" = {{ dictionary = "engagements", probability = 0.9 }} }}
+
+[[operations]]
+include-name = "POST /api/v1/engagements"
+parameters = {{ "body.instrument_id" = {{ dictionary = "instruments", probability = 0.9 }}, "body.institution_ids[*]" = {{ dictionary = "active_institutions", probability = 0.9 }} }}
 """ + consultation_config(data)
 
 
