@@ -14,6 +14,15 @@ from coalition.policy.models import (
 from coalition.web import int_arg
 
 
+class DayField(DateField):
+    """A date input that never re-shows unreadable text: `<input type=date>` may only hold a real date."""
+
+    def _value(self) -> str:
+        if self.raw_data and self.data is None:
+            return ""
+        return super()._value()
+
+
 def optional_id(value) -> int | None:
     """A select's id: blank is none; anything else must be a row's id (WTForms shows the error)."""
     if value in (None, ""):
@@ -78,7 +87,7 @@ class InstrumentForm(FlaskForm):
 
 class StageForm(FlaskForm):
     stage = SelectField(_l("Stage"), choices=[])
-    on = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date of this stage."))])
+    on = DayField(_l("Date"), validators=[InputRequired(message=_l("Give the date of this stage."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)], render_kw={"rows": 2})
 
     def __init__(self, *args, **kwargs):
@@ -105,7 +114,7 @@ class UptakeForm(FlaskForm):
 class EngagementForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=TITLE_MAX)])
-    held_on = DateField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
+    held_on = DayField(_l("Date"), validators=[InputRequired(message=_l("Give the date."))])
     jurisdiction = SelectField(_l("Jurisdiction"), choices=[])
     state = SelectField(_l("State of the municipality"), choices=[], validate_choice=False)
     place = StringField(_l("Place"), validators=[Optional(), Length(max=PLACE_MAX)])
@@ -133,7 +142,7 @@ class EngagementForm(FlaskForm):
 class FollowUpForm(FlaskForm):
     text = TextAreaField(_l("What remains to do"), validators=[DataRequired(), Length(max=FOLLOW_UP_MAX)],
                          render_kw={"rows": 2})
-    due_on = DateField(_l("Due"), validators=[Optional()])
+    due_on = DayField(_l("Due"), validators=[Optional()])
 
 
 class VersionForm(FlaskForm):
