@@ -159,6 +159,3 @@ class ToggleForm(FlaskForm):
     def choice(self) -> bool | None:
         return {"1": True, "0": False}.get(self.value.data or "")
 
-
-class ActionForm(FlaskForm):
-    """Only a CSRF token: confirms a POST that needs nothing else."""

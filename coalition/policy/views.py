@@ -11,7 +11,7 @@ from coalition.institutions.models import STATES
 from coalition.pagination import clamp
 from coalition.policy import administrations, permissions, pickers, services
 from coalition.policy.forms import (
-    ActionForm, EngagementForm, FollowUpForm, InstrumentForm, StageForm, ToggleForm, UptakeForm, VersionForm,
+    EngagementForm, FollowUpForm, InstrumentForm, StageForm, ToggleForm, UptakeForm, VersionForm,
     states_by_name)
 from coalition.policy.models import BRANCHES, DEGREES, ENGAGEMENT_KINDS, JURISDICTIONS, KINDS, STAGES
 from coalition.states.models import chapter_code
@@ -77,7 +77,7 @@ def _render_instrument(actor, instrument_id, *, status: int = 200, stage_form=No
     context = {"view": view, "instrument": view.instrument, "lang": _lang(),
                "administration": administrations.BY_KEY.get(view.instrument.administration or ""),
                "recorders": pickers.names_of(stage.recorded_by_id for stage in view.stages),
-               "toggle_form": ToggleForm(formdata=None), **LABELS}
+               **LABELS}
     if view.can_record:
         context["stage_form"] = stage_form or StageForm(formdata=None)
         context["uptake_form"] = uptake_form or _uptake_form()
@@ -268,7 +268,7 @@ def _render_engagement(actor, engagement_id, *, status: int = 200, follow_up_for
     return render_template(
         "policy/engagement.html", view=view, engagement=view.engagement, lang=_lang(), conflict=conflict,
         follow_up_form=follow_up_form or FollowUpForm(formdata=None), approve_form=approve_form,
-        toggle_form=ToggleForm(formdata=None), action_form=ActionForm(formdata=None), **LABELS), status
+        **LABELS), status
 
 
 @bp.route("/engagements/<int:engagement_id>")
