@@ -128,13 +128,14 @@ def _register_blueprints(app: Flask) -> None:
     from coalition.institutions.views import bp as institutions_bp
     from coalition.meetings.views import bp as meetings_bp
     from coalition.notifications.views import bp as notifications_bp
+    from coalition.policy.views import bp as policy_bp
     from coalition.portal.views import bp as portal_bp
     from coalition.recommendations.views import bp as recommendations_bp
     from coalition.states.views import bp as states_bp
 
     for bp in (home_bp, auth_bp, groups_bp, institutions_bp, deliverables_bp, meetings_bp, dashboards_bp,
                notifications_bp, audit_bp, imports_bp, consultations_bp, analysis_bp, recommendations_bp,
-               portal_bp):
+               portal_bp, policy_bp):
         app.register_blueprint(bp)
     app.register_blueprint(states_bp)
 

@@ -27,6 +27,7 @@ from coalition.extensions import db
 from tests.conftest import IN_CI, IsolatedClient, csrf_token
 from tests.consultations.helpers import html_world
 from tests.recommendations.conftest import html_world as agenda_html_world
+from tests.policy import html_world as policy_html_world
 
 VNU_JAR = Path(os.environ.get("VNU_JAR") or
                Path.home() / ".cache" / "coalition-vnu" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar")
@@ -231,6 +232,17 @@ PATHS = {
     # Issue 15: instrument and engagement imports, a file kept for its preview with a row in error.
     "imports.instruments_preview": lambda w: [f"/instruments/import/{_policy_imports(w)['instruments']}"],
     "imports.engagements_preview": lambda w: [f"/engagements/import/{_policy_imports(w)['engagements']}"],
+    # Issue 15, policy uptake (tests.policy.html_world: the demo's records, or ones made here).
+    "policy.index": lambda w: ["/instruments", "/instruments?kind=strategy&state=JAL&stage=approved",
+                               "/instruments?q=nadie-lo-llamo-asi"],
+    "policy.instrument": lambda w: [f"/instruments/{policy_html_world(w)['policy_instrument']}"],
+    "policy.edit_instrument": lambda w: [f"/instruments/{policy_html_world(w)['policy_instrument']}/edit"],
+    "policy.engagements": lambda w: ["/engagements", "/engagements?state=JAL&upcoming=1&q=zzz"],
+    "policy.new_engagement": lambda w: ["/engagements/new",
+                                        f"/engagements/new?instrument={policy_html_world(w)['policy_instrument']}"],
+    "policy.engagement": lambda w: [f"/engagements/{policy_html_world(w)[k]}"
+                                    for k in ("policy_engagement", "policy_approved_engagement")],
+    "policy.edit_engagement": lambda w: [f"/engagements/{policy_html_world(w)['policy_engagement']}/edit"],
 }
 # Pages no route leads to on purpose: the error pages.
 EXTRA_PATHS = ["/deliverables/999999999", "/no-such-page"]
@@ -271,6 +283,19 @@ INVALID_FORMS = [
      {"results_published": "y"}, 422),
     # Issue 15: naming a liaison with neither a person nor an address.
     ("admin", lambda w: "/states/JAL/liaisons", {"user_id": "", "email": ""}, 422),
+    # Issue 15: policy uptake's forms with their errors, and a stale edit.
+    ("admin", lambda w: f"/instruments/{policy_html_world(w)['policy_instrument']}/stages",
+     {"stage": "proposed", "on": "2999-01-01", "note": ""}, 422),
+    ("admin", lambda w: f"/instruments/{policy_html_world(w)['policy_instrument']}/uptakes",
+     {"recommendation_id": "", "degree": "cited", "evidence_url": "ftp://x"}, 422),
+    ("admin", lambda w: "/instruments/new", {"kind": "strategy", "jurisdiction": "municipal", "branch": "executive",
+                                             "title_es": "", "source_url": "javascript:1"}, 422),
+    ("admin", lambda w: f"/instruments/{policy_html_world(w)['policy_instrument']}/edit",
+     {"kind": "law", "jurisdiction": "JAL", "branch": "legislative", "title_es": "Otra", "version": "999"}, 409),
+    ("admin", lambda w: "/engagements/new", {"kind": "forum", "title": "", "held_on": "ayer", "jurisdiction": "JAL",
+                                             "body": "", "institution_ids": "abc"}, 422),
+    ("admin", lambda w: f"/engagements/{policy_html_world(w)['policy_engagement']}/follow-ups", {"text": ""}, 422),
+    ("admin", lambda w: f"/engagements/{policy_html_world(w)['policy_engagement']}/approve", {"version": "999"}, 409),
 ]
 
 

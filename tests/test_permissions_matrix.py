@@ -21,6 +21,7 @@ from tests.conftest import csrf_token
 from tests.consultations.helpers import form_data as consultation_form_data
 from tests.consultations.helpers import matrix_world as consultation_world
 from tests.recommendations.conftest import matrix_world
+from tests.policy import matrix_world as policy_world
 
 ROLES = ("anonymous", "member", "other", "lead", "coordinator", "admin")
 OK = "ok"
@@ -72,6 +73,7 @@ def build_world() -> dict:
     filler_membership = db.session.query(GroupMembership).filter_by(user_id=filler.id).one()
     recommendations_world = matrix_world(people)  # issue 13: the agenda
     analysis = analysis_factories.world(people)
+    policy = policy_world(people)  # issue 15: makes the member a liaison of Jalisco
     db.session.commit()
     return {
         "people": people, "deliverable": deliverable.id, "version": deliverable.version, "archived": archived.id,
@@ -81,6 +83,7 @@ def build_world() -> dict:
         **consultation_world(),
         **recommendations_world,
         **analysis,
+        **policy,
     }
 
 
@@ -432,6 +435,57 @@ RULES = {
     "states.remove_liaison": {"POST": (lambda w: f"/states/JAL/liaisons/{w['outsider']}/remove", lambda w: {},
                                        COORDINATORS)},
 }
+
+
+# Issue 15, policy uptake: the matrix's "member" is a liaison of Jalisco (tests.policy.matrix_world), so recording
+# Jalisco's instruments and engagements reads OK for them, 403 for other members and leads; coordinators decide.
+LIAISON_JAL = {"anonymous": "login", "member": OK, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
+
+
+def policy_instrument_form(w):
+    return {"kind": "strategy", "jurisdiction": "JAL", "branch": "executive", "title_es": "Estrategia Jalisco IA",
+            "source_url": "https://jalisco.gob.mx/ia", "version": str(w["instrument_version"])}
+
+
+def policy_engagement_form(w):
+    return {"kind": "forum", "title": "Foro estatal", "held_on": factories.today().isoformat(), "jurisdiction": "JAL",
+            "body": "Congreso de Jalisco", "institution_ids": str(w["institution"]), "position": "Texto",
+            "version": str(w["engagement_version"])}
+
+
+RULES.update({
+    "policy.index": {"GET": (lambda w: "/instruments?kind=strategy&state=jal", None, READ)},
+    "policy.instrument": {"GET": (lambda w: f"/instruments/{w['instrument']}", None, READ)},
+    "policy.new_instrument": {"GET": (lambda w: "/instruments/new", None, LIAISON_JAL),
+                              "POST": (lambda w: "/instruments/new", policy_instrument_form, LIAISON_JAL)},
+    "policy.edit_instrument": {"GET": (lambda w: f"/instruments/{w['instrument']}/edit", None, LIAISON_JAL),
+                               "POST": (lambda w: f"/instruments/{w['instrument']}/edit", policy_instrument_form,
+                                        LIAISON_JAL)},
+    "policy.add_stage": {"POST": (lambda w: f"/instruments/{w['instrument']}/stages", lambda w: {
+        "stage": "in_committee", "on": factories.today().isoformat()}, LIAISON_JAL)},
+    "policy.link_uptake": {"POST": (lambda w: f"/instruments/{w['instrument']}/uptakes", lambda w: {
+        "recommendation_id": str(w["recommendation"]), "degree": "partial",
+        "evidence_url": "https://congresojal.gob.mx/dictamen.pdf"}, LIAISON_JAL)},
+    "policy.publish_instrument": {"POST": (lambda w: f"/instruments/{w['instrument']}/publish", lambda w: {
+        "value": "1"}, COORDINATORS)},
+    "policy.follow_instrument": {"POST": (lambda w: f"/instruments/{w['instrument']}/follow", lambda w: {
+        "value": "1"}, READ)},
+    "policy.engagements": {"GET": (lambda w: "/engagements?state=JAL", None, READ)},
+    "policy.engagement": {"GET": (lambda w: f"/engagements/{w['engagement']}", None, READ)},
+    "policy.new_engagement": {"GET": (lambda w: f"/engagements/new?instrument={w['instrument']}", None, LIAISON_JAL),
+                              "POST": (lambda w: "/engagements/new", policy_engagement_form, LIAISON_JAL)},
+    "policy.edit_engagement": {"GET": (lambda w: f"/engagements/{w['engagement']}/edit", None, LIAISON_JAL),
+                               "POST": (lambda w: f"/engagements/{w['engagement']}/edit", policy_engagement_form,
+                                        LIAISON_JAL)},
+    "policy.approve": {"POST": (lambda w: f"/engagements/{w['engagement']}/approve", lambda w: {
+        "version": str(w["engagement_version"])}, COORDINATORS)},
+    "policy.publish_engagement": {"POST": (lambda w: f"/engagements/{w['engagement']}/publish", lambda w: {
+        "value": "1"}, COORDINATORS)},
+    "policy.add_follow_up": {"POST": (lambda w: f"/engagements/{w['engagement']}/follow-ups", lambda w: {
+        "text": "Enviar la propuesta", "due_on": ""}, LIAISON_JAL)},
+    "policy.follow_up_done": {"POST": (
+        lambda w: f"/engagements/{w['engagement']}/follow-ups/{w['follow_up']}/done", lambda w: {}, LIAISON_JAL)},
+})
 
 
 def _routes():

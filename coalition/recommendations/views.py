@@ -14,6 +14,7 @@ from coalition.errors import Conflict, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.institutions.models import state_label
 from coalition.pagination import clamp
+from coalition.policy import services as policy_services
 from coalition.recommendations import permissions, services, trace
 from coalition.recommendations.forms import (
     ActionForm, DecisionForm, DeliverableLinkForm, LeadStateForm, MergeForm, RecommendationForm, SourcesForm,
@@ -142,6 +143,8 @@ def _render_detail(recommendation, status: int = 200, errors=(), **forms):
         "contributions": trace.contributions_page(recommendation.id, page, per_page),
         "related": services.related(recommendation),
         "deliverables": services.deliverables_of(recommendation),
+        # Issue 15: the instruments that took it up.
+        "uptakes": policy_services.uptakes_of_recommendation(recommendation.id),
         "history": services.history(recommendation, clamp(request.args.get("history"), None)[0]),
         "sources": sources,
         "errors": [str(e) for e in errors],
