@@ -40,6 +40,9 @@ ADMINS = {"anonymous": "login", "member": 403, "other": 403, "lead": 403, "coord
 # An institution's own people (the member's) and coordinators.
 OWN_INSTITUTION = {"anonymous": "login", "member": OK, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
 NOT_FOUND = {role: 404 for role in ROLES}
+# Issue 15, policy uptake: the matrix's "member" is a liaison of Jalisco (tests.policy.matrix_world), so recording
+# Jalisco's instruments and engagements reads OK for them, 403 for other members and leads; coordinators decide.
+LIAISON_JAL = {"anonymous": "login", "member": OK, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
 # An archived deliverable: coordinators and admins only; to everyone else it does not exist.
 ARCHIVED = {"anonymous": "login", "member": 404, "other": 404, "lead": 404, "coordinator": OK, "admin": OK}
 
@@ -228,29 +231,29 @@ RULES = {
                  {**COORDINATORS, "coordinator": 404, "admin": 404})},
     "imports.contributions_csv": {"GET": (lambda w: f"/consultations/{_import_consultation()}/contributions.csv",
                                           None, READ)},
-    # Issue 15: instruments and engagements — coordinators and state liaisons import (a liaison's rows of
+    # Issue 15: instruments and engagements — coordinators and state liaisons (the matrix's member) import (a liaison's rows of
     # another state are row errors: tests/imports/test_instruments.py); every member downloads them.
     "imports.instruments_upload": {
-        "GET": (lambda w: "/instruments/import", None, COORDINATORS),
+        "GET": (lambda w: "/instruments/import", None, LIAISON_JAL),
         "POST": (lambda w: "/instruments/import", lambda w: {
             "file": (io.BytesIO("tipo;jurisdicción;poder;título\nley;federal;legislativo;Ley de IA\n".encode()),
-                     "i.csv")}, COORDINATORS)},
+                     "i.csv")}, LIAISON_JAL)},
     "imports.instruments_preview": {
-        "GET": (lambda w: "/instruments/import/not-a-preview", None, {**COORDINATORS, "coordinator": 404,
+        "GET": (lambda w: "/instruments/import/not-a-preview", None, {**LIAISON_JAL, "member": 404, "coordinator": 404,
                                                                       "admin": 404}),
-        "POST": (lambda w: "/instruments/import/not-a-preview", lambda w: {}, {**COORDINATORS, "coordinator": 404,
+        "POST": (lambda w: "/instruments/import/not-a-preview", lambda w: {}, {**LIAISON_JAL, "member": 404, "coordinator": 404,
                                                                                "admin": 404})},
     "imports.instruments_csv": {"GET": (lambda w: "/instruments.csv", None, READ)},
     "imports.instruments_xlsx": {"GET": (lambda w: "/instruments.xlsx", None, READ)},
     "imports.engagements_upload": {
-        "GET": (lambda w: "/engagements/import", None, COORDINATORS),
+        "GET": (lambda w: "/engagements/import", None, LIAISON_JAL),
         "POST": (lambda w: "/engagements/import", lambda w: {
             "file": (io.BytesIO(b"kind,title,held_on,jurisdiction,body\nforum,Foro,2024-10-03,JAL,Congreso\n"),
-                     "e.csv")}, COORDINATORS)},
+                     "e.csv")}, LIAISON_JAL)},
     "imports.engagements_preview": {
-        "GET": (lambda w: "/engagements/import/not-a-preview", None, {**COORDINATORS, "coordinator": 404,
+        "GET": (lambda w: "/engagements/import/not-a-preview", None, {**LIAISON_JAL, "member": 404, "coordinator": 404,
                                                                       "admin": 404}),
-        "POST": (lambda w: "/engagements/import/not-a-preview", lambda w: {}, {**COORDINATORS, "coordinator": 404,
+        "POST": (lambda w: "/engagements/import/not-a-preview", lambda w: {}, {**LIAISON_JAL, "member": 404, "coordinator": 404,
                                                                                "admin": 404})},
     "imports.engagements_csv": {"GET": (lambda w: "/engagements.csv", None, READ)},
     "imports.engagements_xlsx": {"GET": (lambda w: "/engagements.xlsx", None, READ)},
@@ -437,9 +440,6 @@ RULES = {
 }
 
 
-# Issue 15, policy uptake: the matrix's "member" is a liaison of Jalisco (tests.policy.matrix_world), so recording
-# Jalisco's instruments and engagements reads OK for them, 403 for other members and leads; coordinators decide.
-LIAISON_JAL = {"anonymous": "login", "member": OK, "other": 403, "lead": 403, "coordinator": OK, "admin": OK}
 
 
 def policy_instrument_form(w):

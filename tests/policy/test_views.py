@@ -185,7 +185,7 @@ def test_a_stage_in_the_future_is_refused_beside_the_date(client, people):
     tomorrow = factories.today() + timedelta(days=2)
     response = post(client, f"/instruments/{item.id}/stages", {"stage": "proposed", "on": tomorrow.isoformat()})
     assert response.status_code == 422
-    assert "future" in error_beside(body(response), "on")
+    assert "futur" in error_beside(body(response), "on")
     assert _stages(item.id) == []
     # The date input itself says how far it goes.
     assert f'max="{factories.today().isoformat()}"' in body(client.get(f"/instruments/{item.id}"))
@@ -198,7 +198,7 @@ def test_going_back_a_stage_needs_a_note(client, people):
     login(client, people["jalisco"])
     response = post(client, f"/instruments/{item.id}/stages", {"stage": "in_committee", "on": "2025-04-01", "note": ""})
     assert response.status_code == 422
-    assert "note" in error_beside(body(response), "note")
+    assert "nota" in error_beside(body(response), "note")  # people read Spanish unless they choose English
     assert _stages(item.id) == ["approved"]
     response = post(client, f"/instruments/{item.id}/stages", {"stage": "in_committee", "on": "2025-04-01",
                                                               "note": "Devuelta a comisiones por el pleno"})
@@ -282,7 +282,7 @@ def test_approving_what_someone_else_just_changed_is_a_conflict(client, people):
     login(client, people["coordinator"])
     response = post(client, f"/engagements/{meeting.id}/approve", {"version": str(meeting.version + 5)})
     assert response.status_code == 409
-    assert "Someone else changed this engagement" in body(response)
+    assert "Alguien más cambió esta incidencia" in body(response)
     db.session.expire_all()
     assert db.session.get(Engagement, meeting.id).position_approved_at is None
 
@@ -314,7 +314,7 @@ def test_a_stale_edit_is_a_409_that_keeps_what_was_typed(client, people):
     response = post(client, f"/instruments/{item.id}/edit", _instrument_form(title_es="Segunda mano", version=str(stale)))
     assert response.status_code == 409
     page = body(response)
-    assert "Someone else changed this instrument" in page and 'value="Segunda mano"' in page
+    assert "Alguien más cambió este instrumento" in page and 'value="Segunda mano"' in page
     db.session.expire_all()
     assert db.session.get(Instrument, item.id).title_es == "Primera versión"
 
