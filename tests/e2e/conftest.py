@@ -21,6 +21,8 @@ AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run"]
 PASSWORD = "coalition-demo"
+# Where the live server keeps its SQLite file, for tests that check what it wrote (its outbox).
+LIVE: dict[str, Path] = {}
 
 
 def _browser_missing() -> str | None:
@@ -49,6 +51,7 @@ def live_server(tmp_path_factory):
     from coalition.extensions import db
 
     path = tmp_path_factory.mktemp("e2e") / "coalition.db"
+    LIVE["database"] = path
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "WTF_CSRF_ENABLED": True,
                                  "SERVER_NAME": None})
     app.instance_path = str(tmp_path_factory.mktemp("e2e-instance"))
@@ -66,6 +69,12 @@ def live_server(tmp_path_factory):
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_database(live_server) -> Path:
+    """The live server's SQLite file, for a test to check what the server wrote (its outbox)."""
+    return LIVE["database"]
 
 
 @pytest.fixture(scope="session")

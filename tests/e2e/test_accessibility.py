@@ -12,7 +12,11 @@ PAGES = ["/", "/groups", "/groups/ethics", "/groups/ethics/dashboard", "/institu
          "/deliverables", "/deliverables/1", "/meetings", "/meetings/1", "/dashboard",
          "/dashboard?sector=academia", "/settings", "/admin/users", "/admin/users/1", "/admin/audit",
          "/invitations/new", "/groups/ethics/deliverables/new", "/groups/ethics/meetings/new",
-         "/institutions/new", "/reauthenticate"]
+         "/institutions/new", "/reauthenticate",
+         # Issue 15: the map, a chapter, instruments and engagements, and their forms.
+         "/states", "/states?measure=members_per_million", "/states/jal", "/states/abroad", "/instruments",
+         "/instruments/1", "/instruments/new", "/engagements", "/engagements/1", "/engagements/new",
+         "/instruments/import"]
 
 
 def violations(page) -> list[str]:

@@ -108,7 +108,7 @@ def test_a_named_liaison_may_record_there_at_once(app):
     post_form(client, "/states/JAL/liaisons", {"user_id": str(ana.id)}, form_page="/states/JAL")
     theirs = app.test_client()
     login(theirs, ana)
-    assert 'href="/instruments/new?jurisdiction=JAL"' in theirs.get("/states/JAL").get_data(as_text=True)
+    assert 'href="/instruments/new?state=JAL"' in theirs.get("/states/JAL").get_data(as_text=True)
 
 
 def test_members_liaisons_and_leads_cannot_name_or_remove_liaisons(app):

@@ -195,7 +195,7 @@ def test_recording_an_instrument_is_offered_to_those_who_may(app, client):
     liaison = logged_in(client)
     db.session.add(StateLiaison(state="JAL", user_id=liaison.id))
     db.session.commit()
-    assert 'href="/instruments/new?jurisdiction=JAL"' in client.get("/states/JAL").get_data(as_text=True)
+    assert 'href="/instruments/new?state=JAL"' in client.get("/states/JAL").get_data(as_text=True)
     assert "/instruments/new" not in client.get("/states/NLE").get_data(as_text=True)
     other = factories.user()
     coordinator = factories.user(role="coordinator")
@@ -205,7 +205,7 @@ def test_recording_an_instrument_is_offered_to_those_who_may(app, client):
     assert "/instruments/new" not in member_client.get("/states/JAL").get_data(as_text=True)
     coordinator_client = app.test_client()
     login(coordinator_client, coordinator)
-    assert 'href="/instruments/new?jurisdiction=NLE"' in coordinator_client.get("/states/nle").get_data(as_text=True)
+    assert 'href="/instruments/new?state=NLE"' in coordinator_client.get("/states/nle").get_data(as_text=True)
 
 
 def test_a_member_follows_and_unfollows_a_chapter(app, client):
