@@ -129,7 +129,9 @@ def remove_liaison(actor, *, state, user_id) -> None:
     if chapter is None or not is_id(user_id):
         raise NotFound()
     liaison = db.session.execute(sa.select(StateLiaison).where(
-        StateLiaison.state == chapter, StateLiaison.user_id == user_id).with_for_update()).scalar_one_or_none()
+        StateLiaison.state == chapter, StateLiaison.user_id == user_id)
+        # Lock the liaison row only: PostgreSQL refuses FOR UPDATE over the joined person's outer join.
+        .with_for_update(of=StateLiaison)).scalar_one_or_none()
     if liaison is None:
         return
     person = liaison.user
