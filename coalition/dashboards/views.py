@@ -60,10 +60,13 @@ def _continuity_chart(rows) -> Markup:
     """Per administration, the share of the instruments approved under it that outlived it."""
     segments = [("survived", _("Still in force after the change")), ("ended", _("Ended before the change")),
                 ("pending", _("Next administration not yet in office"))]
+    bars = [
+        # The years label each bar (a president's full name does not fit); the table beside it names them.
+        (f"{row.administration.starts_on.year}–{row.administration.ends_on.year}",
+         {"survived": row.survived, "ended": row.ended} if row.survived is not None else {"pending": row.approved})
+        for row in rows if row.approved]
     return charts.stacked_bar_chart(
-        [(row.administration.label, {"survived": row.survived, "ended": row.ended} if row.survived is not None
-          else {"pending": row.approved}) for row in rows if row.approved],
-        segments=segments, chart_id="chart-continuity", title=_("Continuity of instruments by administration"),
+        bars, segments=segments, chart_id="chart-continuity", title=_("Continuity of instruments by administration"),
         description=_("For each federal administration, the share of the instruments approved under it that were "
                       "still in force after the next administration took office."),
         value_format=lambda value: f"{format_decimal(round(value))} %",
