@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from flask_babel import get_locale, get_timezone
+from flask_babel import format_decimal, get_locale, get_timezone, gettext as _
 from markupsafe import Markup
 
-from coalition.dashboards import cache, permissions, services, tables
+from coalition.dashboards import cache, charts, permissions, services, tables
 from coalition.dashboards.agenda import agenda_section
 from coalition.dashboards.figures import agenda_charts, agenda_context, charts_for
 from coalition.errors import ValidationError
 from coalition.groups import services as group_services
 from coalition.institutions.models import SECTORS
+from coalition.policy.continuity import continuity
 from coalition.web import current_actor
 
 bp = Blueprint("dashboards", __name__)
@@ -47,8 +48,29 @@ def _page(slug: str | None):
         # and whether the viewer may pick another group: nothing else, so it is cached with them.
         html = cache.cached((*board.cache_key, "html", get_locale(), get_timezone(), can_choose_group), render)
     agenda = agenda_section(board.group.id if board.group is not None else None)
+    # Continuity is the coalition's, not a group's: only the coordinators' dashboard shows it.
+    rows = continuity() if board.group is None else None
     return render_template("dashboards/dashboard.html", board=board, board_html=html, agenda=agenda,
-                           agenda_charts=agenda_charts(agenda), **agenda_context()), 422 if errors else 200
+                           agenda_charts=agenda_charts(agenda), continuity=rows,
+                           continuity_chart=_continuity_chart(rows) if rows is not None else None,
+                           **agenda_context()), 422 if errors else 200
+
+
+def _continuity_chart(rows) -> Markup:
+    """Per administration, the share of the instruments approved under it that outlived it."""
+    segments = [("survived", _("Still in force after the change")), ("ended", _("Ended before the change")),
+                ("pending", _("Next administration not yet in office"))]
+    bars = [
+        # The years label each bar (a president's full name does not fit); the table beside it names them.
+        (f"{row.administration.starts_on.year}–{row.administration.ends_on.year}",
+         {"survived": row.survived, "ended": row.ended} if row.survived is not None else {"pending": row.approved})
+        for row in rows if row.approved]
+    return charts.stacked_bar_chart(
+        bars, segments=segments, chart_id="chart-continuity", title=_("Continuity of instruments by administration"),
+        description=_("For each federal administration, the share of the instruments approved under it that were "
+                      "still in force after the next administration took office."),
+        value_format=lambda value: f"{format_decimal(round(value))} %",
+        empty_text=_("No instrument has been approved yet."))
 
 
 def _export(slug: str | None, name: str):

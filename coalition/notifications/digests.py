@@ -1,7 +1,8 @@
 """Progress digests: each person's at their frequency, weekday and hour, in their own timezone.
 
-A member's digest tells them about their deliverables, their groups and their meetings; a
-coordinator's compiles the coalition's figures. Coalition-wide figures are computed once per run
+A member's digest tells them about their deliverables, their groups, their meetings and the policy
+updates about what they follow; a coordinator's compiles the coalition's figures, and once a month the
+policy note (coalition/policy/digest.py). Coalition-wide figures are computed once per run
 and people are handled in batches, so a run's queries do not grow with the number of people.
 Nothing is sent when there is nothing to say. The `dedupe_key` names the person and the period
 (the local day, or the ISO week), so a second run in the same period writes nothing.
@@ -29,6 +30,7 @@ from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.groups.services import progress_by_group
 from coalition.meetings.models import Meeting
 from coalition.notifications import services as outbox
+from coalition.policy import digest as policy_digest
 from coalition.recommendations.models import Recommendation, RecommendationRevision
 
 BATCH = 500
@@ -209,8 +211,9 @@ def _local(at: datetime, tz: str) -> datetime:
 def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
     """Write the digests due at `at` (only of `frequency` when given); return counts written and skipped.
 
-    Each batch of people costs the same few statements (their deliverables, their memberships,
-    one multi-row INSERT into the outbox, one UPDATE of `last_digest_at`), whatever its size.
+    Each batch of people costs the same few statements (their deliverables, their memberships, the
+    policy events about what they follow, one multi-row INSERT into the outbox, one UPDATE of
+    `last_digest_at`), whatever its size.
     """
     query = (sa.select(User.id, User.timezone, User.digest_frequency, User.digest_weekday, User.digest_hour,
                        User.last_digest_at, User.role)
@@ -222,13 +225,16 @@ def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
         local = _local(at, tz)
         if is_due(freq, weekday, hour, local, _local(last, tz) if last else None):
             since = max(last, at - WINDOWS[freq]) if last else at - WINDOWS[freq]
-            due.append((user_id, freq, period_of(freq, local), since, role))
+            monthly = role in ("coordinator", "admin") and policy_digest.note_due(
+                _local(last, tz) if last else None, local)
+            due.append((user_id, freq, period_of(freq, local), since, role, monthly))
     outcome = {"sent": 0, "empty": 0}
     if not due:
         return outcome
     figures = None
-    if any(role in ("coordinator", "admin") for *_rest, role in due):
+    if any(row[4] in ("coordinator", "admin") for row in due):
         figures = coordinator_figures(at, at - timedelta(days=7))
+    note = policy_digest.policy_note(at) if any(row[5] for row in due) else None
     context = _run_context(at)
     groups = {g.id: g for g in db.session.execute(sa.select(WorkingGroup)).scalars()}
     progress = {group_id: average for group_id, (average, _count) in progress_by_group().items()}
@@ -239,20 +245,23 @@ def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
         ids = [row[0] for row in batch]
         users = {u.id: u for u in db.session.execute(sa.select(User).where(User.id.in_(ids))).scalars()}
         sections = _member_sections(ids, at, {row[0]: row[3] for row in batch}, context)
+        policy = policy_digest.updates_for(ids, {row[0]: row[3] for row in batch}, at,
+                                           {u.id: u.language for u in users.values()})
         messages = []
-        for user_id, freq, period, since, role in batch:
+        for user_id, freq, period, since, role, monthly in batch:
             person = users[user_id]
             section = sections[user_id]
+            section["policy"] = policy.get(user_id) or policy_digest.PolicyUpdates()
             coordinator = role in ("coordinator", "admin")
             if not (section["mine"] or section["updates"] or section["meetings"] or section["uncoded"]
-                    or coordinator):
+                    or section["policy"] or coordinator):
                 outcome["empty"] += 1
                 continue
             link = f"{base}/unsubscribe/{unsubscribe_token(user_id)}"
             subject, text, html = outbox.render(
                 "digest", person.language, person=person, tz=person.timezone, frequency=freq, since=since,
                 section=section, groups=groups, progress=progress, figures=figures if coordinator else None,
-                base=base, unsubscribe=link, clock=clock)
+                policy_note=note if monthly else None, base=base, unsubscribe=link, clock=clock)
             messages.append(dict(
                 kind="digest", recipient=person.email, recipient_id=person.id, subject=subject, text_body=text,
                 html_body=html, dedupe_key=f"digest:{freq}:{period}:user{user_id}",

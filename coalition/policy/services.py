@@ -92,6 +92,14 @@ def _chapter_of(jurisdiction, state, errors: dict, *, abroad: bool = False) -> s
     return None
 
 
+def _state_given(values: dict, merged: dict):
+    """The state to check: the one given, else the current one, unless a state's own jurisdiction now
+    decides it (moving a record from one state to another need not repeat the state)."""
+    if "state" in values or merged.get("jurisdiction") not in STATES:
+        return merged.get("state")
+    return None
+
+
 def _version(record, version) -> None:
     if isinstance(version, bool) or not isinstance(version, int):
         raise ValidationError(fields={"version": [_l("The version you edited is required.")]})
@@ -248,7 +256,7 @@ def _clean_instrument(values: dict, current: Instrument | None, errors: dict) ->
             clean[name] = merged[name]
     jurisdiction = merged.get("jurisdiction")
     clean["jurisdiction"] = jurisdiction
-    clean["state"] = _chapter_of(jurisdiction, merged.get("state"), errors)
+    clean["state"] = _chapter_of(jurisdiction, _state_given(values, merged), errors)
     for name, limit, required in (("title_es", TITLE_MAX, False), ("title_en", TITLE_MAX, False),
                                   ("summary_es", SUMMARY_MAX, False), ("summary_en", SUMMARY_MAX, False),
                                   ("place", PLACE_MAX, False)):
@@ -530,7 +538,7 @@ def _clean_engagement(values: dict, current: Engagement | None, errors: dict) ->
         clean[name] = value.strip() if isinstance(value, str) else ""
     clean["held_on"] = _check_date(merged.get("held_on"), "held_on", errors)
     clean["jurisdiction"] = merged.get("jurisdiction")
-    clean["state"] = _chapter_of(merged.get("jurisdiction"), merged.get("state"), errors, abroad=True)
+    clean["state"] = _chapter_of(merged.get("jurisdiction"), _state_given(values, merged), errors, abroad=True)
     if clean["jurisdiction"] == "municipal" and not clean["place"] and "place" not in errors:
         errors["place"] = [_l("Name the municipality.")]
     instrument_id = merged.get("instrument_id")

@@ -212,9 +212,10 @@ def test_a_digest_run_for_5000_people_costs_the_same_statements_per_batch_and_fl
     add_members_with_news(4000, start=1000)
     large, large_statements, large_peak = digest_run(monkeypatch, batch=500)
     assert small == {"sent": 1000, "empty": 0} and large == {"sent": 5000, "empty": 0}
-    # Each batch of 500 costs the same five statements (people, deliverables, memberships, one
-    # INSERT into the outbox, one UPDATE): eight more batches, forty more statements, whatever the content.
-    assert len(large_statements) - len(small_statements) == 8 * 5
+    # Each batch of 500 costs the same six statements (people, deliverables, memberships, the policy
+    # events they follow, one INSERT into the outbox, one UPDATE): eight more batches, forty-eight more
+    # statements, whatever the content.
+    assert len(large_statements) - len(small_statements) == 8 * 6
     assert sum(s.lstrip().upper().startswith("INSERT") for s in large_statements) == 10
     # Memory holds one batch at a time: five times the people, nowhere near five times the peak.
     assert large_peak < small_peak * 1.6, (small_peak, large_peak)
@@ -226,3 +227,193 @@ def test_with_one_batch_the_statements_do_not_grow_with_the_people(app, monkeypa
     add_members_with_news(950, start=50)
     _outcome, many, _peak = digest_run(monkeypatch, batch=10_000)
     assert len(few) == len(many)
+
+
+# --- policy: the followers' updates and the coordinators' monthly note ------------------------------
+
+def policy_digest_at() -> datetime:
+    """Now: policy events are stamped with the real time. People below take daily digests from 00:00."""
+    return datetime.now(timezone.utc) + timedelta(minutes=1)
+
+
+def follower(**values) -> User:
+    return factories.user(digest_frequency="daily", digest_hour=0, **values)
+
+
+def test_a_followed_stage_change_alone_makes_a_digest_with_a_link(app):
+    from coalition.database import coalition_today
+    from coalition.policy import services as policy
+    from tests.policy.records import coordinator, instrument
+
+    boss = coordinator(digest_frequency="off")
+    strategy = instrument(boss)
+    spanish, english = follower(language="es"), follower(language="en")
+    bystander = follower()
+    for person in (spanish, english):
+        policy.follow(person, instrument_id=strategy.id)
+    policy.add_stage(boss, strategy.id, stage="proposed", on=coalition_today())
+    db.session.commit()
+    assert digests.queue_digests(policy_digest_at(), "daily") == {"sent": 2, "empty": 1}
+    rows = {r.recipient: r for r in digest_rows()}
+    assert bystander.email not in rows
+    es, en = rows[spanish.email], rows[english.email]
+    assert "Estrategia Estatal de IA de Jalisco" in es.text_body and "Jalisco State AI Strategy" in en.text_body
+    assert "POLICY UPDATES" in en.text_body and "Policy updates" in en.html_body
+    assert "Proposed" in en.text_body and "Jalisco" in en.text_body
+    link = f"/instruments/{strategy.id}"
+    assert link in en.text_body and f'href="http' in en.html_body and link in en.html_body
+    assert "POLICY NOTE" not in en.text_body  # members get no monthly note
+
+
+def test_policy_updates_list_each_event_once_since_the_last_digest_and_not_ones_own(app):
+    from coalition.database import coalition_today
+    from coalition.policy import services as policy
+    from coalition.policy.models import PolicyEvent
+    from tests.policy.records import coordinator, instrument, liaison
+
+    boss = coordinator(digest_frequency="off")
+    strategy = instrument(boss, title_en="Strategy <b>bold</b>")
+    person = liaison("JAL", digest_frequency="daily", digest_hour=0, language="en")
+    policy.follow(person, instrument_id=strategy.id)
+    policy.follow(person, state="JAL")  # both the instrument and its state: still one line per event
+    policy.add_stage(boss, strategy.id, stage="proposed", on=coalition_today())
+    old = policy.create_engagement(boss, kind="forum", title="Foro de ayer", held_on=coalition_today(),
+                                   jurisdiction="JAL", body="Congreso de Jalisco")
+    own = policy.create_engagement(person, kind="hearing", title="Audiencia propia", held_on=coalition_today(),
+                                   jurisdiction="JAL", body="Congreso de Jalisco")
+    db.session.commit()
+    at = policy_digest_at()
+    person.last_digest_at = at - timedelta(days=1)  # yesterday's digest
+    event = db.session.execute(sa.select(PolicyEvent).where(PolicyEvent.engagement_id == old.id)).scalar_one()
+    event.occurred_at = at - timedelta(days=1, hours=1)  # told in yesterday's digest
+    db.session.commit()
+    assert own.id and digests.queue_digests(at, "daily")["sent"] == 1
+    [row] = digest_rows()
+    text = row.text_body
+    policy_part = text[text.index("POLICY UPDATES"):]
+    assert policy_part.count("Strategy <b>bold</b>") == 1
+    assert "Foro de ayer" not in text and "Audiencia propia" not in text
+    # The line is written once as text; the HTML escapes it (a .txt include would not be escaped by itself).
+    assert "Strategy &lt;b&gt;bold&lt;/b&gt;" in row.html_body and "<b>bold</b>" not in row.html_body
+
+
+def test_policy_updates_show_the_newest_and_count_the_rest(app, monkeypatch):
+    from coalition.database import coalition_today
+    from coalition.policy import digest as policy_digest
+    from coalition.policy import services as policy
+    from tests.policy.records import coordinator, instrument
+
+    monkeypatch.setattr(policy_digest, "UPDATES_SHOWN", 2)
+    boss = coordinator(digest_frequency="off")
+    person = follower(language="en")
+    policy.follow(person, state="JAL")
+    for n in range(5):
+        policy.add_stage(boss, instrument(boss, title_en=f"Instrument {n}").id, stage="proposed",
+                         on=coalition_today())
+    db.session.commit()
+    digests.queue_digests(policy_digest_at(), "daily")
+    [row] = digest_rows()
+    assert "Instrument 4" in row.text_body and "Instrument 3" in row.text_body
+    assert "Instrument 0" not in row.text_body and "…and 3 more." in row.text_body
+
+
+def note_coalition():
+    """A coordinator, and a record of each kind the monthly note reports."""
+    from coalition.database import coalition_today
+    from coalition.policy import services as policy
+    from coalition.policy.digest import previous_month
+    from tests.policy.records import coordinator, instrument, recommendation, stages
+
+    boss = coordinator(digest_frequency="daily", digest_hour=0, language="en")
+    today = coalition_today()
+    start, _end = previous_month(today)
+    adopted = stages(boss, instrument(boss, title_en="Adopted strategy"), ("proposed", start),
+                     ("approved", start + timedelta(days=2)))
+    rec = recommendation(title_en="Open public data")
+    uptake = policy.link_uptake(boss, adopted.id, recommendation_id=rec.id, degree="adopted",
+                                evidence_url="https://jalisco.gob.mx/ia#p4", quote="Datos abiertos")
+    uptake.verified_at = datetime.combine(start + timedelta(days=3), datetime.min.time(), timezone.utc) \
+        + timedelta(hours=18)
+    stalled = stages(boss, instrument(boss, jurisdiction="CMX", title_en="Stalled bill", kind="bill",
+                                      branch="legislative"),
+                     ("proposed", today - timedelta(days=400)), ("in_committee", today - timedelta(days=200)))
+    stages(boss, instrument(boss, jurisdiction="NLE", title_en="Law in force", kind="law", branch="legislative"),
+           ("in_force", today - timedelta(days=300)))
+    db.session.commit()
+    return boss, adopted, stalled
+
+
+def test_the_coordinators_first_digest_of_the_month_carries_the_policy_note(app):
+    boss, adopted, stalled = note_coalition()
+    digests.queue_digests(policy_digest_at(), "daily")
+    [row] = [r for r in digest_rows() if r.recipient == boss.email]
+    text = row.text_body
+    note = text[text.index("POLICY NOTE"):]
+    assert f"/instruments/{adopted.id}" in note and "Adopted strategy · Approved" in note
+    assert "“Open public data” in Adopted strategy" in note
+    assert "Stalled bill · In committee since" in note and f"/instruments/{stalled.id}" in note
+    assert "Law in force" not in note  # in force is where an instrument rests: it has not stalled
+    quiet = note[note.index("states with no activity in 180 days"):].splitlines()[0]
+    assert "Zacatecas" in quiet and "Ciudad de México" in quiet and "Nuevo León" in quiet
+    assert "Jalisco" not in quiet  # its strategy was approved last month
+    assert "Policy note" in row.html_body and "Stalled bill" in row.html_body
+
+
+def test_the_note_is_not_repeated_within_the_month(app):
+    from coalition.policy.digest import note_due
+
+    boss, _adopted, _stalled = note_coalition()
+    at = policy_digest_at()
+    boss.last_digest_at = at - timedelta(days=1)
+    db.session.commit()
+    digests.queue_digests(at, "daily")
+    [row] = [r for r in digest_rows() if r.recipient == boss.email]
+    local = digests._local(at, boss.timezone)
+    same_month = digests._local(at - timedelta(days=1), boss.timezone).month == local.month
+    assert ("POLICY NOTE" in row.text_body) is not same_month
+    mexico = timezone(timedelta(hours=-6))
+    assert note_due(None, datetime(2026, 12, 7, 8, tzinfo=mexico))
+    assert note_due(datetime(2026, 11, 30, 8, tzinfo=mexico), datetime(2026, 12, 1, 8, tzinfo=mexico))
+    assert not note_due(datetime(2026, 12, 1, 8, tzinfo=mexico), datetime(2026, 12, 8, 8, tzinfo=mexico))
+    assert note_due(datetime(2025, 12, 20, 8, tzinfo=mexico), datetime(2026, 1, 3, 8, tzinfo=mexico))
+
+
+def add_policy_records(boss, person, count: int) -> None:
+    """`count` instruments followed by `person` with a stage change today, and `count` stalled ones."""
+    from coalition.database import coalition_today
+    from coalition.policy import services as policy
+    from tests.policy.records import instrument, stages
+
+    today = coalition_today()
+    for n in range(count):
+        item = instrument(boss, title_en=f"Instrument {n}")
+        policy.follow(person, instrument_id=item.id)
+        stages(boss, item, ("approved", today))
+        stages(boss, instrument(boss, jurisdiction="SON", title_en=f"Old {n}"),
+               ("proposed", today - timedelta(days=365)))
+    db.session.commit()
+
+
+def policy_run() -> list[str]:
+    """The statements of a digest run (undone afterwards, so the same people are due again)."""
+    from tests.test_query_counts import count_queries
+
+    with count_queries() as statements:
+        outcome = digests.queue_digests(policy_digest_at(), "daily")
+    assert outcome == {"sent": 2, "empty": 0}
+    db.session.rollback()
+    return list(statements)
+
+
+def test_a_digest_run_costs_the_same_statements_with_one_or_thirty_policy_events(app):
+    from coalition.policy import services as policy
+    from tests.policy.records import coordinator
+
+    boss = coordinator(digest_frequency="daily", digest_hour=0)  # gets the monthly note
+    person = follower(language="en")
+    policy.follow(person, state="JAL")
+    add_policy_records(boss, person, 1)
+    one = policy_run()
+    add_policy_records(boss, person, 29)
+    thirty = policy_run()
+    assert len(one) == len(thirty), (len(one), len(thirty))
