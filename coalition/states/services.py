@@ -131,7 +131,6 @@ def remove_liaison(actor, *, state, user_id) -> None:
     # Lock the liaison row only: PostgreSQL refuses FOR UPDATE on the outer-joined person it loads.
     liaison = db.session.execute(sa.select(StateLiaison).where(
         StateLiaison.state == chapter, StateLiaison.user_id == user_id)
-        # Lock the liaison row only: PostgreSQL refuses FOR UPDATE over the joined person's outer join.
         .with_for_update(of=StateLiaison)).scalar_one_or_none()
     if liaison is None:
         return
