@@ -66,11 +66,11 @@ class Chapter:
     name: str
     institutions_by_sector: list[tuple[str, str, list[Institution]]]  # (sector, label, institutions)
     institutions_total: int
-    people: Page
+    people: Page | None     # None until fill_body
     contributions: list[ConsultationCount]
-    instruments: Page
-    uptakes: Page
-    engagements: Page       # past ones, latest first
+    instruments: Page | None
+    uptakes: Page | None
+    engagements: Page | None  # past ones, latest first
     upcoming: list[Engagement]  # held today or later, soonest first
     upcoming_total: int
     liaisons: list[StateLiaison]
@@ -176,38 +176,67 @@ def follow_status(actor, state: str) -> tuple[bool, int]:
 
 
 def chapter_view(actor, code, *, people_page: int = 1, instruments_page: int = 1, uptakes_page: int = 1,
-                 engagements_page: int = 1, today: date | None = None) -> Chapter:
-    """Everything a chapter's page shows, in a fixed number of queries."""
+                 engagements_page: int = 1, today: date | None = None, body: bool = True) -> Chapter:
+    """Everything a chapter's page shows, in a fixed number of queries. Without `body`, only what is the
+    actor's own (following, rights) and the liaisons: the page takes the rest from the exact cache."""
     state = get_chapter(actor, code)
-    today = today or coalition_today()
-    groups, institutions_total = institutions_by_sector(state)
-    upcoming, upcoming_total = upcoming_engagements(state, today=today)
     following, followers = follow_status(actor, state)
-    return Chapter(
-        code=state, name=state_label(state), institutions_by_sector=groups, institutions_total=institutions_total,
-        people=people_of(state, people_page), contributions=contributions_by_consultation(state),
-        instruments=instruments_of(state, instruments_page), uptakes=uptakes_in(state, uptakes_page),
-        engagements=past_engagements(state, engagements_page, today=today), upcoming=upcoming,
-        upcoming_total=upcoming_total, liaisons=liaisons_of(state), following=following, followers=followers,
+    chapter = Chapter(
+        code=state, name=state_label(state), institutions_by_sector=[], institutions_total=0, people=None,
+        contributions=[], instruments=None, uptakes=None, engagements=None, upcoming=[], upcoming_total=0,
+        liaisons=liaisons_of(state), following=following, followers=followers,
         can_record=policy_permissions.can_record(actor, state),
         can_appoint=permissions.can_appoint_liaisons(actor))
+    if body:
+        fill_body(chapter, people_page=people_page, instruments_page=instruments_page, uptakes_page=uptakes_page,
+                  engagements_page=engagements_page, today=today)
+    return chapter
+
+
+def fill_body(chapter: Chapter, *, people_page: int = 1, instruments_page: int = 1, uptakes_page: int = 1,
+              engagements_page: int = 1, today: date | None = None) -> Chapter:
+    """Read what every member sees alike on the chapter's page: its institutions, people, contributions,
+    instruments, uptakes and engagements."""
+    state, today = chapter.code, today or coalition_today()
+    chapter.institutions_by_sector, chapter.institutions_total = institutions_by_sector(state)
+    chapter.upcoming, chapter.upcoming_total = upcoming_engagements(state, today=today)
+    chapter.people = people_of(state, people_page)
+    chapter.contributions = contributions_by_consultation(state)
+    chapter.instruments = instruments_of(state, instruments_page)
+    chapter.uptakes = uptakes_in(state, uptakes_page)
+    chapter.engagements = past_engagements(state, engagements_page, today=today)
+    return chapter
 
 
 # --- choosing a liaison ---------------------------------------------------------------------------
 
+@dataclass
+class Candidate:
+    id: int
+    name: str
+    institution: str | None  # its acronym or name
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} · {self.institution}" if self.institution else self.name
+
+
 def liaison_candidates(state: str, *, q: str | None = None, ids: list[int] | None = None,
-                       limit: int = CANDIDATES_LIMIT) -> list[User]:
+                       limit: int = CANDIDATES_LIMIT) -> list[Candidate]:
     """Active people not yet liaisons of the state, for the picker: the first `limit` by name, those whose
-    name or e-mail matches `q`, or exactly those of `ids` (to check a submitted choice); one query."""
-    stmt = (sa.select(User).where(User.active.is_(True))
+    name or e-mail matches `q`, or exactly those of `ids` (to check a submitted choice); one plain query
+    (the picker is on every page a coordinator opens: no ORM objects for two hundred names)."""
+    stmt = (sa.select(User.id, User.name, sa.func.coalesce(Institution.acronym, Institution.name))
+            .outerjoin(Institution, Institution.id == User.institution_id)
+            .where(User.active.is_(True))
             .where(~User.id.in_(sa.select(StateLiaison.user_id).where(StateLiaison.state == state)))
-            .options(joinedload(User.institution)).order_by(User.name, User.id).limit(limit))
+            .order_by(User.name, User.id).limit(limit))
     if q and q.strip():
         pattern = contains_pattern(q.strip()[:QUERY_MAX])
         stmt = stmt.where(User.name.ilike(pattern, escape="\\") | User.email.ilike(pattern, escape="\\"))
     if ids is not None:
         stmt = stmt.where(User.id.in_([i for i in ids if is_id(i)]))
-    return list(db.session.execute(stmt).scalars())
+    return [Candidate(*row) for row in db.session.execute(stmt).all()]
 
 
 def person_by_email(email) -> User:

@@ -2,11 +2,18 @@
 liaisons (SPEC "States and policy uptake": `/states`, `/states/<code>`)."""
 from __future__ import annotations
 
+import hashlib
+
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
+from markupsafe import Markup
 
 from coalition.auth.permissions import require, require_actor
-from coalition.consultations.models import MIN_CELL
+from coalition.consultations.models import MIN_CELL, Contribution
+from coalition.extensions import db
+from coalition.dashboards import cache as dashboard_cache
+from coalition.database import coalition_today
 from coalition.errors import ValidationError
 from coalition.institutions.models import ABROAD
 from coalition.pagination import clamp
@@ -42,30 +49,59 @@ def index():
     require(permissions.can_read(actor))
     measure = request.args.get("measure")
     measure = measure if measure in state_map.MEASURES else DEFAULT_MEASURE
-    counts = services.chapter_counts()
-    figure = state_map.figure(_map_counts(counts, measure), measure=measure, href=_detail_href)
-    return render_template("states/index.html", figure=figure, measure=measure, measures=state_map.MEASURES,
-                           chapters=[counts[code] for code in CHAPTERS], min_cell=MIN_CELL)
+
+    def render():
+        counts = services.chapter_counts()
+        figure = state_map.figure(_map_counts(counts, measure), measure=measure, href=_detail_href)
+        return Markup(render_template("states/_index_body.html", figure=figure, measure=measure,
+                                      measures=state_map.MEASURES, chapters=[counts[code] for code in CHAPTERS],
+                                      min_cell=MIN_CELL))
+
+    body = dashboard_cache.cached(("states-map", measure, *_cache_parts()), render)
+    return render_template("states/index.html", body=body)
+
+
+def _cache_parts() -> tuple:
+    """What a cached part of these pages depends on besides the data version: the language, the query (its
+    links repeat it; hashed, so a key stays short) and the newest contribution (a new one does not move the
+    data version: see dashboards/cache.py)."""
+    newest = db.session.scalar(sa.select(sa.func.max(Contribution.id))) or 0
+    return str(get_locale()), hashlib.sha256(request.query_string).hexdigest()[:16], newest
 
 
 def _page(name: str) -> int:
     return clamp(request.args.get(name), None)[0]
 
 
+def _chapter_body(chapter, pages: dict) -> tuple[Markup, Markup]:
+    """The figures and the sections every member sees alike, rendered once per data version, language,
+    day (upcoming events turn past) and page, and kept in the exact cache."""
+    today = coalition_today()
+
+    def render():
+        chapters.fill_body(chapter, today=today, **pages)
+        context = {"chapter": chapter, "min_cell": MIN_CELL, "fewer": chapters.FEWER_THAN_MIN, "abroad": ABROAD}
+        return (Markup(render_template("states/_chapter_figures.html", **context)),
+                Markup(render_template("states/_chapter_body.html", **context)))
+
+    return tuple(dashboard_cache.cached(("state-chapter", chapter.code, today.isoformat(), *_cache_parts()),
+                                        render))
+
+
 def _render_detail(actor, code, liaison_form=None, status: int = 200):
-    chapter = chapters.chapter_view(
-        actor, code, people_page=_page("people_page"), instruments_page=_page("instruments_page"),
-        uptakes_page=_page("uptakes_page"), engagements_page=_page("engagements_page"))
+    chapter = chapters.chapter_view(actor, code, body=False)
+    figures, body = _chapter_body(chapter, {
+        "people_page": _page("people_page"), "instruments_page": _page("instruments_page"),
+        "uptakes_page": _page("uptakes_page"), "engagements_page": _page("engagements_page")})
     person_q = (request.args.get("person_q") or "").strip()[:QUERY_MAX]
     if chapter.can_appoint:
         if liaison_form is None:
             liaison_form = LiaisonForm(formdata=None)
         # Up to CANDIDATES_LIMIT people by name, or those matching the search.
         liaison_form.user_id.choices = [("", "—")] + [
-            (person.id, f"{person.name} · {person.institution.short_name}" if person.institution else person.name)
-            for person in chapters.liaison_candidates(chapter.code, q=person_q or None)]
+            (person.id, person.label) for person in chapters.liaison_candidates(chapter.code, q=person_q or None)]
     return render_template(
-        "states/detail.html", chapter=chapter, liaison_form=liaison_form if chapter.can_appoint else None,
+        "states/detail.html", chapter=chapter, figures=figures, body=body, liaison_form=liaison_form if chapter.can_appoint else None,
         person_q=person_q, follow_form=FollowForm(formdata=None, data={"following": "0" if chapter.following else "1"}), remove_form=RemoveLiaisonForm(formdata=None),
         min_cell=MIN_CELL, fewer=chapters.FEWER_THAN_MIN, abroad=ABROAD,
         candidates_limit=chapters.CANDIDATES_LIMIT), status
