@@ -223,3 +223,45 @@ def test_a_member_follows_and_unfollows_a_chapter(app, client):
     assert post_form(client, "/states/JAL/follow", {"following": "maybe"}, form_page="/states/JAL").status_code == 400
     assert post_form(client, "/states/xx/follow", {"following": "1"}, form_page="/states/JAL").status_code == 404
     assert client.post("/states/JAL/follow", data={"following": "1"}).status_code == 400  # no CSRF token
+
+
+@pytest.fixture
+def exact_cache(app):
+    """The exact cache switched on, as in production (testing runs without it), and emptied around the test."""
+    from coalition.dashboards import cache
+
+    app.config["DASHBOARD_CACHE"] = True
+    cache._local.clear()
+    yield
+    cache._local.clear()
+
+
+def test_cached_chapter_pages_show_a_new_instrument_and_new_contributions_at_once(app, client, exact_cache):
+    logged_in(client)
+    survey = consultation()
+    before = client.get("/states/JAL").get_data(as_text=True)
+    assert "Estrategia recién registrada" not in before
+    assert client.get("/states?measure=contributions").status_code == 200
+    instrument("JAL", title_es="Estrategia recién registrada", title_en="Newly recorded strategy")
+    db.session.commit()
+    assert "Estrategia recién registrada" in client.get("/states/JAL").get_data(as_text=True)
+    # A new contribution moves no data version: the pages key on the newest one.
+    for _ in range(6):
+        contribution(survey, state="JAL")
+    db.session.commit()
+    assert row_of(client.get("/states?measure=contributions").get_data(as_text=True), "JAL")[3] == "6"
+    assert f"{survey.title_es}" in client.get("/states/JAL").get_data(as_text=True)
+
+
+def test_a_cached_chapter_keeps_each_members_own_follow_button(app, client, exact_cache):
+    logged_in(client)
+    other = app.test_client()
+    logged_in(other)
+    other.get("/states/JAL")  # the shared parts are now in the cache
+    response = post_form(client, "/states/JAL/follow", {"following": "1"}, form_page="/states/JAL")
+    assert response.status_code == 302
+    mine = client.get("/states/JAL").get_data(as_text=True)
+    theirs = other.get("/states/JAL").get_data(as_text=True)
+    # The follow form's hidden value: "0" (stop following) for the follower, "1" (follow) for the other.
+    assert 'value="0"' in mine.split('/states/JAL/follow')[1][:400]
+    assert 'value="1"' in theirs.split('/states/JAL/follow')[1][:400]
