@@ -40,6 +40,25 @@ def _grouped(stmt) -> dict[str, int]:
     return {code: n for code, n in db.session.execute(stmt).all() if code is not None}
 
 
+def _shown_contributions(rows) -> dict[str, int | None]:
+    """Each state's contributions, adding up only the cells each consultation's own figures show: the
+    small-cell rule applied per consultation first, so no total can be set against a consultation's page
+    to work out a hidden cell. A state whose every cell is hidden is None (not shown)."""
+    by_consultation: dict[int, dict[str, int]] = {}
+    for consultation_id, state, n in rows:
+        if state is not None:
+            by_consultation.setdefault(consultation_id, {})[state] = n
+    totals: dict[str, int | None] = {}
+    for cells in by_consultation.values():
+        shown, _hidden = hide_small_cells(cells)
+        for state in cells:
+            if state in shown:
+                totals[state] = (totals.get(state) or 0) + shown[state]
+            else:
+                totals.setdefault(state, None)
+    return totals
+
+
 def chapter_counts(*, public: bool = False) -> dict[str, ChapterCounts]:
     """Every chapter's counts, in five grouped queries. On the portal (`public`) only listed institutions,
     published instruments and engagements, and consultations whose results are public count; people are
@@ -51,11 +70,13 @@ def chapter_counts(*, public: bool = False) -> dict[str, ChapterCounts]:
     counts_people = {} if public else _grouped(
         sa.select(Institution.state, sa.func.count(User.id)).join(User, User.institution_id == Institution.id)
         .where(User.active.is_(True), Institution.active.is_(True)).group_by(Institution.state))
-    contributions = (sa.select(Contribution.state, sa.func.count()).where(Contribution.hidden_at.is_(None)))
+    contributions = (sa.select(Contribution.consultation_id, Contribution.state, sa.func.count())
+                     .where(Contribution.hidden_at.is_(None)))
     if public:
         contributions = contributions.join(Consultation, Consultation.id == Contribution.consultation_id).where(
             Consultation.results_public())
-    counts_contributions = _grouped(contributions.group_by(Contribution.state))
+    counts_contributions = _shown_contributions(db.session.execute(
+        contributions.group_by(Contribution.consultation_id, Contribution.state)).all())
     instruments = sa.select(Instrument.state, sa.func.count())
     engagements = sa.select(Engagement.state, sa.func.count())
     if public:
@@ -63,12 +84,10 @@ def chapter_counts(*, public: bool = False) -> dict[str, ChapterCounts]:
         engagements = engagements.where(Engagement.published.is_(True))
     counts_instruments = _grouped(instruments.group_by(Instrument.state))
     counts_engagements = _grouped(engagements.group_by(Engagement.state))
-    shown, _hidden = hide_small_cells({code: counts_contributions.get(code, 0) for code in CHAPTERS
-                                       if counts_contributions.get(code, 0)})
     return {code: ChapterCounts(
         code=code, name=state_label(code), institutions=counts_institutions.get(code, 0),
         people=counts_people.get(code, 0),
-        contributions=shown.get(code) if counts_contributions.get(code, 0) else 0,
+        contributions=counts_contributions.get(code, 0),
         instruments=counts_instruments.get(code, 0), engagements=counts_engagements.get(code, 0))
         for code in CHAPTERS}
 

@@ -77,8 +77,10 @@ def test_chapter_counts_count_every_chapter(app):
     assert (jal.name, jal.institutions, jal.people, jal.instruments, jal.engagements) == ("Jalisco", 2, 3, 2, 1)
     assert (son.institutions, son.people, son.instruments, son.engagements) == (1, 1, 1, 1)
     assert (abroad.institutions, abroad.engagements) == (1, 1)
-    # Small cells: Sonora's and Nuevo León's 3 are hidden (together 6, enough to hide nothing else).
-    assert (jal.contributions, counts["CMX"].contributions) == (10, 5)
+    # Small cells, consultation by consultation: in the closed one Sonora's and Nuevo León's 3 are hidden
+    # (together 6, enough); in the open one Jalisco's 4 is hidden, and Mexico City's 5 with it (a hidden 4
+    # alone could be worked out). A state adds up only the cells shown: no total reveals a hidden cell.
+    assert (jal.contributions, counts["CMX"].contributions) == (6, None)
     assert counts["SON"].contributions is None and counts["NLE"].contributions is None
     assert counts["ZAC"].contributions == 0 and counts["ZAC"].institutions == 0
 
@@ -184,3 +186,17 @@ def test_an_admin_appoints_liaisons_too(app):
     admin, person = factories.user(role="admin"), factories.user()
     services.appoint_liaison(admin, state="SON", user_id=person.id)
     assert person.liaison_states() == frozenset({"SON"})
+
+
+def test_a_states_total_cannot_be_set_against_a_consultations_page(app):
+    """The reviewer's attack: A shows Jalisco's 6, B hides Jalisco's 3; a total of 9 would give the 3 away."""
+    first, second = consultation(), consultation()
+    for survey, jal in ((first, 6), (second, 3)):
+        contributions(survey, "JAL", jal)
+        contributions(survey, "NLE", 10)
+        contributions(survey, "CMX", 10)
+    db.session.commit()
+    counts = services.chapter_counts()
+    assert counts["JAL"].contributions == 6
+    # In B, Jalisco's 3 alone could be worked out from B's total: Mexico City's 10 is hidden with it.
+    assert (counts["NLE"].contributions, counts["CMX"].contributions) == (20, 10)
