@@ -262,7 +262,7 @@ class EngagementsImport:
             plan = row.plan
             try:
                 if plan.id is None:
-                    policy.create_engagement(actor, **plan.fields)
+                    policy.create_engagement(actor, notify=False, **plan.fields)
                 elif plan.fields:
                     policy.update_engagement(actor, plan.id, version=plan.version, **plan.fields)
             except ValidationError as error:

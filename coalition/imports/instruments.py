@@ -304,10 +304,11 @@ class InstrumentsImport:
                 elif plan.fields:
                     policy.update_instrument(actor, plan.id, version=plan.version, **plan.fields)
                 for stage, on, note in plan.stages:
-                    policy.add_stage(actor, plan.id, stage=stage, on=on, note=note, today=context.today)
+                    policy.add_stage(actor, plan.id, stage=stage, on=on, note=note, today=context.today,
+                                     notify=False)  # followers read an import's history in their digest
                 for recommendation_id, degree, link, quote in plan.uptakes:
                     policy.link_uptake(actor, plan.id, recommendation_id=recommendation_id, degree=degree,
-                                       evidence_url=link, quote=quote)
+                                       evidence_url=link, quote=quote, notify=False)
             except ValidationError as error:
                 raise row_failed(row, error) from None
 

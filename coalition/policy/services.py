@@ -9,7 +9,7 @@ view, API handler or task commits.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -33,6 +33,10 @@ from coalition.validation import QUERY_MAX, check_text, is_id
 
 INSTRUMENT_FIELDS = ("kind", "jurisdiction", "state", "place", "branch", "title_es", "title_en", "summary_es",
                      "summary_en", "source_url")
+# Dates a record may carry: policy before 1900 is not this coalition's, and events are planned at most five
+# years ahead (a date typed wrong would otherwise stay "upcoming" for ever).
+EARLIEST_DATE = date(1900, 1, 1)
+FUTURE_DAYS_MAX = 5 * 366
 ENGAGEMENT_FIELDS = ("kind", "title", "held_on", "jurisdiction", "state", "place", "body", "instrument_id",
                      "position", "institution_ids")
 
@@ -52,7 +56,9 @@ def check_url(value, field: str, errors: dict, max_length: int = URL_MAX) -> str
         return ""
     try:
         parts = urlsplit(value)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
+        parts.port  # noqa: B018 (raises ValueError on a port out of range)
+        valid = (parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in value)
+                 and all(parts.hostname.split(".")))  # no empty label: "a..b"
     except ValueError:  # e.g. an unclosed IPv6 bracket
         valid = False
     if not valid:
@@ -70,6 +76,10 @@ def _check_date(value, field: str, errors: dict) -> date | None:
             return None
     if not isinstance(value, date) or (hasattr(value, "hour")):
         errors[field] = [_l("Give a date as YYYY-MM-DD.")]
+        return None
+    if not EARLIEST_DATE <= value <= coalition_today() + timedelta(days=FUTURE_DAYS_MAX):
+        errors[field] = [_l("Give a date from %(first)s to %(last)s.", first=EARLIEST_DATE.isoformat(),
+                            last=(coalition_today() + timedelta(days=FUTURE_DAYS_MAX)).isoformat())]
         return None
     return value
 
@@ -305,13 +315,15 @@ def update_instrument(actor, instrument_id, *, version, **values) -> Instrument:
     require(permissions.can_record(actor, clean["state"]))
     _version(instrument, version)
     changes = audit.diff(instrument, clean)
+    _withdraw_if_published(actor, instrument, changes)
     if changes:
         audit.record(actor, "instrument.edit", instrument, changes)
     db.session.flush()
     return instrument
 
 
-def add_stage(actor, instrument_id, *, stage, on, note: str = "", today: date | None = None) -> InstrumentStage:
+def add_stage(actor, instrument_id, *, stage, on, note: str = "", today: date | None = None,
+              notify: bool = True) -> InstrumentStage:
     """Record the instrument's next stage: never dated in the future nor before the last one; moving
     back or abandoning needs a note. Followers hear of it."""
     instrument = get_instrument(actor, instrument_id, for_update=True)
@@ -341,19 +353,19 @@ def add_stage(actor, instrument_id, *, stage, on, note: str = "", today: date | 
     record = InstrumentStage(instrument_id=instrument.id, stage=stage, on_date=on_date, note=note,
                              recorded_by_id=actor.id)
     db.session.add(record)
-    if instrument.administration is None:
+    if previous is None:  # the administration the instrument was born under: its first stage's
         office = administrations.in_office(on_date)
         instrument.administration = office.key if office else None
     instrument.stage, instrument.stage_on = stage, on_date
     db.session.flush()
     audit.record(actor, "instrument.stage", instrument, {"stage": [previous, stage], "on": [None, on_date],
                                                          "note": [None, note]})
-    _event(actor, "stage", instrument=instrument, stage_id=record.id)
+    _event(actor, "stage", instrument=instrument, stage_id=record.id, notify=notify)
     return record
 
 
 def link_uptake(actor, instrument_id, *, recommendation_id, degree, evidence_url: str = "",
-                quote: str = "") -> Uptake:
+                quote: str = "", notify: bool = True) -> Uptake:
     """Record (or correct) that the instrument takes up a recommendation, to a degree, with evidence; the
     actor is who verified it. Followers hear of a new uptake or a changed degree."""
     instrument = get_instrument(actor, instrument_id, for_update=True)
@@ -385,7 +397,7 @@ def link_uptake(actor, instrument_id, *, recommendation_id, degree, evidence_url
             raise Conflict(_l("Someone else linked this recommendation at the same moment; look again."))
         audit.record(actor, "uptake.create", instrument,
                      {"recommendation_id": [None, recommendation.id], **{k: [None, v] for k, v in values.items()}})
-        _event(actor, "uptake", instrument=instrument, uptake_id=uptake.id)
+        _event(actor, "uptake", instrument=instrument, uptake_id=uptake.id, notify=notify)
         return uptake
     before = uptake.degree
     changes = audit.diff(uptake, values)
@@ -395,7 +407,7 @@ def link_uptake(actor, instrument_id, *, recommendation_id, degree, evidence_url
                                                         **changes})
         db.session.flush()
         if uptake.degree != before:
-            _event(actor, "uptake", instrument=instrument, uptake_id=uptake.id)
+            _event(actor, "uptake", instrument=instrument, uptake_id=uptake.id, notify=notify)
     return uptake
 
 
@@ -551,7 +563,24 @@ def _clean_engagement(values: dict, current: Engagement | None, errors: dict) ->
     return clean
 
 
-def create_engagement(actor, **values) -> Engagement:
+def _require_instrument_of_own(actor, instrument_id) -> None:
+    """An engagement names an instrument only if its recorder may record that instrument too: a liaison
+    cannot attach their state's event to another state's (or a federal) instrument, nor tell its followers."""
+    if instrument_id is not None:
+        require(permissions.can_record(actor, db.session.get(Instrument, instrument_id).state))
+
+
+def _withdraw_if_published(actor, record, changes: dict) -> None:
+    """A published record changed by someone who may not publish leaves the portal until a coordinator
+    publishes it again: only what a coordinator published appears there."""
+    if changes and record.published and not permissions.can_decide(actor):
+        record.published = False
+        if hasattr(record, "published_at"):
+            record.published_at = None
+        changes["published"] = [True, False]
+
+
+def create_engagement(actor, notify: bool = True, **values) -> Engagement:
     """Record an engagement with the institutions that represented the coalition. Followers of its
     state (and of its instrument) hear of it."""
     require_actor(actor)
@@ -562,6 +591,7 @@ def create_engagement(actor, **values) -> Engagement:
     if errors:
         raise ValidationError(fields=errors)
     require(permissions.can_record(actor, clean["state"]))
+    _require_instrument_of_own(actor, clean["instrument_id"])
     engagement = Engagement(**clean, created_by_id=actor.id)
     db.session.add(engagement)
     db.session.flush()
@@ -570,7 +600,7 @@ def create_engagement(actor, **values) -> Engagement:
     audit.record(actor, "engagement.create", engagement,
                  {**{k: [None, v] for k, v in clean.items() if v}, "institution_ids": [None, [i.id for i in institutions]]})
     db.session.flush()
-    _event(actor, "engagement", instrument_id=engagement.instrument_id, engagement=engagement)
+    _event(actor, "engagement", instrument_id=engagement.instrument_id, engagement=engagement, notify=notify)
     return engagement
 
 
@@ -585,8 +615,11 @@ def update_engagement(actor, engagement_id, *, version, **values) -> Engagement:
     if errors:
         raise ValidationError(fields=errors)
     require(permissions.can_record(actor, clean["state"]))
+    if clean["instrument_id"] != engagement.instrument_id:
+        _require_instrument_of_own(actor, clean["instrument_id"])
     _version(engagement, version)
     changes = audit.diff(engagement, clean)
+    _withdraw_if_published(actor, engagement, changes)
     if "position" in changes and engagement.position_approved_at is not None:
         engagement.position_approved_at, engagement.position_approved_by_id = None, None
         changes["position_approved"] = [True, False]
@@ -699,12 +732,15 @@ def follow(actor, *, instrument_id=None, state=None, following: bool = True) -> 
 # --- events --------------------------------------------------------------------------------------
 
 def _event(actor, kind: str, *, instrument: Instrument | None = None, instrument_id: int | None = None,
-           engagement: Engagement | None = None, stage_id=None, uptake_id=None) -> PolicyEvent:
+           engagement: Engagement | None = None, stage_id=None, uptake_id=None, notify: bool = True) -> PolicyEvent:
+    """Record what followers hear of; e-mail them now unless `notify` is off (an import: the history it
+    brings reaches them once, in their digest, not as a message per row)."""
     state = engagement.state if engagement is not None else (instrument.state if instrument is not None else None)
     event = PolicyEvent(kind=kind, instrument_id=instrument.id if instrument is not None else instrument_id,
                         engagement_id=engagement.id if engagement is not None else None, stage_id=stage_id,
                         uptake_id=uptake_id, state=state, actor_id=actor.id, occurred_at=utcnow())
     db.session.add(event)
     db.session.flush()
-    notices.queue_policy_update(event)
+    if notify:
+        notices.queue_policy_update(event)
     return event

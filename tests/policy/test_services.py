@@ -436,3 +436,72 @@ def test_a_coordinator_moves_a_record_to_another_state_by_its_jurisdiction_alone
     with pytest.raises(ValidationError) as error:  # naming a contradicting state is still refused
         services.update_instrument(boss, item.id, version=item.version, jurisdiction="JAL", state="SON")
     assert fields_of(error) == {"state"}
+
+
+# --- what the review found -------------------------------------------------------------------
+
+def test_a_liaison_cannot_attach_an_engagement_to_another_chapters_instrument(app):
+    boss, jalisco = coordinator(), liaison("JAL")
+    federal = instrument(boss, jurisdiction="federal", title_es="Ley federal de IA")
+    monterrey = instrument(boss, jurisdiction="municipal", state="NLE", place="Monterrey")
+    own = instrument(jalisco)
+    for other in (federal, monterrey):
+        with pytest.raises(PermissionDenied):
+            forum(jalisco, instrument_id=other.id)
+    made = forum(jalisco, instrument_id=own.id)
+    with pytest.raises(PermissionDenied):
+        services.update_engagement(jalisco, made.id, version=made.version, instrument_id=federal.id)
+    assert forum(boss, instrument_id=federal.id).instrument_id == federal.id
+
+
+def test_a_liaisons_edit_of_a_published_instrument_takes_it_off_the_portal(app):
+    boss, jalisco = coordinator(), liaison("JAL")
+    item = instrument(jalisco)
+    services.set_instrument_published(boss, item.id, published=True)
+    services.update_instrument(boss, item.id, version=item.version, summary_es="Revisado por coordinación")
+    assert item.published  # a coordinator's edit stays published
+    services.update_instrument(jalisco, item.id, version=item.version, title_es="Otro título")
+    assert not item.published and item.published_at is None
+    entry = db.session.execute(sa.select(AuditEntry).where(AuditEntry.action == "instrument.edit")
+                               .order_by(AuditEntry.id.desc())).scalars().first()
+    assert entry.changes["published"] == [True, False]
+
+
+def test_an_imported_stage_is_an_event_without_an_email(app):
+    from coalition.notifications.models import OutboxMessage
+
+    boss, jalisco = coordinator(), liaison("JAL")
+    item = instrument(boss)
+    services.follow(factories.user(), state="JAL")
+    services.add_stage(jalisco, item.id, stage="proposed", on=date(2024, 1, 10), notify=False)
+    assert db.session.scalar(sa.select(sa.func.count(PolicyEvent.id)).where(PolicyEvent.instrument_id == item.id)) == 1
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))
+                             .where(OutboxMessage.kind == "policy-update")) == 0
+
+
+@pytest.mark.parametrize("on", ["0001-01-01", "1899-12-31"])
+def test_a_stage_before_1900_is_refused(app, on):
+    item = instrument(coordinator())
+    with pytest.raises(ValidationError) as refused:
+        services.add_stage(coordinator(), item.id, stage="proposed", on=on)
+    assert "on" in refused.value.fields
+
+
+def test_an_engagement_more_than_five_years_ahead_is_refused(app):
+    with pytest.raises(ValidationError) as refused:
+        forum(coordinator(), held_on="9999-12-31")
+    assert "held_on" in refused.value.fields
+
+
+@pytest.mark.parametrize("url", ["https://a.b:99999/", "http://a..b/", "javascript:alert(1)"])
+def test_a_source_that_is_no_web_address_is_refused(app, url):
+    with pytest.raises(ValidationError) as refused:
+        instrument(coordinator(), source_url=url)
+    assert "source_url" in refused.value.fields
+
+
+def test_the_administration_is_the_first_stages_even_outside_the_table(app):
+    boss = coordinator()
+    item = instrument(boss)
+    stages(boss, item, ("proposed", date(1998, 5, 1)), ("approved", date(2019, 3, 1)))
+    assert item.administration is None
