@@ -41,7 +41,8 @@ from coalition.imports.institutions import parse_date
 from coalition.imports.services import Row, register
 from coalition.policy import permissions as policy_permissions
 from coalition.policy import services as policy
-from coalition.policy.models import STAGE_ORDER, Instrument, InstrumentStage, Uptake, jurisdiction_label
+from coalition.policy.services import EARLIEST_DATE
+from coalition.policy.models import NOTE_MAX, STAGE_ORDER, Instrument, InstrumentStage, Uptake, jurisdiction_label
 from coalition.recommendations.models import Recommendation
 
 COLUMNS = {
@@ -247,6 +248,11 @@ class InstrumentsImport:
         for stage, on, note in new:
             if on > context.today:
                 errors["stages"] = [_l("A stage cannot be dated in the future.")]
+            elif on < EARLIEST_DATE:
+                errors["stages"] = [_l("Give a date from %(first)s to %(last)s.", first=EARLIEST_DATE.isoformat(),
+                                       last=context.today.isoformat())]
+            elif len(note) > NOTE_MAX:
+                errors["stages"] = [_l("A stage's note has at most %(n)s characters.", n=NOTE_MAX)]
             elif last is not None and on < last:
                 errors["stages"] = [_l("The last stage is dated %(date)s: a new one cannot be earlier.",
                                        date=last.isoformat())]

@@ -336,3 +336,17 @@ def test_the_export_reads_in_batches_and_the_preview_in_a_fixed_number_of_querie
         return len(statements)
 
     assert queries(1) == queries(40)
+
+
+
+def test_a_stage_note_too_long_or_a_date_before_1900_is_a_row_error_in_the_preview(app, coordinator):
+    """What the import would refuse, the preview refuses first: nothing passes the check and fails later."""
+    from coalition.policy.models import NOTE_MAX
+
+    strategy = instrument(coordinator)
+    db.session.commit()
+    long_note = csv_bytes([["key", "stages"], [str(strategy.id), f"abandoned:2024-02-01:{'x' * (NOTE_MAX + 1)}"]])
+    too_early = csv_bytes([["key", "stages"], [str(strategy.id), "proposed:1899-01-01"]])
+    for data in (long_note, too_early):
+        preview = services.preview("instruments", coordinator, data, "a.csv")
+        assert [row.line for row in preview.errors] == [2] and "stages" in preview.errors[0].errors
