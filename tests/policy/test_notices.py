@@ -39,11 +39,11 @@ def test_followers_of_the_instrument_and_of_its_state_get_one_message_each_in_th
     assert sorted(rows) == sorted([by_instrument.email, by_state.email, by_both.email])
     assert len(policy_rows()) == 3
     spanish, english = rows[by_instrument.email], rows[by_both.email]
-    assert "Estrategia Estatal de IA de Jalisco" in spanish.subject and "Hola:" in spanish.text_body
+    assert "Estrategia Estatal de IA de Jalisco" in spanish.subject and "Hola:" in spanish.text_body and "10 ene 2025" in spanish.text_body
     assert '<html lang="es">' in spanish.html_body
     assert "Jalisco State AI Strategy" in english.subject and "Hello," in english.text_body
     assert '<html lang="en">' in english.html_body
-    assert f"/instruments/{item.id}" in english.text_body and "2025-01-10" in english.text_body
+    assert f"/instruments/{item.id}" in english.text_body and "Jan 10, 2025" in english.text_body  # the date as the reader writes it
     assert all(r.headers["X-Coalition-Kind"] == "policy-update" for r in rows.values())
 
 
