@@ -48,21 +48,20 @@ LIAISON = {"anonymous": 401, "member": OK, "other": 403, "lead": 403, "coordinat
 INSTRUMENT = "/api/v1/instruments/{policy_instrument}"
 
 
-def _policy_world(people: dict) -> dict:
-    """A Jalisco instrument and a federal one, an engagement, and the member as Jalisco's liaison."""
+def _policy_world() -> dict:
+    """A Jalisco instrument and a federal one, and an engagement (the shared world already made the member
+    Jalisco's liaison)."""
     from datetime import date
 
     from coalition.extensions import db
     from coalition.policy.models import Engagement, Instrument
-    from coalition.states.models import StateLiaison
 
     jalisco = Instrument(kind="strategy", jurisdiction="JAL", state="JAL", branch="executive",
                          title_es="Estrategia de IA de Jalisco", title_en="Jalisco AI strategy")
     federal = Instrument(kind="law", jurisdiction="federal", branch="legislative", title_es="Ley", title_en="Law")
     engagement = Engagement(kind="forum", title="Foro", held_on=date(2025, 3, 20), jurisdiction="JAL", state="JAL",
                             body="Congreso del Estado")
-    db.session.add_all([jalisco, federal, engagement,
-                        StateLiaison(state="JAL", user_id=people["member"].id)])
+    db.session.add_all([jalisco, federal, engagement])
     db.session.commit()
     return {"policy_instrument": jalisco.id, "policy_instrument_version": jalisco.version,
             "policy_federal": federal.id, "policy_engagement": engagement.id}
@@ -73,7 +72,7 @@ _build_world_before_policy = build_world
 
 def build_world() -> dict:  # noqa: F811 -- the shared world, with the policy rows above
     world = _build_world_before_policy()
-    return {**world, **_policy_world(world["people"])}
+    return {**world, **_policy_world()}
 
 
 # (rule, method) -> (path, body builder or None, expectations)
