@@ -2,8 +2,8 @@
 officials (SPEC "States and policy uptake").
 
 Every endpoint calls the same services as the pages (`coalition.policy.services`): every member reads
-every engagement; coordinators record any of them, a state's liaisons record that state's; federal,
-international and abroad ones are for coordinators.
+every engagement; coordinators record any of them, a chapter's liaisons (a state's, or Mexicans abroad's)
+record that chapter's; federal and international ones are for coordinators.
 """
 from __future__ import annotations
 
@@ -163,8 +163,8 @@ class Engagements(MethodView):
     @documents_errors(blp, 400, 401, 403, 415, 422)
     def post(self, body):
         """Record an engagement with the member institutions that represented the coalition: coordinators
-        anywhere, a state's liaisons in their state; federal, international and abroad ones are for
-        coordinators (403). Followers of its state and instrument hear of it."""
+        anywhere, a chapter's liaisons in their chapter (a state, or `abroad`); federal and international
+        ones are for coordinators (403). Followers of its state and instrument hear of it."""
         actor = api_actor()
         engagement = services.create_engagement(actor, **body)
         return _bodies([services.get_engagement(actor, engagement.id)])[0]
