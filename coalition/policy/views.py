@@ -1,12 +1,18 @@
 """Members' pages of policy uptake: instruments with their stages and uptakes, and the coalition's engagements."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import (
+    Blueprint, abort, current_app, flash, get_template_attribute, redirect, render_template, request, url_for)
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from coalition.auth.permissions import require, require_actor
+from coalition.dashboards import cache as dashboard_cache
 from coalition.errors import Conflict, NotFound, ValidationError
 from coalition.extensions import db
+from coalition.i18n import select_timezone
 from coalition.institutions.models import STATES
 from coalition.pagination import clamp
 from coalition.policy import administrations, permissions, pickers, services
@@ -72,11 +78,26 @@ def _uptake_form(formdata=None) -> UptakeForm:
     return form
 
 
+def _instrument_sections(view: services.InstrumentView) -> dict:
+    """The stages, uptakes and engagements every member sees alike, rendered once per data version,
+    language and timezone (the times in them are the viewer's), and kept in the exact cache."""
+    lang = _lang()
+
+    def render():
+        services.fill_instrument_body(view)
+        recorders = pickers.names_of(stage.recorded_by_id for stage in view.stages)
+        macro = partial(get_template_attribute, "policy/_instrument_sections.html")
+        return (Markup(macro("stages")(view, recorders)), Markup(macro("uptakes")(view, lang)),
+                Markup(macro("engagements")(view)))
+
+    parts = dashboard_cache.cached(("instrument-page", view.instrument.id, lang, select_timezone()), render)
+    return dict(zip(("stages", "uptakes", "engagements"), parts))
+
+
 def _render_instrument(actor, instrument_id, *, status: int = 200, stage_form=None, uptake_form=None):
-    view = services.instrument_view(actor, instrument_id)
-    context = {"view": view, "instrument": view.instrument, "lang": _lang(),
+    view = services.instrument_view(actor, instrument_id, body=False)
+    context = {"view": view, "instrument": view.instrument, "lang": _lang(), "sections": _instrument_sections(view),
                "administration": administrations.BY_KEY.get(view.instrument.administration or ""),
-               "recorders": pickers.names_of(stage.recorded_by_id for stage in view.stages),
                **LABELS}
     if view.can_record:
         context["stage_form"] = stage_form or StageForm(formdata=None)

@@ -501,3 +501,50 @@ def test_the_navigation_links_to_the_policy_pages(client, people):
     login(client, people["member"])
     page = body(client.get("/?lang=en"))
     assert 'href="/instruments"' in page
+
+
+# --- the exact cache of an instrument's page ------------------------------------------------------
+
+@pytest.fixture
+def exact_cache(app):
+    """The exact cache switched on, as in production (testing runs without it), and emptied around the test."""
+    from coalition.dashboards import cache
+
+    app.config["DASHBOARD_CACHE"] = True
+    cache._local.clear()
+    yield
+    cache._local.clear()
+
+
+def test_a_cached_instrument_page_shows_each_change_at_once(app, client, people, exact_cache):
+    item = policy.instrument(title_es="Estrategia Jalisco IA", title_en="Jalisco AI strategy")
+    recommendation = agenda.recommendation(title_es="Datos abiertos para la IA", title_en="Open data for AI")
+    db.session.commit()
+    login(client, people["coordinator"])
+    assert "No stage is recorded yet." in body(client.get(f"/instruments/{item.id}?lang=en"))
+    assert "Aún no se ha registrado ninguna etapa." in body(client.get(f"/instruments/{item.id}?lang=es"))
+    post(client, f"/instruments/{item.id}/stages", {"stage": "proposed", "on": "2024-12-03", "note": "En el Congreso"})
+    post(client, f"/instruments/{item.id}/uptakes", {"recommendation_id": str(recommendation.id), "degree": "cited",
+                                                     "evidence_url": "", "quote": ""})
+    policy.engagement(instrument_id=item.id, title="Mesa con el Congreso")
+    db.session.commit()
+    page = body(client.get(f"/instruments/{item.id}?lang=en"))
+    assert "En el Congreso" in page and "Open data for AI" in page and "Mesa con el Congreso" in page
+    assert "No stage is recorded yet." not in page
+
+
+def test_a_cached_instrument_page_keeps_each_viewers_forms_and_timezone(app, client, people, exact_cache):
+    item = policy.instrument(jurisdiction="JAL")
+    policy.stage(item, "proposed", date(2024, 12, 3), by=people["coordinator"])
+    people["member"].timezone = "Asia/Tokyo"
+    db.session.commit()
+    login(client, people["jalisco"])  # the liaison fills the cache, with the forms of someone who records
+    mine = body(client.get(f"/instruments/{item.id}?lang=en"))
+    assert "Record the next stage" in mine
+    other = app.test_client()
+    login(other, people["member"])
+    theirs = body(other.get(f"/instruments/{item.id}?lang=en"))
+    assert "Record the next stage" not in theirs
+    # The stage was recorded just now: its time reads in each viewer's own timezone.
+    stamp = lambda page: re.search(r"Recorded by [^<]* on ([^<]*)</p>", page).group(1)  # noqa: E731
+    assert stamp(mine) != stamp(theirs)
