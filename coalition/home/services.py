@@ -52,7 +52,8 @@ def home_for(actor, limit: int = 20, now: datetime | None = None) -> Home:
         .options(joinedload(Deliverable.group), joinedload(Deliverable.owner))
         .order_by(Deliverable.due_date, Deliverable.id).limit(limit)
     ).scalars()
-    groups = [g for g in list_groups(actor) if g.my_role]
+    # Most coordinators are in no group: then there is nothing to list (and four queries saved).
+    groups = [g for g in list_groups(actor) if g.my_role] if actor.group_roles() else []
     return Home(deliverables=[describe(d, clock) for d in mine], groups=groups,
                 meetings=meeting_services.upcoming_for(actor, limit=5, now=now))
 
@@ -137,13 +138,15 @@ def uncoded(now: datetime) -> list[Uncoded]:
     return [Uncoded(*row) for row in rows]
 
 
-def glance(actor, now: datetime, newest_contribution: int) -> Glance:
-    """What needs a coordinator across the coalition as of `now`, and its latest activity."""
+def glance(actor, now: datetime, newest_contribution: int, version: int | None = None) -> Glance:
+    """What needs a coordinator across the coalition as of `now`, and its latest activity (`version`: the
+    data version the request already read)."""
     require_actor(actor)
     require(dashboard_permissions.can_view_coalition_dashboard(actor))
     # The coalition dashboard's own figures, from its exact cache (the same entry its page reads).
     board = dashboard_services.dashboard(actor, list_limit=DASHBOARD_LIST)
     # Exact under the data version (codings, hiding, consultations bump it) and the newest contribution.
     counts = cache.cached(("home-uncoded", newest_contribution, now.isoformat()),
-                          lambda: [(u.slug, u.title_es, u.title_en, u.count) for u in uncoded(now)])
+                          lambda: [(u.slug, u.title_es, u.title_en, u.count) for u in uncoded(now)],
+                          at_version=version)
     return Glance(board=board, uncoded=[Uncoded(*row) for row in counts])

@@ -34,7 +34,7 @@ def index():
     def render() -> Markup:
         return Markup(render_template(
             "home/_sections.html", home=services.home_for(actor, now=now), imports=stamp.imports,
-            glance=services.glance(actor, now, stamp.newest_contribution) if coalition else None,
+            glance=services.glance(actor, now, stamp.newest_contribution, stamp.version) if coalition else None,
             describe=describe_activity, limit=services.DASHBOARD_LIST, shown=services.GLANCE_ITEMS,
             activity_shown=services.ACTIVITY_ITEMS))
 
