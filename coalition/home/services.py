@@ -145,7 +145,8 @@ def glance(actor, now: datetime, newest_contribution: int, version: int | None =
     require(dashboard_permissions.can_view_coalition_dashboard(actor))
     # The coalition dashboard's own figures, from its exact cache (the same entry its page reads).
     board = dashboard_services.dashboard(actor, list_limit=DASHBOARD_LIST)
-    # Exact under the data version (codings, hiding, consultations bump it) and the newest contribution.
+    # Exact under the data version (codings, hiding, consultations bump it) and the newest contribution; a
+    # contribution committed after a higher id was counted waits at most for the clock's next step.
     counts = cache.cached(("home-uncoded", newest_contribution, now.isoformat()),
                           lambda: [(u.slug, u.title_es, u.title_en, u.count) for u in uncoded(now)],
                           at_version=version)

@@ -41,6 +41,7 @@ def index():
     # The sections depend on the person (their deliverables, groups, role), the data version, the clock's
     # step, their pending imports, the newest contribution (coordinators), language and timezone: nothing
     # else, so they are rendered once per change of any of these.
+    # The imports by a digest of their ids: an id opens its preview, so it is never written into a key.
     imports = hashlib.sha256(" ".join(i.id for i in stamp.imports).encode()).hexdigest()[:16]
     key = ("home", actor.id, coalition, stamp.newest_contribution if coalition else 0, imports, now.isoformat(),
            get_locale(), get_timezone())
