@@ -100,3 +100,43 @@ def test_the_dashboard_issues_a_fixed_number_of_queries(template_db, tmp_path):
     counts = counts_in_fresh_database(template_db, tmp_path / "board.db", 40)
     # A page that grew a query per group, per month or per sector would break this bound.
     assert 15 <= counts["coordinator /dashboard"] <= 25, counts["coordinator /dashboard"]
+
+
+def home_queries(app, size: int) -> dict[str, int]:
+    """Queries of the home for a member and a coordinator, computed and then cached, beside /healthz's."""
+    from coalition.dashboards import cache
+    from coalition.imports import services as imports
+    from tests.analysis import factories as consultations
+    from tests.home.helpers import INSTITUTIONS
+
+    member, coordinator, _ = build(size)
+    consultation = consultations.consultation()
+    for _ in range(size // 5):
+        consultations.contribution(consultation)
+    imports.keep(coordinator, "institutions", INSTITUTIONS, "lista.csv", {})
+    db.session.commit()
+    cache._local.clear()  # entries of another database under the same version would be served
+    counts = {}
+    for cached in (False, True):
+        app.config["DASHBOARD_CACHE"] = cached
+        for who in (member, coordinator):
+            client = app.test_client()
+            login(client, who)
+            for attempt in ("first", "again"):
+                with count_queries() as statements:
+                    assert client.get("/").status_code == 200
+                counts[f"{who.role} {'cached' if cached else 'computed'} {attempt}"] = len(statements)
+            with count_queries() as statements:
+                client.get("/healthz")
+            counts[f"{who.role} /healthz"] = len(statements)
+    cache._local.clear()
+    return counts
+
+
+def test_the_home_issues_a_fixed_number_of_queries_and_once_cached_as_many_as_healthz(template_db, tmp_path):
+    small = counts_in_fresh_database(template_db, tmp_path / "small.db", 10, home_queries)
+    large = counts_in_fresh_database(template_db, tmp_path / "large.db", 300, home_queries)
+    assert small == large
+    assert max(small.values()) <= 25, small
+    for role in ("member", "coordinator"):
+        assert small[f"{role} cached again"] == small[f"{role} /healthz"] < small[f"{role} cached first"], small

@@ -1,10 +1,18 @@
 """The home page and the health check."""
 from __future__ import annotations
 
+import hashlib
+
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask_babel import get_locale, get_timezone
+from markupsafe import Markup
 
 from coalition import redis_store
+from coalition.dashboards import cache
+from coalition.dashboards import permissions as dashboard_permissions
+from coalition.dashboards.tables import describe as describe_activity
+from coalition.database import utcnow
 from coalition.extensions import db
 from coalition.home import services
 from coalition.transaction import safe_rollback
@@ -18,7 +26,27 @@ def index():
     actor = current_actor()
     if actor is None:
         return redirect(url_for("auth.login"))
-    return render_template("home/index.html", home=services.home_for(actor))
+    at = utcnow()
+    stamp = services.stamp(actor, at)
+    now = cache.clock(at)
+    coalition = dashboard_permissions.can_view_coalition_dashboard(actor)
+
+    def render() -> Markup:
+        return Markup(render_template(
+            "home/_sections.html", home=services.home_for(actor, now=now), imports=stamp.imports,
+            glance=services.glance(actor, now, stamp.newest_contribution, stamp.version) if coalition else None,
+            describe=describe_activity, limit=services.DASHBOARD_LIST, shown=services.GLANCE_ITEMS,
+            activity_shown=services.ACTIVITY_ITEMS))
+
+    # The sections depend on the person (their deliverables, groups, role), the data version, the clock's
+    # step, their pending imports, the newest contribution (coordinators), language and timezone: nothing
+    # else, so they are rendered once per change of any of these.
+    # The imports by a digest of their ids: an id opens its preview, so it is never written into a key.
+    imports = hashlib.sha256(" ".join(i.id for i in stamp.imports).encode()).hexdigest()[:16]
+    key = ("home", actor.id, coalition, stamp.newest_contribution if coalition else 0, imports, now.isoformat(),
+           get_locale(), get_timezone())
+    sections = cache.cached(key, render, at_version=stamp.version)
+    return render_template("home/index.html", sections=sections)
 
 
 def _database_answers() -> bool:
