@@ -133,6 +133,17 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def exact_cache(app):
+    """The app with the exact cache on, as in production (tests run without it), emptied around the test."""
+    from coalition.dashboards import cache
+
+    app.config["DASHBOARD_CACHE"] = True
+    cache._local.clear()
+    yield app
+    cache._local.clear()
+
+
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -18,14 +18,6 @@ from tests.home.helpers import HELD_AT, INSTITUTIONS, needs
 from tests.test_query_counts import count_queries
 
 
-@pytest.fixture
-def cached_app(app):
-    app.config["DASHBOARD_CACHE"] = True
-    cache._local.clear()
-    yield app
-    cache._local.clear()
-
-
 def page(client, lang: str = "en") -> str:
     response = client.get(f"/?lang={lang}")
     assert response.status_code == 200
@@ -91,14 +83,14 @@ def test_a_member_keeps_their_own_home_without_the_coalitions(app, client):
     assert f"/institutions/import/{world['import'].id}" not in html
 
 
-def test_times_are_in_each_viewers_timezone_and_language_even_when_cached(cached_app):
+def test_times_are_in_each_viewers_timezone_and_language_even_when_cached(exact_cache):
     mexico = factories.user(role="coordinator", timezone="America/Mexico_City", language="es")
     tijuana = factories.user(role="coordinator", timezone="America/Tijuana", language="en")
     factories.meeting("ethics", title="Sesión sin minuta", status="held", starts_at=HELD_AT)
     db.session.commit()
     clients = {}
     for person in (mexico, tijuana):
-        clients[person.id] = cached_app.test_client()
+        clients[person.id] = exact_cache.test_client()
         login(clients[person.id], person)
     for _ in range(2):  # the second time from the cache
         spanish = clients[mexico.id].get("/").get_data(as_text=True)
@@ -107,11 +99,11 @@ def test_times_are_in_each_viewers_timezone_and_language_even_when_cached(cached
         assert "Jan 15, 2026, 9:30" in english and "Held meetings without minutes" in english
 
 
-def test_the_cached_home_follows_every_change_at_once(cached_app):
+def test_the_cached_home_follows_every_change_at_once(exact_cache):
     coordinator = factories.user(role="coordinator")
     member = factories.user(groups={"ethics": "member"})
     db.session.commit()
-    coordinators, members = cached_app.test_client(), cached_app.test_client()
+    coordinators, members = exact_cache.test_client(), exact_cache.test_client()
     login(coordinators, coordinator)
     login(members, member)
     assert "Nothing needs you this week." in page(coordinators)
@@ -144,11 +136,11 @@ def test_the_cached_home_follows_every_change_at_once(cached_app):
     assert f"/institutions/import/{kept.id}" not in page(coordinators)
 
 
-def test_a_cached_home_costs_the_queries_of_healthz(cached_app):
+def test_a_cached_home_costs_the_queries_of_healthz(exact_cache):
     coordinator = factories.user(role="coordinator")
     needs(coordinator)
     db.session.commit()
-    client = cached_app.test_client()
+    client = exact_cache.test_client()
     login(client, coordinator)
     with count_queries() as first:
         page(client)
@@ -161,17 +153,17 @@ def test_a_cached_home_costs_the_queries_of_healthz(cached_app):
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
-def test_with_redis_every_web_process_shares_the_rendered_home(cached_app):
+def test_with_redis_every_web_process_shares_the_rendered_home(exact_cache):
     import redis
 
-    cached_app.config["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
-    cached_app.extensions.pop("redis_dashboard", None)
+    exact_cache.config["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    exact_cache.extensions.pop("redis_dashboard", None)
     store = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
     store.flushdb()
     try:
         coordinator = factories.user(role="coordinator")
         world = needs(coordinator)
-        client = cached_app.test_client()
+        client = exact_cache.test_client()
         login(client, coordinator)
         assert "Guía vencida" in page(client)
         assert store.keys("coalition:dashboard:*:home:*")
@@ -186,4 +178,4 @@ def test_with_redis_every_web_process_shares_the_rendered_home(cached_app):
         assert "Guía renombrada" in page(client)
     finally:
         store.flushdb()
-        cached_app.extensions.pop("redis_dashboard", None)
+        exact_cache.extensions.pop("redis_dashboard", None)

@@ -505,17 +505,6 @@ def test_the_navigation_links_to_the_policy_pages(client, people):
 
 # --- the exact cache of an instrument's page ------------------------------------------------------
 
-@pytest.fixture
-def exact_cache(app):
-    """The exact cache switched on, as in production (testing runs without it), and emptied around the test."""
-    from coalition.dashboards import cache
-
-    app.config["DASHBOARD_CACHE"] = True
-    cache._local.clear()
-    yield
-    cache._local.clear()
-
-
 def test_a_cached_instrument_page_shows_each_change_at_once(app, client, people, exact_cache):
     item = policy.instrument(title_es="Estrategia Jalisco IA", title_en="Jalisco AI strategy")
     recommendation = agenda.recommendation(title_es="Datos abiertos para la IA", title_en="Open data for AI")

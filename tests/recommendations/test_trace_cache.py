@@ -1,23 +1,13 @@
 """The trace's counts come from the exact cache, and every change that moves them is seen at once."""
-import pytest
 
 from coalition.analysis import services as analysis
-from coalition.dashboards import cache
 from coalition.extensions import db
 from coalition.recommendations import services, trace
 from tests import factories
 from tests.recommendations import conftest as make
 
 
-@pytest.fixture
-def cached(app):
-    app.config["DASHBOARD_CACHE"] = True
-    cache._local.clear()
-    yield
-    cache._local.clear()
-
-
-def test_coding_hiding_and_citing_each_change_the_cached_trace_at_once(app, cached):
+def test_coding_hiding_and_citing_each_change_the_cached_trace_at_once(app, exact_cache):
     coordinator = factories.user(role="coordinator")
     c = make.consultation()
     t = make.theme(c)
@@ -44,7 +34,7 @@ def test_coding_hiding_and_citing_each_change_the_cached_trace_at_once(app, cach
     assert trace.contributions_page(rec.id, 1, 20).items == []
 
 
-def test_a_new_contribution_does_not_touch_the_cache_but_the_queue_counts_it(app, cached, client):
+def test_a_new_contribution_does_not_touch_the_cache_but_the_queue_counts_it(app, exact_cache, client):
     from tests.analysis import factories as consult
     from tests.conftest import login
 

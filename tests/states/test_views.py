@@ -225,17 +225,6 @@ def test_a_member_follows_and_unfollows_a_chapter(app, client):
     assert client.post("/states/JAL/follow", data={"following": "1"}).status_code == 400  # no CSRF token
 
 
-@pytest.fixture
-def exact_cache(app):
-    """The exact cache switched on, as in production (testing runs without it), and emptied around the test."""
-    from coalition.dashboards import cache
-
-    app.config["DASHBOARD_CACHE"] = True
-    cache._local.clear()
-    yield
-    cache._local.clear()
-
-
 def test_cached_chapter_pages_show_a_new_instrument_and_new_contributions_at_once(app, client, exact_cache):
     logged_in(client)
     survey = consultation()
