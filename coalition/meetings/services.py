@@ -16,7 +16,7 @@ from coalition.database import DuplicateKey, contains_pattern, unique_key, utcno
 from coalition.errors import Conflict, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import SLUG_MAX, GroupMembership, WorkingGroup
-from coalition.institutions.models import SECTORS
+from coalition.institutions.models import SECTORS, Institution
 from coalition.meetings import notices, permissions
 from coalition.meetings.models import (
     ATTENDANCE_STATUSES, DURATION_MAX, DURATION_MIN, FIRST_YEAR, ITEM_MAX, LAST_YEAR, LOCATION_MAX, MEETING_STATUSES,
@@ -175,26 +175,30 @@ def attendance_summary(rows: list[Attendance]) -> AttendanceSummary:
     return summary
 
 
-def invite_candidates(meeting: Meeting, limit: int = 500) -> list[User]:
-    """Active people not yet invited, the group's members first, for the add-invitee picker."""
+def invite_candidates(meeting: Meeting, limit: int = 500) -> list[sa.Row]:
+    """Active people not yet invited, the group's members first, for the add-invitee picker: rows of
+    (id, name, short_name of their institution), read as plain rows since the picker needs no more."""
     in_group = sa.exists().where(GroupMembership.group_id == meeting.group_id,
                                  GroupMembership.user_id == User.id)
     return list(db.session.execute(
-        sa.select(User).where(User.active.is_(True))
+        sa.select(User.id, User.name,
+                  sa.func.coalesce(sa.func.nullif(Institution.acronym, ""), Institution.name).label("short_name"))
+        .outerjoin(Institution, Institution.id == User.institution_id)
+        .where(User.active.is_(True))
         .where(~User.id.in_(sa.select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)))
         .order_by(sa.case((in_group, 0), else_=1), User.name, User.id).limit(limit)
-    ).scalars())
+    ).all())
 
 
-def assignee_candidates(meeting: Meeting) -> list[User]:
-    """People an action item may be given to: the invitees and the group's members."""
+def assignee_candidates(meeting: Meeting) -> list[sa.Row]:
+    """People an action item may be given to, the invitees and the group's members: rows of (id, name)."""
     invitees = sa.select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)
     members = sa.select(GroupMembership.user_id).where(GroupMembership.group_id == meeting.group_id)
     return list(db.session.execute(
-        sa.select(User).where(User.active.is_(True))
+        sa.select(User.id, User.name).where(User.active.is_(True))
         .where(User.id.in_(invitees) | User.id.in_(members))
         .order_by(User.name, User.id)
-    ).scalars())
+    ).all())
 
 
 def upcoming_for(user: User, limit: int = 5, now: datetime | None = None) -> list[Meeting]:

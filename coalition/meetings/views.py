@@ -109,8 +109,8 @@ def _action_item_form(meeting, formdata=None) -> ActionItemForm:
 
 def _invite_form(meeting, formdata=None) -> InviteForm:
     form = InviteForm(formdata=formdata)
-    form.user_id.choices = [(u.id, u.name + (f" ({u.institution.short_name})" if u.institution else ""))
-                            for u in services.invite_candidates(meeting)]
+    form.user_id.choices = [(row.id, row.name + (f" ({row.short_name})" if row.short_name else ""))
+                            for row in services.invite_candidates(meeting)]
     return form
 
 
@@ -123,7 +123,8 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
     context = {
         "meeting": meeting,
         "manage": manage,
-        "minutes": services.current_minutes(meeting),
+        # The newest revision is the current text (what services.current_minutes reads on its own).
+        "minutes": revisions[0] if revisions else None,
         "revisions": revisions,
         # The same rule as services.has_history, from what the page loads anyway.
         "deletable": manage and not (revisions or meeting.decisions or meeting.action_items
