@@ -9,11 +9,8 @@ request. An entry can never be stale: different inputs make a different key.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from hashlib import blake2b
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -24,6 +21,7 @@ from coalition.auth.models import User
 from coalition.database import coalition_timezone_name, utcnow
 from coalition.extensions import db
 from coalition.meetings.models import Attendance, Meeting
+from coalition.meetings.rendered import ContentCache
 
 PRODID = "-//Coalition//Meetings//ES"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
@@ -34,8 +32,7 @@ CACHE_FILES = 256
 _STAMP_PLACEHOLDER = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _STAMP_LINE = b"DTSTAMP:19700101T000000Z\r\n"
 
-_built: OrderedDict[bytes, tuple[bytes, bytes]] = OrderedDict()
-_lock = threading.Lock()
+_built: ContentCache[tuple[bytes, bytes]] = ContentCache(CACHE_FILES)
 
 
 @lru_cache(maxsize=8)
@@ -83,17 +80,7 @@ def meeting_calendar(meeting: Meeting, method: str = "PUBLISH") -> bytes:
         (organiser.email, organiser.name) if organiser is not None and organiser.email else None,
         _invitees(meeting),
     )
-    key = blake2b(repr(inputs).encode("utf-8", "surrogatepass"), digest_size=20).digest()
-    with _lock:
-        parts = _built.get(key)
-        if parts is not None:
-            _built.move_to_end(key)
-    if parts is None:
-        parts = _build(*inputs)
-        with _lock:
-            _built[key] = parts
-            while len(_built) > CACHE_FILES:
-                _built.popitem(last=False)
+    parts = _built.get(inputs, lambda: _build(*inputs))
     head, tail = parts
     return b"".join((head, utcnow().strftime("DTSTAMP:%Y%m%dT%H%M%SZ\r\n").encode(), tail))
 
@@ -144,5 +131,4 @@ def _build(method, tzid, url, uid, sequence, starts_at, duration_minutes, title,
 
 def forget_calendars() -> None:
     """Empty the built-file cache (tests)."""
-    with _lock:
-        _built.clear()
+    _built.clear()
