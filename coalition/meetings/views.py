@@ -25,8 +25,8 @@ from coalition.web import apply_errors, current_actor, int_arg
 bp = Blueprint("meetings", __name__)
 
 WHEN_CHOICES = ("upcoming", "past", "all")
-# Rendered tables of the meetings list, by their content (see coalition/meetings/rendered.py).
-_tables: ContentCache[Markup] = ContentCache(64)
+# Rendered tables of the meetings list and of a meeting's invitees, by their content (see coalition/meetings/rendered.py).
+_tables: ContentCache[Markup] = ContentCache(128)
 
 
 # --- time in the viewer's zone ---------------------------------------------------------------
@@ -139,6 +139,7 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
     actor = current_actor()
     manage = services.can_manage(actor, meeting)
     rows = services.attendance_rows(meeting)
+    labels = {status: str(label) for status, label in ATTENDANCE_STATUSES.items()}
     revisions = services.minutes_revisions(meeting)
     decisions, action_items = services.decisions_of(meeting), services.action_items_of(meeting)
     context = {
@@ -155,7 +156,8 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
         "attendance": rows,
         "summary": services.summarise_attendance((row.status, row.sector) for row in rows),
         # Labels translated once, not once per invitee and option.
-        "attendance_labels": {status: str(label) for status, label in ATTENDANCE_STATUSES.items()},
+        "attendance_labels": labels,
+        "attendance_table": _attendance_table(rows, manage and meeting.status != "cancelled", labels),
         "errors": [str(e) for e in errors],
         "now": utcnow(),
     }
@@ -170,6 +172,15 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
             invite_form=forms.get("invite_form") or _invite_form(meeting),
         )
     return render_template("meetings/detail.html", **context), status
+
+
+def _attendance_table(rows: list, editable: bool, labels: dict) -> Markup:
+    """The invitees' table, rendered once per distinct content (the rows, whether it is a form, the language)."""
+    if not rows:
+        return Markup("")
+    macro = get_template_attribute("meetings/_attendance.html", "attendance_table")
+    parts = ("attendance_table", str(get_locale()), editable, tuple(labels.items()), tuple(rows))
+    return _tables.get(parts, lambda: Markup(macro(rows, editable, labels)))
 
 
 @bp.route("/meetings/<int:meeting_id>")
