@@ -6,8 +6,13 @@ invitees with their attendance recorded, minutes of 30 sections (a draft, so man
 editor too), 5 decisions and 5 action items. Idempotent: a second run adds nothing.
 
     DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/meetings_seed.py [--group ethics]
+    … bench/meetings_seed.py --measure 60    # then time the three pages in-process (stderr)
 
 The last line printed is JSON: {"group": <slug>, "big_meeting_id": <id>, "meetings": <n>, …}.
+`--measure N` signs in as the demo coordinator and requests /healthz, the group's list, the big
+meeting and its .ics in turn through `app.test_client()`, N rounds after a warm-up, and prints each
+page's p50 wall and CPU time and its multiple of /healthz's: for finding causes on a busy machine,
+not for the side-by-side comparison (bench/peer.py serves the app with gunicorn for that).
 """
 from __future__ import annotations
 
@@ -121,15 +126,55 @@ def seed(group_slug: str | None = None, now: datetime | None = None) -> dict:
                                             .where(Attendance.meeting_id == existing.id))}
 
 
+def measure(app, result: dict, rounds: int, password: str) -> None:
+    """Time the pages in-process, interleaved, and print p50 wall and CPU milliseconds to stderr."""
+    import re
+    import statistics
+    import time
+
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"email": "coordinator@example.org", "password": password,
+                                           "csrf_token": token})
+    if response.status_code != 302:
+        raise SystemExit(f"could not sign in as the demo coordinator (HTTP {response.status_code})")
+    big = result["big_meeting_id"]
+    paths = {"/healthz": "/healthz", "list": f"/meetings?group={result['group']}&when=all&per_page=100",
+             "meeting": f"/meetings/{big}", ".ics": f"/meetings/{big}.ics"}
+    for path in paths.values():
+        for _ in range(5):
+            if client.get(path).status_code != 200:
+                raise SystemExit(f"{path} did not answer 200")
+    wall = {name: [] for name in paths}
+    cpu = {name: [] for name in paths}
+    for _ in range(rounds):
+        for name, path in paths.items():
+            started, started_cpu = time.perf_counter(), time.process_time()
+            client.get(path).get_data()
+            cpu[name].append((time.process_time() - started_cpu) * 1000)
+            wall[name].append((time.perf_counter() - started) * 1000)
+    floor = statistics.median(wall["/healthz"])
+    for name in paths:
+        p50 = statistics.median(wall[name])
+        print(f"{name:9} wall p50 {p50:7.2f} ms  {p50 / floor:5.1f}x /healthz   cpu p50 "
+              f"{statistics.median(cpu[name]):6.2f} ms", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--group", help="the working group's slug (default: the first group)")
+    parser.add_argument("--measure", type=int, metavar="N", default=0,
+                        help="then time the pages in-process, N rounds (0: do not)")
+    parser.add_argument("--password", default="coalition-demo", help="the demo password (for --measure)")
     args = parser.parse_args(argv)
     from coalition import create_app
 
-    app = create_app()
+    app = create_app(None, {"THROTTLE": False} if args.measure else None)
     with app.app_context():
         result = seed(args.group)
+    if args.measure:
+        measure(app, result, args.measure, args.password)
     print(json.dumps(result))
     return 0
 
