@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -16,7 +17,7 @@ from coalition.database import DuplicateKey, contains_pattern, unique_key, utcno
 from coalition.errors import Conflict, NotFound, ValidationError
 from coalition.extensions import db
 from coalition.groups.models import SLUG_MAX, GroupMembership, WorkingGroup
-from coalition.institutions.models import SECTORS
+from coalition.institutions.models import SECTORS, Institution
 from coalition.meetings import notices, permissions
 from coalition.meetings.models import (
     ATTENDANCE_STATUSES, DURATION_MAX, DURATION_MIN, FIRST_YEAR, ITEM_MAX, LAST_YEAR, LOCATION_MAX, MEETING_STATUSES,
@@ -64,8 +65,10 @@ def _check_filters(filters: MeetingFilters) -> None:
         raise ValidationError(fields=errors)
 
 
-def filtered_select(filters: MeetingFilters) -> sa.Select:
-    stmt = sa.select(Meeting).options(joinedload(Meeting.group))
+def filtered_select(filters: MeetingFilters, stmt: sa.Select | None = None) -> sa.Select:
+    """`stmt` (default: the meetings with their groups) narrowed and ordered by the filters."""
+    if stmt is None:
+        stmt = sa.select(Meeting).options(joinedload(Meeting.group))
     if filters.group:
         stmt = stmt.join(WorkingGroup, WorkingGroup.id == Meeting.group_id).where(WorkingGroup.slug == filters.group)
     if filters.status:
@@ -88,6 +91,41 @@ def list_meetings(actor, filters: MeetingFilters, page: int, per_page: int) -> P
     require_actor(actor)
     _check_filters(filters)
     return paginate(filtered_select(filters), page, per_page)
+
+
+class ListedMeeting(NamedTuple):
+    """A meeting as a list shows it: read as a plain row, with its group from the groups in hand."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    location: str
+    status: str
+    group: WorkingGroup | None
+
+    @property
+    def is_online(self) -> bool:
+        return self.location.startswith(("https://", "http://"))
+
+
+def listed_meetings(actor, filters: MeetingFilters, page: int, per_page: int,
+                    groups: list[WorkingGroup]) -> Page:
+    """The page of `list_meetings` as plain rows and their total in one query; `groups` are all the
+    working groups (the page has them for its filter), so no group is loaded again."""
+    require_actor(actor)
+    _check_filters(filters)
+    columns = (Meeting.id, Meeting.title, Meeting.starts_at, Meeting.location, Meeting.status, Meeting.group_id)
+    stmt = filtered_select(filters, sa.select(*columns, sa.func.count().over().label("total")))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page (or nothing at all): the window had no row to count on
+        total = db.session.execute(sa.select(sa.func.count()).select_from(
+            filtered_select(filters, sa.select(Meeting.id)).order_by(None).subquery())).scalar_one()
+    by_id = {group.id: group for group in groups}
+    items = [ListedMeeting(row.id, row.title, row.starts_at, row.location, row.status, by_id.get(row.group_id))
+             for row in rows]
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def all_groups() -> list[WorkingGroup]:
@@ -161,40 +199,85 @@ class AttendanceSummary:
 
 def attendance_summary(rows: list[Attendance]) -> AttendanceSummary:
     """Count invitees by status, and attendees by their institution's sector."""
-    summary = AttendanceSummary(total=len(rows), by_status={status: 0 for status in ATTENDANCE_STATUSES})
-    for row in rows:
-        summary.by_status[row.status] = summary.by_status.get(row.status, 0) + 1
-        if row.status == "attended":
-            if row.institution is None:
+    return summarise_attendance((row.status, row.institution.sector if row.institution is not None else None)
+                                for row in rows)
+
+
+def summarise_attendance(pairs) -> AttendanceSummary:
+    """The summary of (status, sector of the person's institution or None) pairs, one per invitee."""
+    summary = AttendanceSummary(by_status={status: 0 for status in ATTENDANCE_STATUSES})
+    for status, sector in pairs:
+        summary.total += 1
+        summary.by_status[status] = summary.by_status.get(status, 0) + 1
+        if status == "attended":
+            if sector is None:
                 summary.attended_without_institution += 1
             else:
-                sector = row.institution.sector
                 summary.attended_by_sector[sector] = summary.attended_by_sector.get(sector, 0) + 1
     summary.attended_by_sector = {s: summary.attended_by_sector[s] for s in SECTORS
                                   if s in summary.attended_by_sector}
     return summary
 
 
-def invite_candidates(meeting: Meeting, limit: int = 500) -> list[User]:
-    """Active people not yet invited, the group's members first, for the add-invitee picker."""
+class AttendanceRow(NamedTuple):
+    """An invitee as the meeting's page shows them, read as a plain row."""
+
+    user_id: int
+    name: str
+    status: str
+    institution_id: int | None
+    institution_name: str | None
+    short_name: str | None
+    sector: str | None
+
+
+def attendance_rows(meeting: Meeting) -> list[AttendanceRow]:
+    """The meeting's invitees by name with their institutions, as plain rows (one query)."""
+    return [AttendanceRow(*row) for row in db.session.execute(
+        sa.select(Attendance.user_id, User.name, Attendance.status, Institution.id, Institution.name,
+                  sa.func.coalesce(sa.func.nullif(Institution.acronym, ""), Institution.name), Institution.sector)
+        .join(User, User.id == Attendance.user_id)
+        .outerjoin(Institution, Institution.id == Attendance.institution_id)
+        .where(Attendance.meeting_id == meeting.id)
+        .order_by(User.name, User.id))]
+
+
+def decisions_of(meeting: Meeting) -> list[Decision]:
+    return list(db.session.execute(
+        sa.select(Decision).where(Decision.meeting_id == meeting.id).order_by(Decision.id)).scalars())
+
+
+def action_items_of(meeting: Meeting) -> list[ActionItem]:
+    """The meeting's action items with their assignees (one query)."""
+    return list(db.session.execute(
+        sa.select(ActionItem).where(ActionItem.meeting_id == meeting.id)
+        .options(joinedload(ActionItem.assignee)).order_by(ActionItem.id)).scalars())
+
+
+def invite_candidates(meeting: Meeting, limit: int = 500) -> list[sa.Row]:
+    """Active people not yet invited, the group's members first, for the add-invitee picker: rows of
+    (id, name, short_name of their institution), read as plain rows since the picker needs no more."""
     in_group = sa.exists().where(GroupMembership.group_id == meeting.group_id,
                                  GroupMembership.user_id == User.id)
     return list(db.session.execute(
-        sa.select(User).where(User.active.is_(True))
+        sa.select(User.id, User.name,
+                  sa.func.coalesce(sa.func.nullif(Institution.acronym, ""), Institution.name).label("short_name"))
+        .outerjoin(Institution, Institution.id == User.institution_id)
+        .where(User.active.is_(True))
         .where(~User.id.in_(sa.select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)))
         .order_by(sa.case((in_group, 0), else_=1), User.name, User.id).limit(limit)
-    ).scalars())
+    ).all())
 
 
-def assignee_candidates(meeting: Meeting) -> list[User]:
-    """People an action item may be given to: the invitees and the group's members."""
+def assignee_candidates(meeting: Meeting) -> list[sa.Row]:
+    """People an action item may be given to, the invitees and the group's members: rows of (id, name)."""
     invitees = sa.select(Attendance.user_id).where(Attendance.meeting_id == meeting.id)
     members = sa.select(GroupMembership.user_id).where(GroupMembership.group_id == meeting.group_id)
     return list(db.session.execute(
-        sa.select(User).where(User.active.is_(True))
+        sa.select(User.id, User.name).where(User.active.is_(True))
         .where(User.id.in_(invitees) | User.id.in_(members))
         .order_by(User.name, User.id)
-    ).scalars())
+    ).all())
 
 
 def upcoming_for(user: User, limit: int = 5, now: datetime | None = None) -> list[Meeting]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import (Blueprint, abort, flash, get_template_attribute, make_response, redirect, render_template, request,
+                   url_for)
+from flask_babel import get_locale, get_timezone, gettext as _
+from markupsafe import Markup
 
 from coalition.auth.permissions import require, require_actor
 from coalition.database import coalition_timezone, coalition_timezone_name, utcnow
@@ -15,13 +17,16 @@ from coalition.groups import services as groups
 from coalition.meetings import ics, permissions, services
 from coalition.meetings.forms import (
     ActionForm, ActionItemForm, ActionItemToggleForm, DecisionForm, InviteForm, MeetingForm, MinutesForm)
-from coalition.meetings.models import MEETING_STATUSES
+from coalition.meetings.models import ATTENDANCE_STATUSES, MEETING_STATUSES
+from coalition.meetings.rendered import ContentCache
 from coalition.pagination import clamp
 from coalition.web import apply_errors, current_actor, int_arg
 
 bp = Blueprint("meetings", __name__)
 
 WHEN_CHOICES = ("upcoming", "past", "all")
+# Rendered tables of the meetings list and of a meeting's invitees, by their content (see coalition/meetings/rendered.py).
+_tables: ContentCache[Markup] = ContentCache(128)
 
 
 # --- time in the viewer's zone ---------------------------------------------------------------
@@ -82,21 +87,36 @@ def index():
         filters.starts_to = min(end, filters.starts_to) if filters.starts_to else end
 
     page, per_page = clamp(args.get("page"), args.get("per_page"))
+    all_groups = services.all_groups()
     try:
-        result = services.list_meetings(actor, filters, page, per_page)
+        result = services.listed_meetings(actor, filters, page, per_page, all_groups)
     except ValidationError:
         # A hand-edited URL (an overlong group slug, say): show the upcoming meetings instead.
         filters = services.MeetingFilters(starts_from=today)
         group = status = day_from = day_to = None
         q, when = "", "upcoming"
-        result = services.list_meetings(actor, filters, page, per_page)
-    all_groups = services.all_groups()
+        result = services.listed_meetings(actor, filters, page, per_page, all_groups)
     manageable = [g for g in all_groups if permissions.can_manage(actor, g.id)]
     return render_template(
-        "meetings/index.html", page=result, groups=all_groups, manageable=manageable,
+        "meetings/index.html", page=result, table=_meeting_table(result.items, all_groups),
+        groups=all_groups, manageable=manageable,
         group=group, status=status, q=q, when=when, when_chosen=args.get("when") in WHEN_CHOICES,
         day_from=day_from, day_to=day_to, bad_dates=bad_dates,
         filtered=bool(group or status or q or day_from or day_to or when != "upcoming"))
+
+
+def _meeting_table(items: list, all_groups: list) -> Markup:
+    """The list's table, rendered once per distinct content: its rows, the groups' names, the
+    viewer's language and timezone (the times are theirs) and where the app is mounted."""
+    if not items:
+        return Markup("")
+    language = str(get_locale())
+    parts = ("meeting_table", language, str(get_timezone()), request.script_root,
+             tuple((g.id, g.name_in(language)) for g in all_groups),
+             tuple((m.id, m.title, m.starts_at, m.location, m.status, m.group.id if m.group else None)
+                   for m in items))
+    macro = get_template_attribute("meetings/_list.html", "meeting_table")
+    return _tables.get(parts, lambda: Markup(macro(items, caption=_("Meetings"))))
 
 
 # --- one meeting -----------------------------------------------------------------------------
@@ -109,8 +129,8 @@ def _action_item_form(meeting, formdata=None) -> ActionItemForm:
 
 def _invite_form(meeting, formdata=None) -> InviteForm:
     form = InviteForm(formdata=formdata)
-    form.user_id.choices = [(u.id, u.name + (f" ({u.institution.short_name})" if u.institution else ""))
-                            for u in services.invite_candidates(meeting)]
+    form.user_id.choices = [(row.id, row.name + (f" ({row.short_name})" if row.short_name else ""))
+                            for row in services.invite_candidates(meeting)]
     return form
 
 
@@ -118,18 +138,26 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
     """Render a meeting's page; a failed sub-form passes itself in to show its errors."""
     actor = current_actor()
     manage = services.can_manage(actor, meeting)
-    rows = services.attendance_of(meeting)
+    rows = services.attendance_rows(meeting)
+    labels = {status: str(label) for status, label in ATTENDANCE_STATUSES.items()}
     revisions = services.minutes_revisions(meeting)
+    decisions, action_items = services.decisions_of(meeting), services.action_items_of(meeting)
     context = {
         "meeting": meeting,
         "manage": manage,
-        "minutes": services.current_minutes(meeting),
+        # The newest revision is the current text (what services.current_minutes reads on its own).
+        "minutes": revisions[0] if revisions else None,
         "revisions": revisions,
+        "decisions": decisions,
+        "action_items": action_items,
         # The same rule as services.has_history, from what the page loads anyway.
-        "deletable": manage and not (revisions or meeting.decisions or meeting.action_items
+        "deletable": manage and not (revisions or decisions or action_items
                                      or any(row.status != "invited" for row in rows)),
         "attendance": rows,
-        "summary": services.attendance_summary(rows),
+        "summary": services.summarise_attendance((row.status, row.sector) for row in rows),
+        # Labels translated once, not once per invitee and option.
+        "attendance_labels": labels,
+        "attendance_table": _attendance_table(rows, manage and meeting.status != "cancelled", labels),
         "errors": [str(e) for e in errors],
         "now": utcnow(),
     }
@@ -144,6 +172,15 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
             invite_form=forms.get("invite_form") or _invite_form(meeting),
         )
     return render_template("meetings/detail.html", **context), status
+
+
+def _attendance_table(rows: list, editable: bool, labels: dict) -> Markup:
+    """The invitees' table, rendered once per distinct content (the rows, whether it is a form, the language)."""
+    if not rows:
+        return Markup("")
+    macro = get_template_attribute("meetings/_attendance.html", "attendance_table")
+    parts = ("attendance_table", str(get_locale()), editable, tuple(labels.items()), tuple(rows))
+    return _tables.get(parts, lambda: Markup(macro(rows, editable, labels)))
 
 
 @bp.route("/meetings/<int:meeting_id>")

@@ -412,3 +412,104 @@ def test_a_meeting_without_history_is_deleted_from_its_page(client):
     db.session.expire_all()
     assert db.session.get(Meeting, meeting_id) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+
+
+# --- pages rendered once per content stay exact ----------------------------------------------
+
+def test_the_list_shows_a_change_at_once_in_each_viewers_language_and_timezone(client):
+    lead = _lead_client(client, language="en", timezone="America/Mexico_City")
+    meeting = factories.meeting("ethics", invitees=[lead], starts_at=LATER, title="Primera sesión")
+    db.session.commit()
+    path = "/meetings?group=ethics&when=all&per_page=100"
+    assert "Primera sesión" in _page(client.get(path))
+    services.edit_meeting(lead, meeting.id, version=meeting.version, title="Sesión renombrada")
+    db.session.commit()
+    html = _page(client.get(path))
+    assert "Sesión renombrada" in html and "Primera sesión" not in html
+    assert "10:00" in html and "Scheduled" in html
+
+    tokyo = factories.user(timezone="Asia/Tokyo", language="es")
+    db.session.commit()
+    other = client.application.test_client()
+    login(other, tokyo)
+    html = _page(other.get(path))
+    cell = re.search(r'<td class="text-nowrap"><time[^>]*>([^<]*)</time>', html).group(1)
+    assert cell.endswith(" 1:00") and "7/5/31" in cell  # 16:00 UTC on May 6 is 01:00 on May 7 in Tokyo
+    assert "Programada" in html
+
+
+def test_the_attendance_table_shows_recorded_attendance_and_renamed_people_at_once(client):
+    lead = _lead_client(client, language="en")
+    guest = factories.user(name="Beto Invitado", institution_id=factories.institution().id)
+    meeting = factories.meeting("ethics", invitees=[lead, guest], starts_at=LATER)
+    db.session.commit()
+    page = f"/meetings/{meeting.id}"
+    assert re.search(rf'<option value="invited" selected>', _page(client.get(page)))
+    response = post_form(client, f"{page}/attendance", {f"status-{guest.id}": "excused"}, form_page=page)
+    assert response.status_code == 302
+    html = _page(client.get(page))
+    select = re.search(rf'name="status-{guest.id}">(.*?)</select>', html, re.S).group(1)
+    assert '<option value="excused" selected>' in select
+    guest.name = "Beto Renombrado"
+    db.session.commit()
+    html = _page(client.get(page))
+    assert "Beto Renombrado" in html and "Beto Invitado" not in html
+    # A member who does not run the group sees the same statuses as text, without a form.
+    member = factories.user(groups={"ethics": "member"}, language="en")
+    db.session.commit()
+    other = client.application.test_client()
+    login(other, member)
+    html = _page(other.get(page))
+    assert f'name="status-{guest.id}"' not in html and "Excused" in html
+
+
+def test_the_invitee_picker_follows_new_people_and_invitations(client):
+    lead = _lead_client(client)
+    meeting = factories.meeting("ethics", invitees=[lead], starts_at=LATER)
+    db.session.commit()
+    page = f"/meetings/{meeting.id}"
+    _page(client.get(page))
+    newcomer = factories.user(name="Carla Recién Llegada")
+    db.session.commit()
+    assert f'<option value="{newcomer.id}">Carla Recién Llegada' in _page(client.get(page))
+    assert post_form(client, f"{page}/invitees", {"user_id": newcomer.id}, form_page=page).status_code == 302
+    html = _page(client.get(page))
+    picker = re.search(r'<select[^>]*name="user_id"[^>]*>(.*?)</select>', html, re.S)
+    assert picker is None or f'value="{newcomer.id}"' not in picker.group(1)
+
+
+def _meeting_pages_queries(client, size: int) -> dict[str, int]:
+    from tests.test_query_counts import count_queries
+
+    lead = factories.user(groups={"ethics": "lead"}, institution_id=factories.institution().id)
+    people = [factories.user(institution_id=factories.institution().id) for _ in range(size)]
+    for n in range(size):
+        factories.meeting("ethics", starts_at=LATER + timedelta(days=n))
+    meeting = factories.meeting("ethics", invitees=[lead, *people], organiser_id=lead.id, starts_at=LATER,
+                                agenda="\n".join(f"{n}. Punto {n}" for n in range(size)))
+    db.session.commit()
+    for n, person in enumerate(people):
+        services.record_attendance(lead, meeting.id, {person.id: ("attended", "absent", "excused")[n % 3]})
+        services.add_decision(lead, meeting.id, f"Acuerdo {n}")
+        services.add_action_item(lead, meeting.id, f"Pendiente {n}", assignee_id=person.id)
+        services.save_minutes(lead, meeting.id, f"# Minuta {n}")
+    db.session.commit()
+    counts = {}
+    for who in (lead, people[0]):
+        client = client.application.test_client()
+        login(client, who)
+        role = "lead" if who is lead else "invitee"
+        for name, path in (("list", "/meetings?group=ethics&when=all&per_page=100"),
+                           ("meeting", f"/meetings/{meeting.id}"), ("ics", f"/meetings/{meeting.id}.ics")):
+            with count_queries() as statements:
+                assert client.get(path).status_code == 200, path
+            counts[f"{role} {name}"] = len(statements)
+    return counts
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_meeting_pages_issue_a_fixed_number_of_queries(client, size):
+    counts = _meeting_pages_queries(client, size)
+    # The same for 3 and 30 invitees, meetings, decisions, action items and revisions; no N+1.
+    assert counts == {"lead list": 5, "lead meeting": 10, "lead ics": 4,
+                      "invitee list": 5, "invitee meeting": 8, "invitee ics": 4}, counts
