@@ -136,6 +136,12 @@ def version() -> int | None:
     return db.session.scalar(sa.select(DataVersion.value).where(DataVersion.id == 1))
 
 
+def versions() -> tuple[int, int] | None:
+    """The data version and the context version (None without a version row), in one query."""
+    row = db.session.execute(sa.select(DataVersion.value, DataVersion.context_value).where(DataVersion.id == 1)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def context_version() -> int | None:
     """The version of what a dashboard reads besides the deliverables, their updates and milestones."""
     return db.session.scalar(sa.select(DataVersion.context_value).where(DataVersion.id == 1))

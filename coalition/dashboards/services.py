@@ -167,20 +167,24 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
     now = cache.clock(utcnow())
     group_id = group.id if group is not None else None
     key = (group_id, filters.sector, filters.start, filters.end, list_limit, now.isoformat())
-    figures = cache.cached(key, lambda: current_figures(group_id, filters, now, list_limit))
-    groups = {g.id: g for g in db.session.execute(
-        sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
+    groups = _groups()
+    versions = cache.versions()
+    figures = cache.cached(key, lambda: current_figures(group_id, filters, now, list_limit, groups=groups,
+                                                        context_version=versions[1] if versions else None),
+                           at_version=versions[0] if versions else None)
     return replace(figures, group=group, groups=groups, cache_key=key,
                    progress=[(groups[g_id], progress, count) for g_id, progress, count in figures.progress])
 
 
-def current_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15) -> Dashboard:
+def current_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15, *,
+                    groups: dict[int, WorkingGroup] | None = None, context_version: int | None = None) -> Dashboard:
     """The same figures as `compute_figures`, from the running tallies (a write away from a cached
-    board costs a few small queries); narrowed to a sector, or off the clock's grid, from scratch."""
+    board costs a few small queries); narrowed to a sector, or off the clock's grid, from scratch.
+    `groups` and `context_version`: what the caller already read."""
     if filters.sector or cache.clock(now) != now:
-        return compute_figures(group_id, filters, now, list_limit)
+        return compute_figures(group_id, filters, now, list_limit, groups=groups)
     clock = coalition_clock(now)
-    groups = _groups()
+    groups = groups if groups is not None else _groups()
     counted = tallies.deliverable_figures(db.session, group_id, now, clock)
     progress_of = {g: (round(progress / count) if count else 0, count)
                    for g, (count, progress) in counted["per_group"].items()}
@@ -196,7 +200,7 @@ def current_figures(group_id: int | None, filters: Filters, now: datetime, list_
     start, end = _period(filters, now)
     context = cache.cached(("context", group_id, filters.start, filters.end, list_limit, now.isoformat()),
                            lambda: _context_figures(group_id, filters, start, end, now, list_limit, groups),
-                           at_version=cache.context_version())
+                           at_version=context_version if context_version is not None else cache.context_version())
     return _assemble(work, context, _activity(group_id, filters, start, end, list_limit), filters)
 
 
@@ -255,7 +259,8 @@ def _listings(group_id: int | None, deliverable_scope: list, clock, list_limit: 
             "stale": listing(_STALE_KIND, Deliverable.last_update_at < clock.stale_before)}
 
 
-def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15) -> Dashboard:
+def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15, *,
+                    groups: dict[int, WorkingGroup] | None = None) -> Dashboard:
     """Every figure as of `now`, from scratch, as plain data (group ids, not objects), so it can be cached.
 
     No permission check: `dashboard()` makes it for people; the coordinators' digest calls this
@@ -263,7 +268,7 @@ def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_
     """
     clock = coalition_clock(now)
     start, end = _period(filters, now)
-    groups = _groups()
+    groups = groups if groups is not None else _groups()
     deliverable_scope = _deliverable_scope(group_id, filters)
 
     # Progress per group, and its change: the sum of the progress moves in each window over the

@@ -296,27 +296,24 @@ def deliverable_figures(session: Session, group_id: int | None, now: datetime, c
     week_day, month_day = week_ago.astimezone(timezone.utc).date(), month_ago.astimezone(timezone.utc).date()
     moves: dict[int, list[int]] = {}
 
-    def add(rows) -> None:
-        for row_group, week, month, month_updates in rows:
-            entry = moves.setdefault(row_group, [0, 0, 0])
-            entry[0] += int(week or 0)
-            entry[1] += int(month or 0)
-            entry[2] += int(month_updates or 0)
-
-    day = DAY.c
-    add(session.execute(
-        sa.select(day.group_id, sa.func.sum(sa.case((day.day > week_day, day.moved), else_=0)),
-                  sa.func.sum(day.moved), sa.func.sum(day.updates))
-        .where(day.day > month_day, *([day.group_id == group_id] if group_id is not None else []))
-        .group_by(day.group_id)))
-    step = STEP_TABLE.c
+    day, step = DAY.c, STEP_TABLE.c
     in_week_day = sa.and_(step.at > week_ago, step.at < _midnight(week_day + timedelta(days=1)))
     in_month_day = sa.and_(step.at > month_ago, step.at < _midnight(month_day + timedelta(days=1)))
-    add(session.execute(
-        sa.select(step.group_id, sa.func.sum(sa.case((in_week_day, step.moved), else_=0)),
-                  sa.func.sum(sa.case((in_month_day, step.moved), else_=0)),
-                  sa.func.sum(sa.case((in_month_day, step.updates), else_=0)))
-        .where(sa.or_(in_week_day, in_month_day), *([step.group_id == group_id] if group_id is not None else []))
-        .group_by(step.group_id)))
+    # Whole days after each window's first day, and that first day's steps after the window's start.
+    whole_days = (sa.select(day.group_id, sa.func.sum(sa.case((day.day > week_day, day.moved), else_=0)),
+                            sa.func.sum(day.moved), sa.func.sum(day.updates))
+                  .where(day.day > month_day, *([day.group_id == group_id] if group_id is not None else []))
+                  .group_by(day.group_id))
+    first_days = (sa.select(step.group_id, sa.func.sum(sa.case((in_week_day, step.moved), else_=0)),
+                            sa.func.sum(sa.case((in_month_day, step.moved), else_=0)),
+                            sa.func.sum(sa.case((in_month_day, step.updates), else_=0)))
+                  .where(sa.or_(in_week_day, in_month_day),
+                         *([step.group_id == group_id] if group_id is not None else []))
+                  .group_by(step.group_id))
+    for row_group, week, month, month_updates in session.execute(sa.union_all(whole_days, first_days)):
+        entry = moves.setdefault(row_group, [0, 0, 0])
+        entry[0] += int(week or 0)
+        entry[1] += int(month or 0)
+        entry[2] += int(month_updates or 0)
     return {"per_group": per_group, "by_status": by_status, "by_health": by_health,
             "moves": {g: (week, month) for g, (week, month, n) in moves.items() if n}}
