@@ -165,11 +165,13 @@ class Refused(ValueError):
 
 def _dataclasses() -> dict[str, type]:
     # Only these classes are ever rebuilt from an entry, by name; anything else is refused.
+    from coalition.analysis.figures import Breakdown, Figures
     from coalition.dashboards import services
     from coalition.portal.changes import Change
 
     return {cls.__name__: cls for cls in (services.Dashboard, services.Filters, services.ListedDeliverable,
-                                          services.ListedMeeting, services.Activity, services.Balance, Change)}
+                                          services.ListedMeeting, services.Activity, services.Balance, Change,
+                                          Figures, Breakdown)}
 
 
 def _encode(value):
