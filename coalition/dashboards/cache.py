@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from coalition import redis_store
 from coalition.auth.models import User
 from coalition.consultations.models import Coding, Consultation, Contribution, Theme
+from coalition.dashboards import tallies  # noqa: F401  (its flush hooks keep the tallies)
 from coalition.dashboards.models import DataVersion
 from coalition.database import utcnow
 from coalition.deliverables.models import Deliverable, DeliverableUpdate, Milestone
@@ -47,7 +48,7 @@ from coalition.states.models import StateLiaison
 
 log = logging.getLogger(__name__)
 
-CLOCK_STEP = timedelta(minutes=5)
+CLOCK_STEP = tallies.STEP
 TTL_SECONDS = 3600
 LOCAL_ENTRIES = 64
 TRACKED = (Deliverable, DeliverableUpdate, Milestone, Meeting, Attendance, MinutesRevision, GroupMembership,
@@ -60,8 +61,12 @@ TRACKED = (Deliverable, DeliverableUpdate, Milestone, Meeting, Attendance, Minut
            Instrument, InstrumentStage, Uptake, Engagement, EngagementInstitution, StateLiaison)
 # A person's row changes at every login; only these columns matter to a dashboard.
 USER_COLUMNS = ("name", "institution_id", "active", "role")
+# Changes the data version counts that leave the context version alone: the deliverables' own rows,
+# whose figures come from the running tallies (`tallies.py`) rather than from a cached computation.
+DELIVERABLE_OWN = (Deliverable, DeliverableUpdate, Milestone)
 _BUMPED = "data_version_bumped"
 _TOUCHED = "data_version_touched"
+_CONTEXT = "data_version_context_touched"
 _local: OrderedDict[str, object] = OrderedDict()
 
 
@@ -87,9 +92,14 @@ def _touches_dashboards(obj) -> bool:
 
 @sa.event.listens_for(Session, "before_flush")
 def _note_change(session: Session, flush_context, instances) -> None:
-    if not session.info.get(_TOUCHED) and any(
-            _touches_dashboards(obj) for obj in chain(session.new, session.dirty, session.deleted)):
-        session.info[_TOUCHED] = True
+    if session.info.get(_CONTEXT):
+        return
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if _touches_dashboards(obj):
+            session.info[_TOUCHED] = True
+            if not isinstance(obj, DELIVERABLE_OWN):
+                session.info[_CONTEXT] = True
+                return
 
 
 @sa.event.listens_for(Session, "before_commit")
@@ -97,16 +107,20 @@ def _bump_before_commit(session: Session) -> None:
     # Flush first, then take the version row's lock as the very last thing before COMMIT: a
     # transaction holding it never waits for another lock, so it cannot be part of a deadlock.
     session.flush()
+    context = session.info.pop(_CONTEXT, False)
     if session.info.pop(_TOUCHED, False) and not session.info.get(_BUMPED):
-        bump(session)
+        bump(session, context=context)
 
 
-def bump(session: Session | None = None) -> None:
-    """Invalidate every cached figure, in the current transaction (bulk writers call this)."""
+def bump(session: Session | None = None, context: bool = True) -> None:
+    """Invalidate every cached figure, in the current transaction (bulk writers call this); with
+    `context` false, keep what was computed without reading deliverables."""
     session = session or db.session
     table = DataVersion.__table__
-    session.connection().execute(sa.update(table).where(table.c.id == 1).values(value=table.c.value + 1,
-                                                                                changed_at=utcnow()))
+    values = {"value": table.c.value + 1, "changed_at": utcnow()}
+    if context:
+        values["context_value"] = table.c.context_value + 1
+    session.connection().execute(sa.update(table).where(table.c.id == 1).values(**values))
     session.info[_BUMPED] = True
 
 
@@ -115,10 +129,22 @@ def bump(session: Session | None = None) -> None:
 def _forget_bump(session: Session) -> None:
     session.info.pop(_BUMPED, None)
     session.info.pop(_TOUCHED, None)
+    session.info.pop(_CONTEXT, None)
 
 
 def version() -> int | None:
     return db.session.scalar(sa.select(DataVersion.value).where(DataVersion.id == 1))
+
+
+def versions() -> tuple[int, int] | None:
+    """The data version and the context version (None without a version row), in one query."""
+    row = db.session.execute(sa.select(DataVersion.value, DataVersion.context_value).where(DataVersion.id == 1)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def context_version() -> int | None:
+    """The version of what a dashboard reads besides the deliverables, their updates and milestones."""
+    return db.session.scalar(sa.select(DataVersion.context_value).where(DataVersion.id == 1))
 
 
 def stamp() -> tuple[int, datetime | None] | None:
@@ -139,11 +165,13 @@ class Refused(ValueError):
 
 def _dataclasses() -> dict[str, type]:
     # Only these classes are ever rebuilt from an entry, by name; anything else is refused.
+    from coalition.analysis.figures import Breakdown, Figures
     from coalition.dashboards import services
     from coalition.portal.changes import Change
 
     return {cls.__name__: cls for cls in (services.Dashboard, services.Filters, services.ListedDeliverable,
-                                          services.ListedMeeting, services.Activity, services.Balance, Change)}
+                                          services.ListedMeeting, services.Activity, services.Balance, Change,
+                                          Figures, Breakdown)}
 
 
 def _encode(value):

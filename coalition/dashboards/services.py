@@ -14,9 +14,9 @@ from sqlalchemy.orm import aliased
 
 from coalition.auth.models import User
 from coalition.auth.permissions import require, require_actor
-from coalition.dashboards import cache, permissions
+from coalition.dashboards import cache, permissions, tallies
 from coalition.database import coalition_timezone, local_bucket, utcnow
-from coalition.deliverables.health import coalition_clock, health_sql, overdue_sql, stale_sql
+from coalition.deliverables.health import STALE_STATUSES, coalition_clock, health_sql
 from coalition.deliverables.models import HEALTHS, STATUSES, Deliverable, DeliverableUpdate
 from coalition.errors import ValidationError
 from coalition.extensions import db
@@ -167,28 +167,57 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
     now = cache.clock(utcnow())
     group_id = group.id if group is not None else None
     key = (group_id, filters.sector, filters.start, filters.end, list_limit, now.isoformat())
-    figures = cache.cached(key, lambda: compute_figures(group_id, filters, now, list_limit))
-    groups = {g.id: g for g in db.session.execute(
-        sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
+    groups = _groups()
+    versions = cache.versions()
+    figures = cache.cached(key, lambda: current_figures(group_id, filters, now, list_limit, groups=groups,
+                                                        context_version=versions[1] if versions else None),
+                           at_version=versions[0] if versions else None)
     return replace(figures, group=group, groups=groups, cache_key=key,
                    progress=[(groups[g_id], progress, count) for g_id, progress, count in figures.progress])
 
 
-def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15) -> Dashboard:
-    """Every figure as of `now`, as plain data (group ids, not objects), so it can be cached.
-
-    No permission check: `dashboard()` makes it for people; the coordinators' digest calls this
-    directly, as the system.
-    """
+def current_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15, *,
+                    groups: dict[int, WorkingGroup] | None = None, context_version: int | None = None) -> Dashboard:
+    """The same figures as `compute_figures`, from the running tallies (a write away from a cached
+    board costs a few small queries); narrowed to a sector, or off the clock's grid, from scratch.
+    `groups` and `context_version`: what the caller already read."""
+    if filters.sector or cache.clock(now) != now:
+        return compute_figures(group_id, filters, now, list_limit, groups=groups)
     clock = coalition_clock(now)
+    groups = groups if groups is not None else _groups()
+    counted = tallies.deliverable_figures(db.session, group_id, now, clock)
+    progress_of = {g: (round(progress / count) if count else 0, count)
+                   for g, (count, progress) in counted["per_group"].items()}
+    work = {
+        "progress": [(g.id, *progress_of.get(g.id, (0, 0))) for g in groups.values()
+                     if group_id is None or g.id == group_id],
+        "change": _change(counted["moves"], progress_of),
+        "by_status": counted["by_status"], "by_health": counted["by_health"],
+        **_listings(group_id, _deliverable_scope(group_id, filters), clock, list_limit),
+    }
+    # What does not read deliverables is cached under the context version, which a progress
+    # update leaves alone.
+    start, end = _period(filters, now)
+    context = cache.cached(("context", group_id, filters.start, filters.end, list_limit, now.isoformat()),
+                           lambda: _context_figures(group_id, filters, start, end, now, list_limit, groups),
+                           at_version=context_version if context_version is not None else cache.context_version())
+    return _assemble(work, context, _activity(group_id, filters, start, end, list_limit), filters)
+
+
+def _groups() -> dict[int, WorkingGroup]:
+    return {g.id: g for g in db.session.execute(
+        sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
+
+
+def _period(filters: Filters, now: datetime) -> tuple[datetime, datetime]:
     start = _instant(filters.start) if filters.start else now - timedelta(days=365)
     # No end by default: anything recorded since the clock's rounded instant counts too (it bumped
     # the data version, so the figures are recomputed with it).
     end = _instant(filters.end, end=True) if filters.end else datetime.max.replace(tzinfo=now.tzinfo)
+    return start, end
 
-    groups = {g.id: g for g in db.session.execute(
-        sa.select(WorkingGroup).order_by(WorkingGroup.position, WorkingGroup.id)).scalars()}
-    in_sector = (Institution.sector == filters.sector) if filters.sector else sa.true()
+
+def _deliverable_scope(group_id: int | None, filters: Filters) -> list:
     deliverable_scope = [Deliverable.archived_at.is_(None)]
     if group_id is not None:
         deliverable_scope.append(Deliverable.group_id == group_id)
@@ -197,13 +226,57 @@ def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_
         deliverable_scope.append(Deliverable.owner_id.in_(
             sa.select(User.id).join(Institution, Institution.id == User.institution_id)
             .where(Institution.sector == filters.sector).correlate(None)))
+    return deliverable_scope
+
+
+def _change(moves: dict[int, tuple[int, int]], progress_of: dict[int, tuple[int, int]]) -> dict:
+    change = {}
+    for row_group, (week, month) in moves.items():
+        count = progress_of.get(row_group, (0, 0))[1]
+        if count:
+            change[row_group] = (round(float(week or 0) / count, 1), round(float(month or 0) / count, 1))
+    return change
+
+
+# Literal, not bound: PostgreSQL and SQLite use a partial index only for a condition they can see.
+_NOT_DONE = Deliverable.status != sa.literal_column("'done'")
+_STALE_KIND = Deliverable.status.in_([sa.literal_column(f"'{s}'") for s in STALE_STATUSES])
+
+
+def _listings(group_id: int | None, deliverable_scope: list, clock, list_limit: int) -> dict:
+    """The first overdue and stale deliverables in due order (partial indexes: a few rows read)."""
+    def listing(*condition) -> list[ListedDeliverable]:
+        rows = db.session.execute(
+            sa.select(Deliverable.id, Deliverable.title, Deliverable.group_id, Deliverable.status,
+                      Deliverable.progress, Deliverable.owner_id, User.name, Deliverable.due_date,
+                      Deliverable.last_update_at)
+            .join(User, User.id == Deliverable.owner_id)
+            .where(*condition, *deliverable_scope)
+            .order_by(Deliverable.due_date, Deliverable.id).limit(list_limit)).all()
+        return [ListedDeliverable(*row) for row in rows]
+
+    return {"overdue": listing(_NOT_DONE, Deliverable.due_date < clock.today),
+            "stale": listing(_STALE_KIND, Deliverable.last_update_at < clock.stale_before)}
+
+
+def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15, *,
+                    groups: dict[int, WorkingGroup] | None = None) -> Dashboard:
+    """Every figure as of `now`, from scratch, as plain data (group ids, not objects), so it can be cached.
+
+    No permission check: `dashboard()` makes it for people; the coordinators' digest calls this
+    directly, as the system. The tallies' figures are checked against this one.
+    """
+    clock = coalition_clock(now)
+    start, end = _period(filters, now)
+    groups = groups if groups is not None else _groups()
+    deliverable_scope = _deliverable_scope(group_id, filters)
 
     # Progress per group, and its change: the sum of the progress moves in each window over the
     # group's deliverables (an exact change of the average for the deliverables that exist now).
     progress_rows = db.session.execute(
-        sa.select(Deliverable.group_id, sa.func.avg(Deliverable.progress), sa.func.count())
+        sa.select(Deliverable.group_id, sa.func.sum(Deliverable.progress), sa.func.count())
         .where(*deliverable_scope).group_by(Deliverable.group_id)).all()
-    progress_of = {g: (round(float(avg or 0)), n) for g, avg, n in progress_rows}
+    progress_of = {g: (round(int(total or 0) / n) if n else 0, n) for g, total, n in progress_rows}
     progress = [(g.id, *progress_of.get(g.id, (0, 0))) for g in groups.values() if group_id is None or g.id == group_id]
     moved = sa.func.coalesce(DeliverableUpdate.progress_after, 0) - sa.func.coalesce(DeliverableUpdate.progress_before, 0)
     week_ago, month_ago = now - timedelta(days=7), now - timedelta(days=30)
@@ -214,11 +287,7 @@ def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_
         .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
         .where(DeliverableUpdate.created_at > month_ago, *deliverable_scope)
         .group_by(Deliverable.group_id)).all()
-    change = {}
-    for row_group, week, month in change_rows:
-        count = progress_of.get(row_group, (0, 0))[1]
-        if count:
-            change[row_group] = (round(float(week or 0) / count, 1), round(float(month or 0) / count, 1))
+    change = _change({g: (week, month) for g, week, month in change_rows}, progress_of)
 
     health = health_sql(Deliverable, clock).label("health")
     by_status = {key: 0 for key in STATUSES}
@@ -228,17 +297,21 @@ def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_
             .group_by(Deliverable.status, health)).all():
         by_status[status] += count
         by_health[health_value] += count
+    work = {"progress": progress, "change": change, "by_status": by_status, "by_health": by_health,
+            **_listings(group_id, deliverable_scope, clock, list_limit)}
+    context = _context_figures(group_id, filters, start, end, now, list_limit, groups)
+    return _assemble(work, context, _activity(group_id, filters, start, end, list_limit), filters)
 
-    def listing(condition) -> list[ListedDeliverable]:
-        rows = db.session.execute(
-            sa.select(Deliverable.id, Deliverable.title, Deliverable.group_id, Deliverable.status,
-                      Deliverable.progress, Deliverable.owner_id, User.name, Deliverable.due_date,
-                      Deliverable.last_update_at)
-            .join(User, User.id == Deliverable.owner_id)
-            .where(condition, *deliverable_scope)
-            .order_by(Deliverable.due_date, Deliverable.id).limit(list_limit)).all()
-        return [ListedDeliverable(*row) for row in rows]
 
+def _assemble(work: dict, context: dict, activity: list, filters: Filters) -> Dashboard:
+    return Dashboard(group=None, filters=filters, groups={}, total=sum(work["by_status"].values()),
+                     activity=activity, **work, **context)
+
+
+def _context_figures(group_id: int | None, filters: Filters, start: datetime, end: datetime, now: datetime,
+                     list_limit: int, groups: dict[int, WorkingGroup]) -> dict:
+    """What a dashboard shows besides the deliverables: meetings, attendance, balance, institutions."""
+    in_sector = (Institution.sector == filters.sector) if filters.sector else sa.true()
     meeting_scope = [Meeting.group_id == group_id] if group_id is not None else []
 
     def meetings(*conditions, order, limit=list_limit) -> list[ListedMeeting]:
@@ -323,18 +396,11 @@ def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_
         institutions_by_sector[sector] = institutions_by_sector.get(sector, 0) + count
     institutions_by_state = sorted(by_state.items(), key=lambda item: (-item[1], item[0]))
 
-    activity = _activity(group_id, filters, start, end, list_limit)
-    return Dashboard(
-        group=None, filters=filters, groups={}, progress=progress, change=change,
-        by_status=by_status, by_health=by_health,
-        overdue=listing(overdue_sql(Deliverable, clock)), stale=listing(stale_sql(Deliverable, clock)),
-        total=sum(by_status.values()), upcoming=upcoming, without_minutes=without_minutes,
-        attendance_by_month=attendance_by_month,
-        attendance_by_group={g: (a, t) for g, (a, t) in by_group.items()},
-        attendance_by_sector={s: (a, t) for s, (a, t) in by_sector.items()},
-        attendance_by_institution=attendance_by_institution, balance=list(balance_of.values()),
-        institutions_by_state=institutions_by_state, institutions_by_sector=institutions_by_sector,
-        activity=activity)
+    return {"upcoming": upcoming, "without_minutes": without_minutes, "attendance_by_month": attendance_by_month,
+            "attendance_by_group": {g: (a, t) for g, (a, t) in by_group.items()},
+            "attendance_by_sector": {s: (a, t) for s, (a, t) in by_sector.items()},
+            "attendance_by_institution": attendance_by_institution, "balance": list(balance_of.values()),
+            "institutions_by_state": institutions_by_state, "institutions_by_sector": institutions_by_sector}
 
 
 def _activity(group_id: int | None, filters: Filters, start: datetime, end: datetime, limit: int) -> list[Activity]:

@@ -50,7 +50,8 @@ def test_the_coordinators_dashboard_shows_the_section_in_bounded_queries(app, cl
             body = client.get("/dashboard").get_data(as_text=True)
         counts.append(len(statements))
         grow(30)
-    assert counts[0] == counts[1] <= 25, counts
+    # 27: the consultation's cached figures read the context version and the newest contribution.
+    assert counts[0] == counts[1] <= 27, counts
     assert consultation.title_es in body and 'id="chart-recommendation-states-title"' in body
     assert "chart-sector-title" in body
     lead = factories.user(groups={"ethics": "lead"})

@@ -81,7 +81,8 @@ def test_with_redis_the_cache_is_shared_and_redis_down_only_costs_time(cached_ap
     db.session.commit()
     assert figures(coordinator).total == 1
     keys = redis.Redis.from_url(os.environ["TEST_REDIS_URL"]).keys("coalition:dashboard:*")
-    assert len(keys) == 1
+    # The board's figures, and the part of them that does not read deliverables (under the context version).
+    assert len(keys) == 2 and sum(b":context:" in key for key in keys) == 1, keys
     cached_app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
     cached_app.extensions.pop("redis_dashboard", None)
     assert figures(coordinator).total == 1
@@ -216,7 +217,9 @@ def test_a_pickle_planted_under_the_cache_key_is_refused_and_runs_nothing(redis_
     assert not marker.exists()
     assert "refused" in caplog.text
     # The refused entry was replaced by a good one, served from then on.
-    assert all(cache.unseal(key.decode(), redis_cache.get(key)).total == 1 for key in keys)
+    boards = [key for key in keys if b":context:" not in key]
+    assert boards and all(cache.unseal(key.decode(), redis_cache.get(key)).total == 1 for key in boards)
+    assert all("upcoming" in cache.unseal(key.decode(), redis_cache.get(key)) for key in keys if key not in boards)
 
 
 def test_a_tampered_signed_entry_in_redis_is_refused_and_the_figures_recomputed(redis_cache, caplog):
@@ -225,10 +228,32 @@ def test_a_tampered_signed_entry_in_redis_is_refused_and_the_figures_recomputed(
     factories.deliverable("data")
     db.session.commit()
     assert figures(coordinator).total == 2
-    (key,) = redis_cache.scan_iter("coalition:dashboard:*")
+    (key,) = [k for k in redis_cache.scan_iter("coalition:dashboard:*") if b":context:" not in k]
     stored = redis_cache.get(key)
     assert b'"total",2' not in stored and b'"total":2' in stored
     redis_cache.set(key, stored.replace(b'"total":2', b'"total":9'))
     with caplog.at_level("WARNING", logger="coalition.dashboards.cache"):
         assert figures(coordinator).total == 2
     assert "refused" in caplog.text
+
+
+def test_after_a_progress_update_the_board_is_exact_and_its_context_comes_from_the_cache(cached_app, monkeypatch):
+    coordinator = factories.user(role="coordinator")
+    member = factories.user(groups={"ethics": "member"}, institution_id=factories.institution().id)
+    item = factories.deliverable("ethics", owner=member, progress=10)
+    factories.meeting("ethics")
+    db.session.commit()
+    assert figures(coordinator).total == 1
+    computed = []
+    original = services._context_figures
+    monkeypatch.setattr(services, "_context_figures", lambda *args: computed.append(args) or original(*args))
+    deliverables.post_update(member, item.id, status="in_review", progress=80)
+    db.session.commit()
+    board = figures(coordinator)
+    assert board.by_status["in_review"] == 1 and board.total == 1
+    assert [(g.slug, p, n) for g, p, n in board.progress if n] == [("ethics", 80, 1)]
+    assert computed == []  # a progress update leaves the meetings' and members' figures cached
+    factories.meeting("ethics")
+    db.session.commit()
+    assert len(figures(coordinator).upcoming) == 2
+    assert len(computed) == 1

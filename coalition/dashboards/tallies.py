@@ -1,0 +1,319 @@
+"""Running tallies of the deliverables, kept in the transaction of every write, so a dashboard read
+right after a write counts a few thousand tally rows instead of every deliverable and update.
+
+What is kept (tables in `models.py`):
+* per group, status, due date and progress band: how many deliverables (not archived) and the sum
+  of their progress — the progress bars, the counts by status, and by health, whose rules compare
+  the due date with today and the progress with two thresholds, nothing finer;
+* per group, the progress moved by their updates, by UTC day and by clock step (the update's instant
+  rounded *up* to CLOCK_STEP): an update is in the window "since `now` − 7 days" exactly when its
+  step is after that instant (`now` is on the step grid), so a window is whole days plus one
+  partial day read by steps.
+
+Staleness ("no update for STALE_AFTER_DAYS") compares an instant and is not tallied: the few
+deliverables that are stale and would otherwise be on track are counted from a partial index.
+
+How the tallies stay exact: mapper events read each written deliverable's row (and each written
+update's) from the database just before and just after the statement, inside the flush, and
+`after_flush` adds the difference to the tallies in one sorted upsert per table — in the same
+transaction (a savepoint's too), so they commit or roll back with the write. Writes that bypass the
+ORM's unit of work (Core or bulk statements on `deliverables` or `deliverable_updates`) must call
+`rebuild()`; the demo seeder does.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, object_session
+
+from coalition.dashboards.models import BANDS, DeliverableTally, ProgressMoveDay, ProgressMoveStep
+from coalition.deliverables.health import BLOCKED_OFF_TRACK_DAYS, CLOSE, NEAR, STALE_STATUSES, HealthClock
+from coalition.deliverables.models import HEALTHS, STATUSES, Deliverable, DeliverableUpdate
+
+STEP = timedelta(minutes=5)  # the dashboard clock's step: cache.CLOCK_STEP is this one
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_DELTAS = "dashboard_tally_deltas"
+_BEFORE = "dashboard_tally_before"
+
+d_table = Deliverable.__table__
+u_table = DeliverableUpdate.__table__
+TALLY, DAY, STEP_TABLE = DeliverableTally.__table__, ProgressMoveDay.__table__, ProgressMoveStep.__table__
+
+
+def band(progress: int) -> int:
+    return sum(progress >= threshold for threshold in BANDS)
+
+
+def band_sql(progress):
+    return sa.case((progress < BANDS[0], 0), (progress < BANDS[1], 1), else_=2)
+
+
+def step_of(moment: datetime) -> datetime:
+    """`moment` rounded up to the clock's step (itself when on the grid)."""
+    micro = (moment - EPOCH) // timedelta(microseconds=1)
+    size = STEP // timedelta(microseconds=1)
+    return EPOCH + timedelta(microseconds=-(-micro // size) * size)
+
+
+# -- keeping the tallies -----------------------------------------------------------------------
+
+def _deltas(session: Session) -> dict:
+    return session.info.setdefault(_DELTAS, {"tally": defaultdict(lambda: [0, 0]),
+                                             "day": defaultdict(lambda: [0, 0]),
+                                             "step": defaultdict(lambda: [0, 0])})
+
+
+def _deliverable_row(connection, deliverable_id: int):
+    return connection.execute(
+        sa.select(d_table.c.group_id, d_table.c.status, d_table.c.due_date, d_table.c.progress,
+                  d_table.c.archived_at).where(d_table.c.id == deliverable_id)).first()
+
+
+def _count(session: Session, row, sign: int) -> None:
+    if row is None or row.archived_at is not None:
+        return
+    entry = _deltas(session)["tally"][(row.group_id, row.status, row.due_date, band(row.progress))]
+    entry[0] += sign
+    entry[1] += sign * row.progress
+
+
+def _move(session: Session, group_id: int, created_at: datetime, moved: int, sign: int) -> None:
+    deltas = _deltas(session)
+    at = step_of(created_at)
+    for kind, key in (("day", (group_id, at.date())), ("step", (group_id, at))):
+        entry = deltas[kind][key]
+        entry[0] += sign * moved
+        entry[1] += sign
+
+
+def _moves_of(session: Session, connection, deliverable_id: int, group_id: int, sign: int) -> None:
+    for created_at, before, after in connection.execute(
+            sa.select(u_table.c.created_at, u_table.c.progress_before, u_table.c.progress_after)
+            .where(u_table.c.deliverable_id == deliverable_id)):
+        _move(session, group_id, _aware(created_at), (after or 0) - (before or 0), sign)
+
+
+def _aware(moment: datetime) -> datetime:
+    # Core reads through the column's type, so this is already aware; kept for raw drivers.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+@sa.event.listens_for(Deliverable, "before_update")
+@sa.event.listens_for(Deliverable, "before_delete")
+def _before_deliverable(mapper, connection, target) -> None:
+    session = object_session(target)
+    session.info.setdefault(_BEFORE, {})[("d", target.id)] = _deliverable_row(connection, target.id)
+
+
+@sa.event.listens_for(Deliverable, "after_insert")
+@sa.event.listens_for(Deliverable, "after_update")
+@sa.event.listens_for(Deliverable, "after_delete")
+def _after_deliverable(mapper, connection, target) -> None:
+    session = object_session(target)
+    before = session.info.get(_BEFORE, {}).pop(("d", target.id), None)
+    after = _deliverable_row(connection, target.id)
+    _count(session, before, -1)
+    _count(session, after, +1)
+    # The updates count for the group of a deliverable not archived: move them when that changes.
+    was = before.group_id if before is not None and before.archived_at is None else None
+    now = after.group_id if after is not None and after.archived_at is None else None
+    if was != now:
+        if was is not None:
+            _moves_of(session, connection, target.id, was, -1)
+        if now is not None:
+            _moves_of(session, connection, target.id, now, +1)
+
+
+def _update_row(connection, update_id: int):
+    return connection.execute(
+        sa.select(d_table.c.group_id, d_table.c.archived_at, u_table.c.created_at, u_table.c.progress_before,
+                  u_table.c.progress_after)
+        .join(d_table, d_table.c.id == u_table.c.deliverable_id).where(u_table.c.id == update_id)).first()
+
+
+def _moved(session: Session, row, sign: int) -> None:
+    if row is not None and row.archived_at is None:
+        _move(session, row.group_id, _aware(row.created_at), (row.progress_after or 0) - (row.progress_before or 0),
+              sign)
+
+
+# Updates are never edited or deleted; these keep the tallies exact if one ever is.
+@sa.event.listens_for(DeliverableUpdate, "before_update")
+@sa.event.listens_for(DeliverableUpdate, "before_delete")
+def _before_update_row(mapper, connection, target) -> None:
+    session = object_session(target)
+    session.info.setdefault(_BEFORE, {})[("u", target.id)] = _update_row(connection, target.id)
+
+
+@sa.event.listens_for(DeliverableUpdate, "after_insert")
+@sa.event.listens_for(DeliverableUpdate, "after_update")
+@sa.event.listens_for(DeliverableUpdate, "after_delete")
+def _after_update_row(mapper, connection, target) -> None:
+    session = object_session(target)
+    _moved(session, session.info.get(_BEFORE, {}).pop(("u", target.id), None), -1)
+    _moved(session, _update_row(connection, target.id), +1)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _start(session: Session, flush_context, instances) -> None:
+    session.info.pop(_DELTAS, None)
+    session.info.pop(_BEFORE, None)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _apply(session: Session, flush_context) -> None:
+    deltas = session.info.pop(_DELTAS, None)
+    session.info.pop(_BEFORE, None)
+    if deltas:
+        apply(session.connection(), deltas)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, *args) -> None:
+    session.info.pop(_DELTAS, None)
+    session.info.pop(_BEFORE, None)
+
+
+def _insert(connection):
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+
+
+def apply(connection, deltas: dict) -> None:
+    """Add `deltas` to the tallies: one upsert per table, rows in key order (so two writers lock
+    the rows they share in the same order, and cannot deadlock on them)."""
+    insert = _insert(connection)
+    plan = ((TALLY, "tally", ("group_id", "status", "due_date", "band"), ("count", "progress")),
+            (DAY, "day", ("group_id", "day"), ("moved", "updates")),
+            (STEP_TABLE, "step", ("group_id", "at"), ("moved", "updates")))
+    for table, kind, keys, values in plan:
+        rows = [dict(zip(keys + values, (*key, *amounts)))
+                for key, amounts in sorted(deltas[kind].items()) if any(amounts)]
+        if not rows:
+            continue
+        statement = insert(table).values(rows)
+        connection.execute(statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: table.c[name] + statement.excluded[name] for name in values}))
+
+
+def rebuild(connection) -> None:
+    """Count every tally again from the deliverables and their updates (after a bulk load)."""
+    for table in (TALLY, DAY, STEP_TABLE):
+        connection.execute(table.delete())
+    d = d_table.c
+    banded = (sa.select(d.group_id, d.status, d.due_date, band_sql(d.progress).label("band"), d.progress)
+              .where(d.archived_at.is_(None)).subquery())
+    b = banded.c
+    connection.execute(TALLY.insert().from_select(
+        ["group_id", "status", "due_date", "band", "count", "progress"],
+        sa.select(b.group_id, b.status, b.due_date, b.band, sa.func.count(), sa.func.sum(b.progress))
+        .group_by(b.group_id, b.status, b.due_date, b.band)))
+    u = u_table.c
+    moved = sa.func.coalesce(u.progress_after, 0) - sa.func.coalesce(u.progress_before, 0)
+    active = (sa.select(d.group_id, u.created_at, moved.label("moved"))
+              .join(d_table, d_table.c.id == u.deliverable_id).where(d.archived_at.is_(None)))
+    if connection.dialect.name == "postgresql":
+        seconds = int(STEP.total_seconds())
+        active = active.subquery()
+        steps = sa.select(active.c.group_id, sa.func.to_timestamp(
+            sa.func.ceil(sa.extract("epoch", active.c.created_at) / seconds) * seconds).label("at"),
+            active.c.moved).subquery()
+        grouped = (sa.select(steps.c.group_id, steps.c.at, sa.func.sum(steps.c.moved).label("moved"),
+                             sa.func.count().label("updates"))
+                   .group_by(steps.c.group_id, steps.c.at).subquery())
+        connection.execute(STEP_TABLE.insert().from_select(
+            ["group_id", "at", "moved", "updates"], sa.select(grouped)))
+        day = sa.cast(sa.func.timezone("UTC", STEP_TABLE.c.at), sa.Date)
+        connection.execute(DAY.insert().from_select(
+            ["group_id", "day", "moved", "updates"],
+            sa.select(STEP_TABLE.c.group_id, day, sa.func.sum(STEP_TABLE.c.moved), sa.func.sum(STEP_TABLE.c.updates))
+            .group_by(STEP_TABLE.c.group_id, day)))
+        return
+    # Elsewhere (SQLite: tests and small demos) the steps are rounded here, a batch at a time.
+    deltas = {"tally": {}, "day": defaultdict(lambda: [0, 0]), "step": defaultdict(lambda: [0, 0])}
+    for group_id, created_at, value in connection.execute(active):
+        at = step_of(_aware(created_at))
+        for kind, key in (("day", (group_id, at.date())), ("step", (group_id, at))):
+            deltas[kind][key][0] += value
+            deltas[kind][key][1] += 1
+    for kind, table, keys in (("day", DAY, ("group_id", "day")), ("step", STEP_TABLE, ("group_id", "at"))):
+        rows = [dict(zip(keys + ("moved", "updates"), (*key, *amounts))) for key, amounts in deltas[kind].items()]
+        for start in range(0, len(rows), 500):
+            connection.execute(table.insert(), rows[start:start + 500])
+
+
+# -- reading the figures -----------------------------------------------------------------------
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
+
+
+def deliverable_figures(session: Session, group_id: int | None, now: datetime, clock: HealthClock) -> dict:
+    """Progress and count per group, counts by status and by health, and each group's summed moves
+    over the last 7 and 30 days, as of `now` (on the step grid): the figures `compute_figures`
+    reads from every deliverable, from the tallies and one count of a partial index."""
+    if step_of(now) != now:
+        raise ValueError("the tallies answer for instants on the clock's step grid only")
+    t, today = TALLY.c, clock.today
+    health = sa.case(
+        (t.status == "done", "on_track"),
+        (t.due_date < today, "off_track"),
+        (sa.and_(t.status == "blocked", t.due_date <= today + timedelta(days=BLOCKED_OFF_TRACK_DAYS)), "off_track"),
+        (sa.and_(t.due_date <= today + timedelta(days=CLOSE[0]), t.band < 2), "off_track"),
+        (t.status == "blocked", "at_risk"),
+        (sa.and_(t.due_date <= today + timedelta(days=NEAR[0]), t.band == 0), "at_risk"),
+        else_="on_track").label("health")
+    scope = [t.group_id == group_id] if group_id is not None else []
+    per_group: dict[int, list[int]] = {}
+    by_status = {key: 0 for key in STATUSES}
+    by_health = {key: 0 for key in HEALTHS}
+    for row_group, status, health_value, count, progress in session.execute(
+            sa.select(t.group_id, t.status, health, sa.func.sum(t.count), sa.func.sum(t.progress))
+            .where(*scope).group_by(t.group_id, t.status, health)):
+        count, progress = int(count or 0), int(progress or 0)
+        totals = per_group.setdefault(row_group, [0, 0])
+        totals[0] += count
+        totals[1] += progress
+        by_status[status] += count
+        by_health[health_value] += count
+    # Stale and, by every other rule, on track: at risk instead.
+    d = Deliverable
+    stale_on_track = session.execute(
+        sa.select(sa.func.count()).select_from(d_table)
+        .where(d.archived_at.is_(None), d.status.in_([sa.literal_column(f"'{s}'") for s in STALE_STATUSES]),
+               d.last_update_at < clock.stale_before, d.due_date >= today,
+               sa.or_(d.due_date > today + timedelta(days=CLOSE[0]), d.progress >= CLOSE[1]),
+               sa.or_(d.due_date > today + timedelta(days=NEAR[0]), d.progress >= NEAR[1]),
+               *([d.group_id == group_id] if group_id is not None else []))).scalar_one()
+    by_health["on_track"] -= stale_on_track
+    by_health["at_risk"] += stale_on_track
+
+    week_ago, month_ago = now - timedelta(days=7), now - timedelta(days=30)
+    week_day, month_day = week_ago.astimezone(timezone.utc).date(), month_ago.astimezone(timezone.utc).date()
+    moves: dict[int, list[int]] = {}
+
+    day, step = DAY.c, STEP_TABLE.c
+    in_week_day = sa.and_(step.at > week_ago, step.at < _midnight(week_day + timedelta(days=1)))
+    in_month_day = sa.and_(step.at > month_ago, step.at < _midnight(month_day + timedelta(days=1)))
+    # Whole days after each window's first day, and that first day's steps after the window's start.
+    whole_days = (sa.select(day.group_id, sa.func.sum(sa.case((day.day > week_day, day.moved), else_=0)),
+                            sa.func.sum(day.moved), sa.func.sum(day.updates))
+                  .where(day.day > month_day, *([day.group_id == group_id] if group_id is not None else []))
+                  .group_by(day.group_id))
+    first_days = (sa.select(step.group_id, sa.func.sum(sa.case((in_week_day, step.moved), else_=0)),
+                            sa.func.sum(sa.case((in_month_day, step.moved), else_=0)),
+                            sa.func.sum(sa.case((in_month_day, step.updates), else_=0)))
+                  .where(sa.or_(in_week_day, in_month_day),
+                         *([step.group_id == group_id] if group_id is not None else []))
+                  .group_by(step.group_id))
+    for row_group, week, month, month_updates in session.execute(sa.union_all(whole_days, first_days)):
+        entry = moves.setdefault(row_group, [0, 0, 0])
+        entry[0] += int(week or 0)
+        entry[1] += int(month or 0)
+        entry[2] += int(month_updates or 0)
+    return {"per_group": per_group, "by_status": by_status, "by_health": by_health,
+            "moves": {g: (week, month) for g, (week, month, n) in moves.items() if n}}

@@ -1,0 +1,158 @@
+"""The running tallies: after any mix of writes, the figures they give equal a count from scratch."""
+from __future__ import annotations
+
+import random
+from dataclasses import asdict
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from coalition.dashboards import cache, services, tallies
+from coalition.dashboards.models import DeliverableTally, ProgressMoveDay, ProgressMoveStep
+from coalition.database import utcnow
+from coalition.deliverables import services as deliverables
+from coalition.deliverables.models import STATUSES, Deliverable, DeliverableUpdate
+from coalition.extensions import db
+from tests import factories
+
+TABLES = (DeliverableTally, ProgressMoveDay, ProgressMoveStep)
+
+
+def tally_rows() -> dict:
+    """Every tally row with a non-zero amount (a row counted down to zero is as good as none)."""
+    rows = {}
+    for model in TABLES:
+        table = model.__table__
+        keys = [c for c in table.c if c.primary_key]
+        values = [c for c in table.c if not c.primary_key]
+        rows[table.name] = {tuple(r[:len(keys)]): tuple(r[len(keys):])
+                            for r in db.session.execute(sa.select(*keys, *values)) if any(r[len(keys):])}
+    return rows
+
+
+def assert_figures_exact(now: datetime, group_ids) -> None:
+    for group_id in (None, *group_ids):
+        for at in (now, now + timedelta(days=3, minutes=35), now - timedelta(days=9, hours=7, minutes=10),
+                   now + timedelta(days=31)):
+            at = cache.clock(at)
+            expected = asdict(services.compute_figures(group_id, services.Filters(), at))
+            assert asdict(services.current_figures(group_id, services.Filters(), at)) == expected, (group_id, at)
+
+
+def test_step_of_rounds_up_to_the_clock_grid():
+    on_grid = datetime(2026, 3, 1, 10, 5, tzinfo=timezone.utc)
+    assert tallies.step_of(on_grid) == on_grid
+    assert tallies.step_of(on_grid + timedelta(microseconds=1)) == on_grid + timedelta(minutes=5)
+    assert tallies.step_of(on_grid - timedelta(minutes=4, seconds=59)) == on_grid
+
+
+def test_a_progress_update_leaves_the_context_version_alone_and_a_meeting_moves_it(app):
+    member = factories.user(groups={"ethics": "member"}, institution_id=factories.institution().id)
+    item = factories.deliverable("ethics", owner=member)
+    db.session.commit()
+    data, context = cache.version(), cache.context_version()
+    deliverables.post_update(member, item.id, status="in_progress", progress=40)
+    db.session.commit()
+    assert cache.version() == data + 1
+    assert cache.context_version() == context
+    factories.meeting("ethics")
+    db.session.commit()
+    assert cache.context_version() == context + 1
+
+
+def test_a_rolled_back_write_leaves_the_tallies_as_they_were(app):
+    member = factories.user(groups={"ethics": "member"}, institution_id=factories.institution().id)
+    item = factories.deliverable("ethics", owner=member)
+    db.session.commit()
+    before = tally_rows()
+    deliverables.post_update(member, item.id, status="in_progress", progress=90)
+    db.session.rollback()
+    assert tally_rows() == before
+    with db.session.begin_nested():
+        factories.deliverable("ethics", owner=member, progress=70)
+        savepoint = db.session.begin_nested()
+        deliverables.post_update(member, item.id, status="blocked", progress=5)
+        savepoint.rollback()
+    db.session.commit()
+    counted = tally_rows()
+    tallies.rebuild(db.session.connection())
+    assert tally_rows() == counted
+
+
+# Days from today where a health rule changes its answer (the checks also run 3 days later).
+EDGES = (-1, 0, 1, 3, 4, 7, 8, 10, 11, 14, 15, 17, 18, 30, 31, 33, 34)
+
+
+def _random_writes(rng: random.Random, count: int, now: datetime, check_every: int) -> None:
+    lead = factories.user(role="coordinator", institution_id=factories.institution().id)
+    groups = [factories.group(slug) for slug in ("ethics", "research", "abroad")]
+    base = factories.today()
+
+    def due(low: int, high: int):
+        return base + timedelta(days=rng.choice(EDGES) if rng.random() < 0.5 else rng.randint(low, high))
+
+    def progress() -> int:
+        return rng.choice((0, 49, 50, 74, 75, 100)) if rng.random() < 0.5 else rng.randint(0, 100)
+    made: list[int] = []
+    for _ in range(6):
+        made.append(factories.deliverable(rng.choice(groups).slug, owner=lead,
+                                          due_date=due(-40, 60)).id)
+    db.session.commit()
+    for step in range(1, count + 1):
+        action = rng.choices(("update", "status", "due", "archive", "restore", "move", "create", "delete",
+                              "backdate", "milestone"), weights=(30, 8, 10, 4, 3, 5, 8, 2, 10, 5))[0]
+        item = db.session.get(Deliverable, rng.choice(made))
+        if action == "update" and item.archived_at is None:
+            deliverables.post_update(lead, item.id, status=rng.choice(list(STATUSES)), progress=progress())
+        elif action == "status" and item.archived_at is None:
+            # An update whose progress moves nothing, or a jump to done.
+            deliverables.post_update(lead, item.id, status=rng.choice(("done", "in_review", "blocked")),
+                                     progress=item.progress if rng.random() < 0.5 else 100)
+        elif action == "due" and item.archived_at is None:
+            deliverables.edit_deliverable(lead, item.id, version=item.version,
+                                          due_date=due(-45, 45),
+                                          start_date=base - timedelta(days=400))
+        elif action == "archive":
+            deliverables.archive_deliverable(lead, item.id)
+        elif action == "restore":
+            deliverables.restore_deliverable(lead, item.id)
+        elif action == "move":
+            item.group_id = rng.choice(groups).id  # no service moves a deliverable; the hooks must follow anyway
+        elif action == "create":
+            made.append(deliverables.create_deliverable(
+                lead, rng.choice(groups), title=f"Entregable {step}", owner_id=lead.id,
+                due_date=due(-30, 90), status=rng.choice(list(STATUSES)),
+                progress=progress()).id)
+        elif action == "delete":
+            has_history = db.session.scalar(sa.select(sa.func.count()).where(
+                DeliverableUpdate.deliverable_id == item.id)) or item.milestones
+            if not has_history and len(made) > 3:
+                db.session.delete(item)
+                made.remove(item.id)
+        elif action == "backdate":
+            # History recorded at any instant of the last 40 days, on and off the clock's grid, and
+            # last updates old enough to be stale.
+            moment = now - timedelta(days=rng.randint(0, 40), minutes=rng.choice((0, 5, 7, 30)),
+                                     microseconds=rng.choice((0, 1)))
+            db.session.add(DeliverableUpdate(deliverable_id=item.id, author_id=lead.id, status_before=item.status,
+                                             status_after=item.status, progress_before=rng.randint(0, 100),
+                                             progress_after=rng.randint(0, 100), created_at=moment))
+            item.last_update_at = moment
+        elif action == "milestone" and item.archived_at is None:
+            deliverables.add_milestone(lead, item.id, title=f"Hito {step}", progress=rng.randint(0, 100))
+        db.session.commit()
+        if step % check_every == 0:
+            assert_figures_exact(now, [g.id for g in groups])
+    counted = tally_rows()
+    tallies.rebuild(db.session.connection())
+    assert tally_rows() == counted
+
+
+def test_figures_from_the_tallies_equal_a_count_from_scratch_after_random_writes(app):
+    _random_writes(random.Random(16), 300, cache.clock(utcnow()), check_every=50)
+
+
+@pytest.mark.postgres
+def test_figures_from_the_tallies_equal_a_count_from_scratch_after_thousands_of_random_writes_on_postgresql(app):
+    _random_writes(random.Random(1016), 2500, cache.clock(utcnow()), check_every=100)
