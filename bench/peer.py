@@ -187,14 +187,9 @@ def measure_peer(args) -> dict:
     """Run the peer's measure.sh; return its version line, its results by case key and its memory."""
     env = {**os.environ, "PEER": args.peer_dir}
     print(f"… Indico: {PEERS / 'indico' / 'measure.sh'} {args.n} {args.warmup} (PEER={args.peer_dir})", file=sys.stderr)
-    for _attempt in range(3):
-        proc = subprocess.run([str(PEERS / "indico" / "measure.sh"), str(args.n), str(args.warmup)], env=env,
-                              capture_output=True, text=True)
-        # measure.sh exits silently when its first look for workers comes before gunicorn forked them
-        # (`pgrep -P` finds none under `set -o pipefail`): a start-up race on a busy machine, so try again.
-        if proc.returncode == 0 or "stopping gunicorn" not in proc.stderr or "json:" in proc.stdout:
-            break
-        print("… the peer's measure.sh stopped while gunicorn was starting; again", file=sys.stderr)
+    # Not from our folder: gunicorn reads ./gunicorn.conf.py by default, and ours would preload the peer.
+    proc = subprocess.run([str(PEERS / "indico" / "measure.sh"), str(args.n), str(args.warmup)], env=env,
+                          cwd=PEERS / "indico", capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
         raise SystemExit("the peer's measure.sh failed")
