@@ -34,7 +34,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
-PEERS = Path(os.environ.get("PEERS_DIR") or ROOT.parent.parent / "shared" / "peers")
+# ../shared/peers beside the project (or beside the folder of worktrees); PEERS_DIR says otherwise.
+PEERS = Path(os.environ.get("PEERS_DIR") or next(
+    (folder for folder in (ROOT.parent / "shared" / "peers", ROOT.parent.parent / "shared" / "peers")
+     if (folder / "indico" / "measure.sh").exists()), ROOT.parent / "shared" / "peers"))
 PASSWORD = "coalition-demo"
 COORDINATOR = "coordinator@example.org"
 
