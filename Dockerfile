@@ -10,6 +10,7 @@ COPY coalition coalition
 COPY workers workers
 COPY config config
 COPY templates templates
+COPY gunicorn.conf.py ./
 RUN pip install --prefix=/install . \
  && PYTHONPATH=/install/lib/python3.11/site-packages /install/bin/pybabel compile -d coalition/translations
 
@@ -26,4 +27,4 @@ USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "coalition.wsgi:app"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -2,10 +2,16 @@
 hadolint, the compose file's shape, and .env.example against every setting the code reads."""
 from __future__ import annotations
 
+import json
+import os
 import re
+import runpy
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -40,8 +46,6 @@ def compose() -> dict:
 
 
 def test_compose_file_is_valid_against_the_compose_specification_schema():
-    import json
-
     import jsonschema
 
     schema = json.loads((ROOT / "tests" / "vendor" / "compose-spec.json").read_text())
@@ -100,3 +104,94 @@ def test_production_refuses_unsafe_settings_with_a_clear_message(environment, pr
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode != 0
     assert "Unsafe production configuration" in result.stderr and problem in result.stderr
+
+
+# --- the web server's settings: one gunicorn.conf.py for the Procfile, the image and compose -------
+
+def test_every_web_role_starts_gunicorn_with_the_shared_config():
+    procfile_web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    image_command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+    compose_command = compose()["services"]["web"]["command"]
+    for command in (procfile_web.split(), image_command, compose_command):
+        assert "gunicorn.conf.py" in command and command[command.index("gunicorn.conf.py") - 1] in ("-c", "--config")
+        # What the settings file decides (the app, preloading, hooks) is not repeated on a command line.
+        assert not any(part.startswith(("coalition.wsgi", "--preload")) for part in command)
+    assert re.search(r"^COPY gunicorn\.conf\.py \./$", dockerfile, re.M)
+
+
+def test_gunicorn_config_preloads_the_app_and_reconnects_after_the_fork():
+    from gunicorn.config import Config
+
+    config = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    assert config.preload_app is True
+    assert config.wsgi_app == "coalition.wsgi:app"
+    assert "after_fork" in config.post_fork.__code__.co_names  # each worker drops inherited connections
+
+
+def test_preparing_the_app_leaves_no_database_connection_to_inherit(tmp_path):
+    from coalition.extensions import db
+    from coalition.wsgi import prepare
+
+    from coalition import create_app
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/prepare.db"})
+    prepare(app)
+    with app.app_context():
+        assert db.engine.dialect.server_version_info is not None  # the dialect met the database
+        assert db.engine.pool.checkedin() == 0 and db.engine.pool.checkedout() == 0
+
+
+def _open_files(pid: int) -> set[str]:
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            found.add(os.readlink(fd))
+        except OSError:
+            pass
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and
+            (p / "stat").exists() and int((p / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid]
+
+
+def test_preloaded_master_holds_no_database_connection_and_workers_answer(tmp_path):
+    if not Path("/proc/self/fd").exists():
+        pytest.skip("needs /proc")
+    database = tmp_path / "served.db"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "COALITION_ENV": "development", "SECRET_KEY": "deploy-test",
+           "DATABASE_URL": f"sqlite:///{database}", "COALITION_INSTANCE": str(tmp_path / "instance")}
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--config", "gunicorn.conf.py",
+                               "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket",
+                               "--log-level", "warning"], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(server.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        answers = []
+        while time.monotonic() < deadline and len(answers) < 20:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    answers.append(response.status)
+            except OSError:
+                time.sleep(0.2)
+        assert answers == [200] * 20
+        workers = _children(server.pid)
+        assert len(workers) == 2
+        # The master met the database while preparing (the file exists) and closed it before forking;
+        # the workers that answered opened their own.
+        assert database.exists()
+        assert str(database) not in _open_files(server.pid)
+        assert any(str(database) in _open_files(worker) for worker in workers)
+    finally:
+        server.terminate()
+        server.wait(30)
