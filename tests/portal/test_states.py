@@ -245,6 +245,16 @@ def test_engagements_published_only_position_only_when_approved_as_safe_markdown
     assert "Universidad Portavoz" in body and "Institución No Listada" not in body
 
 
+def test_an_engagements_own_words_say_they_are_in_the_coalitions_language_on_the_english_page(app, client):
+    portal.engagement(title="Foro estatal de IA", body="Congreso del Estado", held_on=factories.today() - timedelta(days=3),
+                      position="La coalición pide datos abiertos.", position_approved_at=utcnow())
+    db.session.commit()
+    body = _text(client, "/public/states/JAL", "en")
+    assert re.search(r'<h3[^>]* lang="es">Foro estatal de IA</h3>', body)
+    assert '<dd lang="es">Congreso del Estado</dd>' in body
+    assert re.search(r'<div class="[^"]*" lang="es"><p>La coalición pide datos abiertos.</p>', body)
+
+
 def test_upcoming_and_past_engagements_are_apart(app, client):
     portal.engagement(title="Audiencia que viene", kind="hearing", held_on=factories.today() + timedelta(days=10))
     portal.engagement(title="Foro que pasó", held_on=factories.today() - timedelta(days=10))
