@@ -320,3 +320,12 @@ def set_mutes(actor: User, muted_group_ids: set[int]) -> None:
                                                        DigestMute.group_id.in_(current - wanted)))
     db.session.add_all(DigestMute(user_id=actor.id, group_id=g) for g in sorted(wanted - current))
     db.session.flush()
+
+
+def mute_choices(person: User) -> list[tuple[WorkingGroup, bool]]:
+    """The person's groups, each with whether its news is muted in their digest (one statement)."""
+    return [(group, bool(muted)) for group, muted in db.session.execute(
+        sa.select(WorkingGroup, DigestMute.user_id.is_not(None))
+        .join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
+        .outerjoin(DigestMute, sa.and_(DigestMute.group_id == WorkingGroup.id, DigestMute.user_id == person.id))
+        .where(GroupMembership.user_id == person.id).order_by(WorkingGroup.id))]
