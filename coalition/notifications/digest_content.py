@@ -8,7 +8,7 @@ meeting, a group). Strings are written here in the reader's language: call `comp
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 from flask_babel import gettext as _, ngettext
@@ -118,7 +118,8 @@ def _mine_item(d, clock: HealthClock, base: str) -> Item:
     else:
         days = (d.due_date - clock.today).days
         state = ngettext("due in %(num)s day", "due in %(num)s days", days) if days else _("due today")
-    text = f"{d.title} · {_('due %(date)s', date=local_date(d.due_date))} · {d.progress}% · {state}"
+    due = _("due %(date)s", date=local_date(d.due_date))  # outside the f-string, where Babel finds it
+    text = f"{d.title} · {due} · {d.progress}% · {state}"
     return Item(text=text, link=f"{base}/deliverables/{d.id}", action=_("Record progress"),
                 action_link=f"{base}/deliverables/{d.id}#update-heading")
 
@@ -143,7 +144,8 @@ def _coordinator_sections(figures, groups: dict, base: str, language: str) -> li
         week = board.change.get(group_id, (0, 0))[0]
         text = f"{group.name_in(language)}: {average}%"
         if week:
-            text += f" ({'%+.1f' % week} {_('points this week')})"
+            points = _("points this week")
+            text += f" ({'%+.1f' % week} {points})"
         progress.items.append(Item(text=text, link=f"{base}/groups/{group.slug}/dashboard"))
     progress.items.append(Item(text=_("On track: %(on)s · At risk: %(risk)s · Off track: %(off)s",
                                       on=board.by_health.get("on_track", 0), risk=board.by_health.get("at_risk", 0),
@@ -193,11 +195,12 @@ def _policy_note_sections(note, base: str, language: str) -> list[Section]:
             uptakes.items.append(Item(text=_("“%(recommendation)s” in %(instrument)s", recommendation=recommendation,
                                              instrument=instrument), link=f"{base}/instruments/{u.instrument_id}"))
         sections.append(uptakes)
+    since = {s.id: _("since %(date)s", date=local_date(s.since)) for s in note.stalled}
     stalled = Section("policy_stalled", ngettext(
         "Stalled, no stage change for %(days)s days (%(num)s instrument):",
         "Stalled, no stage change for %(days)s days (%(num)s instruments):", note.stalled_total,
         days=note.stalled_after_days), level=3, items=[
-        Item(text=f"{s.title_in(language)} · {s.stage_label} {_('since %(date)s', date=local_date(s.since))}",
+        Item(text=f"{s.title_in(language)} · {s.stage_label} {since[s.id]}",
              link=f"{base}/instruments/{s.id}") for s in note.stalled])
     if note.stalled_total > len(note.stalled):
         stalled.more = Item(text=_("…and %(n)s more.", n=note.stalled_total - len(note.stalled)),
@@ -297,8 +300,9 @@ def compose(news: PersonNews, *, groups: dict, base: str, clock: HealthClock, un
 
     # The groups: their progress, then one line per changed deliverable.
     if news.groups:
+        muted_label = _("news muted")
         sections.append(Section("groups", _("Your groups"), items=[
-            Item(text=f"{group.name_in(language)}: {average}%" + (f" · {_('news muted')}" if muted else ""),
+            Item(text=f"{group.name_in(language)}: {average}%" + (f" · {muted_label}" if muted else ""),
                  link=f"{base}/groups/{group.slug}") for group, average, muted in news.groups]))
     busiest = None
     for group, _average, muted in news.groups:
@@ -357,5 +361,3 @@ def clock_zone(person):
     except (KeyError, ValueError, TypeError):
         return coalition_timezone()
 
-
-__all__ = ["DigestContent", "Item", "PersonNews", "Section", "compose", "date"]
