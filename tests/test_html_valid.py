@@ -151,6 +151,8 @@ PATHS = {
     "auth.accept_invitation": lambda w: [f"/invitations/{w['invitation']}"],
     "auth.reset_password": lambda w: [f"/password/reset/{w['reset']}"],
     "notifications.unsubscribe_page": lambda w: [f"/unsubscribe/{w['unsubscribe']}"],
+    # Issue 18: the digest's settings and preview (the member's digest, the admin's coordinator figures).
+    "notifications.digest_settings": lambda w: ["/settings/digest"],
     "imports.institutions_preview": lambda w: [f"/institutions/import/{w['institutions_import']}"],
     "imports.people_preview": lambda w: [f"/people/import/{w['people_import']}"],
     "imports.contributions_upload": lambda w: ["/consultations/consulta-nacional-ia/import"],
@@ -273,6 +275,8 @@ INVALID_FORMS = [
     ("admin", lambda w: f"/consultations/{w['consultation']}/contributions/{w['contribution']}/hide",
      {"reason": ""}, 422),
     ("member", lambda w: "/settings/password", {"current_password": "wrong", "new_password": "short"}, 422),
+    ("member", lambda w: "/settings/digest", {"digest_frequency": "monthly", "digest_weekday": "9",
+                                              "digest_hour": "8", "muted": "999999"}, 422),
     # Issue 14: what the public portal shows, and who decides.
     ("admin", lambda w: f"/deliverables/{w['own_deliverable']}/portal",
      {"public": "y", "public_summary_es": "", "completion_override": "complete", "completion_note": "",

@@ -152,6 +152,10 @@ RULES = {
         "GET": (lambda w: "/password/reset/not-a-token", None, {role: 404 for role in ROLES}),
         "POST": (lambda w: "/password/reset/not-a-token", lambda w: {"password": "p" * 12, "confirm": "p" * 12},
                  {role: 404 for role in ROLES})},
+    "notifications.digest_settings": {
+        "GET": (lambda w: "/settings/digest", None, SELF),
+        "POST": (lambda w: "/settings/digest", lambda w: {"digest_frequency": "daily", "digest_weekday": "2",
+                                                          "digest_hour": "9"}, SELF)},
     "notifications.unsubscribe_page": {"GET": (lambda w: "/unsubscribe/not-a-token", None, NOT_FOUND)},
     "notifications.unsubscribe": {"POST": (lambda w: "/unsubscribe/not-a-token", lambda w: {}, NOT_FOUND)},
     "auth.users": {"GET": (lambda w: "/admin/users", None, ADMINS)},

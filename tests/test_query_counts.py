@@ -140,3 +140,26 @@ def test_the_home_issues_a_fixed_number_of_queries_and_once_cached_as_many_as_he
     assert max(small.values()) <= 25, small
     for role in ("member", "coordinator"):
         assert small[f"{role} cached again"] == small[f"{role} /healthz"] < small[f"{role} cached first"], small
+
+
+def digest_queries(app, size: int) -> dict[str, int]:
+    """Queries of the digest preview page (/settings/digest) for a member, a lead and a coordinator."""
+    member, coordinator, _ = build(size)
+    lead = factories.user(groups={"ethics": "lead"})
+    db.session.commit()
+    counts = {}
+    for who in (member, lead, coordinator):
+        client = app.test_client()
+        login(client, who)
+        with count_queries() as statements:
+            response = client.get("/settings/digest")
+        assert response.status_code == 200
+        counts[f"{who.role} {'lead' if who is lead else ''} /settings/digest"] = len(statements)
+    return counts
+
+
+def test_the_digest_preview_issues_the_same_queries_with_10_and_500_deliverables(template_db, tmp_path):
+    small = counts_in_fresh_database(template_db, tmp_path / "small.db", 10, digest_queries)
+    large = counts_in_fresh_database(template_db, tmp_path / "large.db", 500, digest_queries)
+    assert small == large, (small, large)
+    assert max(small.values()) <= 40, small

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from itsdangerous import URLSafeSerializer
 from sqlalchemy.orm import joinedload
 
@@ -24,12 +25,15 @@ from coalition.auth.models import User
 from coalition.dashboards.services import Dashboard, Filters, compute_figures
 from coalition.database import coalition_timezone
 from coalition.deliverables.health import coalition_clock, stale_sql
-from coalition.deliverables.models import Deliverable, DeliverableUpdate
+from coalition.deliverables.models import Deliverable
 from coalition.extensions import db
 from coalition.groups.models import GroupMembership, WorkingGroup
 from coalition.groups.services import progress_by_group
 from coalition.meetings.models import Meeting
+from coalition.notifications import digest_news as news
 from coalition.notifications import services as outbox
+from coalition.notifications.digest_content import DigestContent, PersonNews, compose
+from coalition.notifications.models import DIGEST_DUE_SOON_DAYS, DIGEST_MEETINGS_SHOWN, DigestMute
 from coalition.policy import digest as policy_digest
 from coalition.recommendations.models import Recommendation, RecommendationRevision
 
@@ -124,81 +128,75 @@ def adopted_between(since: datetime, at: datetime) -> list[tuple[int, str, str]]
     return list(seen.values())
 
 
-# At most this many recent updates per group are kept for a run: a digest shows ten.
-UPDATES_PER_GROUP = 40
-
-
 @dataclass
 class RunContext:
-    """What every digest of a run shares, read once: recent updates and upcoming meetings per group."""
+    """What every digest of a run shares, read once: upcoming meetings, uncoded contributions and the leads'
+    lists per group."""
 
-    updates_by_group: dict[int, list] = field(default_factory=dict)
     meetings_by_group: dict[int, list] = field(default_factory=dict)
     # Per group: [(consultation, uncoded visible contributions in the group's share)], for leads.
     uncoded_by_group: dict[int, list] = field(default_factory=dict)
+    lead: news.LeadLists = field(default_factory=news.LeadLists)
 
 
-def _run_context(at: datetime) -> RunContext:
+def _run_context(at: datetime, group_ids: list[int]) -> RunContext:
     context = RunContext()
-    recent = (sa.select(DeliverableUpdate.id, sa.func.row_number().over(
-        partition_by=Deliverable.group_id, order_by=DeliverableUpdate.created_at.desc()).label("rank"))
-        .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
-        .where(DeliverableUpdate.created_at > at - max(WINDOWS.values()), DeliverableUpdate.created_at <= at,
-               Deliverable.archived_at.is_(None))
-        .subquery())
-    for update, deliverable in db.session.execute(
-            sa.select(DeliverableUpdate, Deliverable)
-            .join(recent, recent.c.id == DeliverableUpdate.id)
-            .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
-            .options(joinedload(DeliverableUpdate.author))
-            .where(recent.c.rank <= UPDATES_PER_GROUP)
-            .order_by(DeliverableUpdate.created_at.desc())).all():
-        context.updates_by_group.setdefault(deliverable.group_id, []).append((update, deliverable))
     for meeting in db.session.execute(
             sa.select(Meeting).options(joinedload(Meeting.group))
             .where(Meeting.status == "scheduled", Meeting.starts_at > at,
                    Meeting.starts_at <= at + timedelta(days=current_app.config["DIGEST_AHEAD_DAYS"]))
             .order_by(Meeting.starts_at)).scalars():
         context.meetings_by_group.setdefault(meeting.group_id, []).append(meeting)
-    group_ids = list(db.session.scalars(sa.select(WorkingGroup.id)))
     context.uncoded_by_group = uncoded_by_group(group_ids)
+    context.lead = news.lead_lists(at)
     return context
 
 
-def _member_sections(user_ids: list[int], at: datetime, since: dict[int, datetime],
-                     context: RunContext) -> dict[int, dict]:
-    """Per person: their open deliverables needing attention, their groups' news, their next meetings."""
+def _people_news(users: dict[int, User], rows: list[tuple], at: datetime, context: RunContext,
+                 groups: dict[int, WorkingGroup], progress: dict[int, int]) -> dict[int, PersonNews]:
+    """Per person of a batch (rows of (user_id, frequency, since)): what their digest may say, in four statements
+    (their deliverables needing attention, their memberships and mutes, the changes in their groups, twice)."""
     clock = coalition_clock(at)
-    sections: dict[int, dict] = defaultdict(lambda: {"mine": [], "updates": [], "meetings": [], "groups": [],
-                                                     "uncoded": []})
-    soon = clock.today + timedelta(days=current_app.config["DIGEST_AHEAD_DAYS"])
+    ids = [row[0] for row in rows]
+    found = {user_id: PersonNews(person=users[user_id], frequency=frequency, since=since)
+             for user_id, frequency, since in rows}
+    soon = clock.today + timedelta(days=DIGEST_DUE_SOON_DAYS)
     for d in db.session.execute(
         sa.select(Deliverable).options(joinedload(Deliverable.group))
-        .where(Deliverable.owner_id.in_(user_ids), Deliverable.status != "done", Deliverable.archived_at.is_(None),
+        .where(Deliverable.owner_id.in_(ids), Deliverable.status != "done", Deliverable.archived_at.is_(None),
                sa.or_(Deliverable.due_date <= soon, stale_sql(Deliverable, clock)))
-        .order_by(Deliverable.due_date)).scalars():
-        sections[d.owner_id]["mine"].append(d)
-    groups_of: dict[int, set[int]] = defaultdict(set)
-    led: dict[int, set[int]] = defaultdict(set)
-    for user_id, group_id, role in db.session.execute(
-            sa.select(GroupMembership.user_id, GroupMembership.group_id, GroupMembership.role)
-            .where(GroupMembership.user_id.in_(user_ids))):
-        groups_of[user_id].add(group_id)
-        if role == "lead":
-            led[user_id].add(group_id)
-    for user_id in user_ids:
-        mine = groups_of.get(user_id, set())
-        section = sections[user_id]
-        section["groups"] = sorted(mine)
-        news = sorted((pair for g in mine for pair in context.updates_by_group.get(g, ())),
-                      key=lambda pair: pair[0].created_at, reverse=True)
-        section["updates"] = [(u, d) for u, d in news if u.created_at > since[user_id] and u.author_id != user_id][:10]
-        section["meetings"] = sorted((m for g in mine for m in context.meetings_by_group.get(g, ())),
-                                     key=lambda m: m.starts_at)[:5]
-        # A lead's line: their group's uncoded contributions, per consultation, with the group's queue.
-        section["uncoded"] = [(group_id, consultation, n) for group_id in sorted(led.get(user_id, ()))
-                              for consultation, n in context.uncoded_by_group.get(group_id, ())]
-    return sections
+        .order_by(Deliverable.due_date, Deliverable.id)).scalars():
+        found[d.owner_id].mine.append(d)
+    memberships: dict[int, list[tuple[int, str, bool]]] = defaultdict(list)
+    for user_id, group_id, role, muted in db.session.execute(
+            sa.select(GroupMembership.user_id, GroupMembership.group_id, GroupMembership.role,
+                      DigestMute.user_id.is_not(None))
+            .outerjoin(DigestMute, sa.and_(DigestMute.user_id == GroupMembership.user_id,
+                                           DigestMute.group_id == GroupMembership.group_id))
+            .where(GroupMembership.user_id.in_(ids))):
+        memberships[user_id].append((group_id, role, bool(muted)))
+    changed = news.changes([row[2] for row in rows], at,
+                           {group_id for mine in memberships.values() for group_id, _r, _m in mine})
+    for user_id, item in found.items():
+        mine = sorted(memberships.get(user_id, ()), key=lambda m: groups[m[0]].name_in(item.person.language or "es"))
+        item.groups = [(groups[g], progress.get(g, 0), muted) for g, _role, muted in mine]
+        item.led = [groups[g] for g, role, _muted in mine if role == "lead"]
+        for group_id, _role, muted in mine:
+            lines = changed.get((item.since, group_id))
+            if lines is None or muted:
+                continue
+            # What only the person did themselves, they already know.
+            kept = [c for c in lines.changes if {a for a, _n in c.authors} != {user_id}]
+            item.changes[group_id] = news.GroupChanges(kept, lines.total - (len(lines.changes) - len(kept)))
+        item.meetings = sorted((m for g, _r, _m in mine for m in context.meetings_by_group.get(g, ())),
+                               key=lambda m: m.starts_at)[:DIGEST_MEETINGS_SHOWN]
+        # A lead's lines: their group's uncoded contributions per consultation, silent members, minutes awaited.
+        led = sorted(group.id for group in item.led)
+        item.uncoded = [(group_id, consultation, n) for group_id in led
+                        for consultation, n in context.uncoded_by_group.get(group_id, ())]
+        item.silent = {g: (context.lead.silent.get(g, []), context.lead.silent_total.get(g, 0)) for g in led}
+        item.awaiting = {g: (context.lead.awaiting.get(g, []), context.lead.awaiting_total.get(g, 0)) for g in led}
+    return found
 
 
 def _local(at: datetime, tz: str) -> datetime:
@@ -235,8 +233,8 @@ def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
     if any(row[4] in ("coordinator", "admin") for row in due):
         figures = coordinator_figures(at, at - timedelta(days=7))
     note = policy_digest.policy_note(at) if any(row[5] for row in due) else None
-    context = _run_context(at)
     groups = {g.id: g for g in db.session.execute(sa.select(WorkingGroup)).scalars()}
+    context = _run_context(at, list(groups))
     progress = {group_id: average for group_id, (average, _count) in progress_by_group().items()}
     base = current_app.config["BASE_URL"].rstrip("/")
     clock = coalition_clock(at)
@@ -244,24 +242,22 @@ def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
         batch = due[start:start + BATCH]
         ids = [row[0] for row in batch]
         users = {u.id: u for u in db.session.execute(sa.select(User).where(User.id.in_(ids))).scalars()}
-        sections = _member_sections(ids, at, {row[0]: row[3] for row in batch}, context)
+        found = _people_news(users, [(row[0], row[1], row[3]) for row in batch], at, context, groups, progress)
         policy = policy_digest.updates_for(ids, {row[0]: row[3] for row in batch}, at,
                                            {u.id: u.language for u in users.values()})
         messages = []
         for user_id, freq, period, since, role, monthly in batch:
             person = users[user_id]
-            section = sections[user_id]
-            section["policy"] = policy.get(user_id) or policy_digest.PolicyUpdates()
-            coordinator = role in ("coordinator", "admin")
-            if not (section["mine"] or section["updates"] or section["meetings"] or section["uncoded"]
-                    or section["policy"] or coordinator):
+            item = found[user_id]
+            item.policy = policy.get(user_id) or policy_digest.PolicyUpdates()
+            if role in ("coordinator", "admin"):
+                item.figures = figures
+                item.policy_note = note if monthly else None
+            if not item.has_news():
                 outcome["empty"] += 1
                 continue
             link = f"{base}/unsubscribe/{unsubscribe_token(user_id)}"
-            subject, text, html = outbox.render(
-                "digest", person.language, person=person, tz=person.timezone, frequency=freq, since=since,
-                section=section, groups=groups, progress=progress, figures=figures if coordinator else None,
-                policy_note=note if monthly else None, base=base, unsubscribe=link, clock=clock)
+            subject, text, html = render(item, groups=groups, base=base, clock=clock, unsubscribe=link)
             messages.append(dict(
                 kind="digest", recipient=person.email, recipient_id=person.id, subject=subject, text_body=text,
                 html_body=html, dedupe_key=f"digest:{freq}:{period}:user{user_id}",
@@ -273,3 +269,63 @@ def queue_digests(at: datetime, frequency: str | None = None) -> dict[str, int]:
                            execution_options={"synchronize_session": False})
     db.session.flush()
     return outcome
+
+
+def language_of(person) -> str:
+    return person.language if person.language in ("es", "en") else "es"
+
+
+def render(item: PersonNews, *, language: str | None = None, **values) -> tuple[str, str, str]:
+    """Subject, text and HTML of a person's digest, in their language (or `language`), from one structure."""
+    language = language or language_of(item.person)
+    with force_locale(language):
+        content = compose(item, **values)
+    return outbox.render("digest", language, digest=content)
+
+
+def preview(person: User, at: datetime, language: str) -> tuple[DigestContent | None, tuple[str, str, str] | None]:
+    """What `person` would receive at `at` if their digest went out now (None if there is nothing to say),
+    as the structure in `language` and as the e-mail (subject, text, HTML) in that language too."""
+    frequency = person.digest_frequency if person.digest_frequency in WINDOWS else "weekly"
+    last = person.last_digest_at
+    since = max(last, at - WINDOWS[frequency]) if last else at - WINDOWS[frequency]
+    groups = {g.id: g for g in db.session.execute(sa.select(WorkingGroup)).scalars()}
+    context = _run_context(at, list(groups))
+    progress = {group_id: average for group_id, (average, _count) in progress_by_group().items()}
+    item = _people_news({person.id: person}, [(person.id, frequency, since)], at, context, groups, progress)[person.id]
+    item.policy = policy_digest.updates_for([person.id], {person.id: since}, at, {person.id: language}).get(
+        person.id) or policy_digest.PolicyUpdates()
+    if person.role in ("coordinator", "admin"):
+        item.figures = coordinator_figures(at, at - timedelta(days=7))
+        local = _local(at, person.timezone)
+        if policy_digest.note_due(_local(last, person.timezone) if last else None, local):
+            item.policy_note = policy_digest.policy_note(at)
+    if not item.has_news():
+        return None, None
+    base = current_app.config["BASE_URL"].rstrip("/")
+    values = dict(groups=groups, base=base, clock=coalition_clock(at),
+                  unsubscribe=f"{base}/unsubscribe/{unsubscribe_token(person.id)}")
+    with force_locale(language):
+        content = compose(item, **values)
+    return content, outbox.render("digest", language, digest=content)
+
+
+def set_mutes(actor: User, muted_group_ids: set[int]) -> None:
+    """Mute the news of these groups in the actor's digest, and unmute the others (only groups they belong to)."""
+    mine = set(db.session.scalars(sa.select(GroupMembership.group_id).where(GroupMembership.user_id == actor.id)))
+    wanted = {g for g in muted_group_ids if g in mine}
+    current = set(db.session.scalars(sa.select(DigestMute.group_id).where(DigestMute.user_id == actor.id)))
+    if current - wanted:
+        db.session.execute(sa.delete(DigestMute).where(DigestMute.user_id == actor.id,
+                                                       DigestMute.group_id.in_(current - wanted)))
+    db.session.add_all(DigestMute(user_id=actor.id, group_id=g) for g in sorted(wanted - current))
+    db.session.flush()
+
+
+def mute_choices(person: User) -> list[tuple[WorkingGroup, bool]]:
+    """The person's groups, each with whether its news is muted in their digest (one statement)."""
+    return [(group, bool(muted)) for group, muted in db.session.execute(
+        sa.select(WorkingGroup, DigestMute.user_id.is_not(None))
+        .join(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
+        .outerjoin(DigestMute, sa.and_(DigestMute.group_id == WorkingGroup.id, DigestMute.user_id == person.id))
+        .where(GroupMembership.user_id == person.id).order_by(WorkingGroup.id))]

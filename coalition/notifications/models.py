@@ -40,3 +40,23 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the bodies and attachments of this sent message were dropped (its metadata stays).
     pruned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# What a digest lists (shown at most, the rest counted with a link to see them).
+DIGEST_DUE_SOON_DAYS = 7  # a person's own deliverables due within this many days come first
+DIGEST_CHANGES_PER_GROUP = 10  # changed deliverables per group
+DIGEST_SILENT_AFTER_DAYS = 30  # a lead hears of members with no update for this long
+DIGEST_SILENT_PER_GROUP = 8
+DIGEST_AWAITING_MINUTES_PER_GROUP = 5
+DIGEST_MEETINGS_SHOWN = 5
+DIGEST_NOTE_SHOWN = 140  # characters of a deliverable's last note
+
+
+class DigestMute(db.Model):
+    """A group whose news a person does not want in their digest (their own work and duties still come)."""
+
+    __tablename__ = "digest_mutes"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -59,10 +59,10 @@ SMTP_POLICY = _WirePolicy(linesep="\r\n")
 def render(kind: str, language: str, **context) -> tuple[str, str, str]:
     """Subject, text and HTML of an email of `kind`, in `language`."""
     with force_locale(language):
-        subject = render_template(f"email/{kind}/subject.txt", **context).strip()
+        subject = " ".join(render_template(f"email/{kind}/subject.txt", **context).split())
         text = render_template(f"email/{kind}/body.txt", **context)
-        html = render_template(f"email/{kind}/body.html", **context)
-    return " ".join(subject.split()), text, html
+        html = render_template(f"email/{kind}/body.html", email_subject=subject, **context)
+    return subject, text, html
 
 
 def enqueue(*, kind: str, recipient: str, subject: str, text_body: str, html_body: str = "",
