@@ -1,7 +1,7 @@
 """digest mutes: the groups whose news a person leaves out of their digest
 
-Revision ID: 0016
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 10:00:00
 
 """
@@ -12,8 +12,8 @@ import coalition.database
 
 
 # revision identifiers, used by Alembic.
-revision = '0016'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
