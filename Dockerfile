@@ -8,11 +8,12 @@ FROM python:3.11-slim AS build
 WORKDIR /app
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PATH=/opt/venv/bin:$PATH
 RUN python3 -m venv /opt/venv
-# The dependencies alone first (read from pyproject.toml), so that a change of code reuses this layer.
+# The dependencies alone first (read from pyproject.toml), with what builds the project itself, so that a
+# change of code reuses this layer and builds without reaching the package registry.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
       > /tmp/requirements.txt \
- && pip install -r /tmp/requirements.txt
+ && pip install -r /tmp/requirements.txt "setuptools>=69" wheel
 COPY README.md babel.cfg ./
 COPY coalition coalition
 COPY workers workers
@@ -20,7 +21,7 @@ COPY config config
 COPY templates templates
 COPY gunicorn.conf.py ./
 RUN pybabel compile -d coalition/translations \
- && pip install --no-deps . \
+ && pip install --no-deps --no-build-isolation . \
  && rm -rf build ./*.egg-info
 
 FROM python:3.11-slim
