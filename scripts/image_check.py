@@ -164,9 +164,10 @@ def start_engine() -> subprocess.Popen | None:
     log = open(DOCKERD_LOG, "ab")
     dockerd = subprocess.Popen(["dockerd", "--storage-driver=overlay2", "--iptables=false", "--bridge=none"],
                                stdout=log, stderr=log, start_new_session=True)
-    try:
-        wait_for("dockerd to answer", lambda: dockerd.poll() is None and engine_answers(docker), 60)
-    except Failed:
+    deadline = time.monotonic() + 60
+    while dockerd.poll() is None and not engine_answers(docker) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if dockerd.poll() is not None or not engine_answers(docker):
         stop_engine(dockerd)
         tail = DOCKERD_LOG.read_text(errors="replace")[-1500:] if DOCKERD_LOG.exists() else ""
         raise Skip(f"dockerd did not start (see {DOCKERD_LOG}):\n{tail}") from None
