@@ -183,6 +183,11 @@ def stop_engine(dockerd: subprocess.Popen | None) -> None:
     except subprocess.TimeoutExpired:
         dockerd.kill()
         dockerd.wait(10)
+    # dockerd leaves its network namespace mounted; nothing of this run stays behind.
+    for line in Path("/proc/mounts").read_text().splitlines():
+        target = line.split()[1]
+        if target.startswith("/run/docker/netns/"):
+            subprocess.run(["umount", target], capture_output=True)
     say(f"dockerd stopped (pid {dockerd.pid})")
 
 
