@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test venv translations messages migrate clean vnu
+.PHONY: run test venv translations messages migrate clean vnu image-check
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ test: translations vnu
 	  echo "== the suite again, on PostgreSQL"; \
 	  TEST_DATABASE=postgres $(BIN)/pytest -q --ignore=tests/e2e; \
 	fi
+
+# Build the image and start the compose stack for real (scripts/image-check; root and Debian's docker.io).
+image-check:
+	scripts/image-check
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

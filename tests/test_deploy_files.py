@@ -1,5 +1,6 @@
-"""The deployment files, checked statically (no Docker engine runs here): the Dockerfile with
-hadolint, the compose file's shape, and .env.example against every setting the code reads."""
+"""The deployment files, checked statically: the Dockerfile with hadolint, the compose file's shape (and the
+test machines' override), and .env.example against every setting the code reads. The image is built and the
+stack started for real by scripts/image-check, which .ci/run runs before the suite."""
 from __future__ import annotations
 
 import json
@@ -39,6 +40,10 @@ def test_the_image_runs_unprivileged_checks_its_health_and_compiles_translations
     assert "pybabel compile" in dockerfile and "gunicorn" in dockerfile
     # The code runs from /app, where templates/ and the compiled catalogues are.
     assert "PYTHONPATH=/app" in dockerfile and "COPY templates templates" in dockerfile
+    # Everything installed into one venv that the final stage copies: the same layout on python:3.11-slim and
+    # on Debian's python3 (whose `pip install --prefix` puts scripts under local/bin: the stand-in showed it).
+    assert "python3 -m venv /opt/venv" in dockerfile and "COPY --from=build /opt/venv /opt/venv" in dockerfile
+    assert "--prefix" not in dockerfile and re.search(r"^ENV PATH=/opt/venv/bin:\$PATH", dockerfile, re.M)
 
 
 def compose() -> dict:
@@ -55,6 +60,23 @@ def test_compose_file_is_valid_against_the_compose_specification_schema():
     broken = compose()
     broken["services"]["web"]["ports"] = "8000"  # a string where a list belongs
     assert list(validator.iter_errors(broken)), "the schema check accepts anything"
+
+
+def test_the_test_override_is_valid_and_changes_only_where_the_stack_runs():
+    import jsonschema
+
+    schema = json.loads((ROOT / "tests" / "vendor" / "compose-spec.json").read_text())
+    override = yaml.safe_load((ROOT / "docker-compose.test.yml").read_text())
+    assert list(jsonschema.Draft201909Validator(schema).iter_errors(override)) == []
+    services = override["services"]
+    assert set(services) == set(compose()["services"])
+    assert all(service["network_mode"] == "host" for service in services.values())
+    for role in ("migrate", "web", "worker", "beat"):  # the app itself is the production image, unchanged
+        assert "image" not in services[role] and "entrypoint" not in services[role]
+    # Only the web's address and the workers' node names differ from production's commands.
+    assert services["web"]["command"][:3] == compose()["services"]["web"]["command"][:3]
+    assert "workers.celery_app worker" in services["worker"]["command"][-1]
+    assert "command" not in services["migrate"] and "command" not in services["beat"]
 
 
 def test_compose_has_the_stack_a_migration_first_and_one_beat():
