@@ -35,7 +35,7 @@ COPY --from=build /app /app
 RUN useradd --create-home --uid 10001 coalition && mkdir -p /app/instance && chown 10001 /app/instance
 USER 10001
 EXPOSE 8000
-# PORT: only where the web listens elsewhere than 8000 (the test stack shares the host's network).
+# HEALTHCHECK_PORT: only where the web listens elsewhere than 8000 (the test stack shares the host's network).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD ["python", "-c", "import os, sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4).status != 200)"]
+  CMD ["python", "-c", "import os, sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('HEALTHCHECK_PORT', '8000'), timeout=4).status != 200)"]
 CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -275,6 +275,10 @@ def ensure_bases(docker: str, started_engine: bool) -> None:
             if run([docker, "pull", base], check=False, timeout=300).returncode == 0:
                 figures["base"] = f"{base} (pulled)"
                 continue
+            # Never put a stand-in under the real base's name on someone's own engine unasked: their next
+            # production build would use it.
+            raise Failed(f"{base} cannot be pulled; IMAGE_CHECK_STANDIN=1 builds a Debian stand-in tagged as "
+                         f"{base} on this engine (your later builds would use it until you pull the real one)")
         if os.geteuid() != 0:
             raise Failed(f"{base} cannot be pulled, and its stand-in needs root (debootstrap)")
         standin(base, docker)

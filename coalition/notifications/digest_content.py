@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import quote
 
 from flask_babel import gettext as _, ngettext
 
@@ -262,8 +261,9 @@ def compose(news: PersonNews, *, groups: dict, base: str, clock: HealthClock, un
             section = Section(f"silent-{group.slug}", _("Silent for a month in %(group)s",
                                                          group=group.name_in(language)),
                               link=f"{base}/groups/{group.slug}")
-            section.items = [Item(text=name, link=f"{base}/groups/{group.slug}?person_q={quote(name)}")
-                             for _uid, name in silent]
+            # Their deliverables in the group: what the lead would look at to see why they went quiet.
+            section.items = [Item(text=name, link=f"{base}/deliverables?group={group.slug}&owner={uid}")
+                             for uid, name in silent]
             if total > len(silent):
                 section.more = Item(text=_("…and %(n)s more.", n=total - len(silent)),
                                     link=f"{base}/groups/{group.slug}")

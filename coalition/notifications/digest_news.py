@@ -19,8 +19,7 @@ from coalition.extensions import db
 from coalition.groups.models import GroupMembership
 from coalition.meetings.models import Meeting, MinutesRevision
 from coalition.notifications.models import (
-    DIGEST_AWAITING_MINUTES_PER_GROUP, DIGEST_CHANGES_PER_GROUP, DIGEST_SILENT_AFTER_DAYS, DIGEST_SILENT_PER_GROUP,
-    DigestMute)
+    DIGEST_AWAITING_MINUTES_PER_GROUP, DIGEST_CHANGES_PER_GROUP, DIGEST_SILENT_AFTER_DAYS, DIGEST_SILENT_PER_GROUP)
 
 
 @dataclass
@@ -143,9 +142,12 @@ class LeadLists:
     awaiting_total: dict[int, int] = field(default_factory=dict)
 
 
-def lead_lists(at: datetime) -> LeadLists:
-    """Every group's silent members and meetings awaiting minutes, the first few of each (two statements)."""
+def lead_lists(at: datetime, group_ids: list[int] | None = None) -> LeadLists:
+    """Every group's (or only `group_ids`') silent members and meetings awaiting minutes, the first few of
+    each (two statements)."""
     lists = LeadLists()
+    if group_ids is not None and not group_ids:
+        return lists
     cutoff = at - timedelta(days=DIGEST_SILENT_AFTER_DAYS)
     spoke = sa.exists().where(DeliverableUpdate.author_id == GroupMembership.user_id,
                               DeliverableUpdate.created_at > cutoff)
@@ -155,7 +157,7 @@ def lead_lists(at: datetime) -> LeadLists:
                         sa.func.count().over(partition_by=GroupMembership.group_id).label("total"))
               .join(User, User.id == GroupMembership.user_id)
               .where(User.active.is_(True), GroupMembership.role == "member", GroupMembership.created_at <= cutoff,
-                     ~spoke)).subquery()
+                     ~spoke, *_in_groups(GroupMembership.group_id, group_ids))).subquery()
     for group_id, user_id, name, total in db.session.execute(
             sa.select(silent.c.group_id, silent.c.user_id, silent.c.name, silent.c.total)
             .where(silent.c.rank <= DIGEST_SILENT_PER_GROUP).order_by(silent.c.group_id, silent.c.rank)):
@@ -166,7 +168,8 @@ def lead_lists(at: datetime) -> LeadLists:
                           sa.func.row_number().over(partition_by=Meeting.group_id,
                                                     order_by=(Meeting.starts_at.desc(), Meeting.id)).label("rank"),
                           sa.func.count().over(partition_by=Meeting.group_id).label("total"))
-                .where(Meeting.status == "held", Meeting.starts_at <= at, ~has_minutes)).subquery()
+                .where(Meeting.status == "held", Meeting.starts_at <= at, ~has_minutes,
+                       *_in_groups(Meeting.group_id, group_ids))).subquery()
     for group_id, meeting_id, title, starts_at, total in db.session.execute(
             sa.select(awaiting.c.group_id, awaiting.c.id, awaiting.c.title,
                       sa.type_coerce(awaiting.c.starts_at, UTCDateTime), awaiting.c.total)
@@ -177,10 +180,5 @@ def lead_lists(at: datetime) -> LeadLists:
     return lists
 
 
-def muted_groups(user_ids: list[int]) -> dict[int, set[int]]:
-    """Per person: the groups whose news they leave out (one statement)."""
-    muted: dict[int, set[int]] = defaultdict(set)
-    for user_id, group_id in db.session.execute(
-            sa.select(DigestMute.user_id, DigestMute.group_id).where(DigestMute.user_id.in_(user_ids))):
-        muted[user_id].add(group_id)
-    return muted
+def _in_groups(column, group_ids: list[int] | None) -> tuple:
+    return () if group_ids is None else (column.in_(group_ids),)

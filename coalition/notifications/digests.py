@@ -22,7 +22,8 @@ from sqlalchemy.orm import joinedload
 
 from coalition.analysis.services import received_between, uncoded_by_group
 from coalition.auth.models import User
-from coalition.dashboards.services import Dashboard, Filters, compute_figures
+from coalition.dashboards import cache as dashboard_cache
+from coalition.dashboards.services import Dashboard, Filters, current_figures
 from coalition.database import coalition_timezone
 from coalition.deliverables.health import coalition_clock, stale_sql
 from coalition.deliverables.models import Deliverable
@@ -100,9 +101,10 @@ class CoordinatorFigures:
 
 def coordinator_figures(at: datetime, since: datetime) -> CoordinatorFigures:
     """The same figures as the coalition dashboard (attendance counted from `since`), in its fixed
-    number of queries, plus one count."""
+    number of queries, plus one count. At an instant on the cache's five-minute grid (the preview page)
+    they come from the running tallies; off it (a digest run), from scratch."""
     days = Filters(start=coalition_clock(since).today, end=coalition_clock(at).today)  # the coalition's days
-    board = compute_figures(None, days, at, list_limit=10)
+    board = current_figures(None, days, at, list_limit=10)
     new_members = db.session.scalar(sa.select(sa.func.count()).select_from(GroupMembership)
                                     .where(GroupMembership.created_at > since, GroupMembership.created_at <= at))
     return CoordinatorFigures(board=board, new_members=int(new_members or 0),
@@ -140,6 +142,7 @@ class RunContext:
 
 
 def _run_context(at: datetime, group_ids: list[int]) -> RunContext:
+    """`group_ids`: the groups whose leads may read this run (a run: every group; a preview: the person's)."""
     context = RunContext()
     for meeting in db.session.execute(
             sa.select(Meeting).options(joinedload(Meeting.group))
@@ -148,7 +151,7 @@ def _run_context(at: datetime, group_ids: list[int]) -> RunContext:
             .order_by(Meeting.starts_at)).scalars():
         context.meetings_by_group.setdefault(meeting.group_id, []).append(meeting)
     context.uncoded_by_group = uncoded_by_group(group_ids)
-    context.lead = news.lead_lists(at)
+    context.lead = news.lead_lists(at, group_ids)
     return context
 
 
@@ -290,13 +293,17 @@ def preview(person: User, at: datetime, language: str) -> tuple[DigestContent | 
     last = person.last_digest_at
     since = max(last, at - WINDOWS[frequency]) if last else at - WINDOWS[frequency]
     groups = {g.id: g for g in db.session.execute(sa.select(WorkingGroup)).scalars()}
-    context = _run_context(at, list(groups))
+    # Only the groups this person leads need the leads' lists (silent members, minutes, uncoded).
+    led = sorted(g for g, role in person.group_roles().items() if role == "lead")
+    context = _run_context(at, led)
     progress = {group_id: average for group_id, (average, _count) in progress_by_group().items()}
     item = _people_news({person.id: person}, [(person.id, frequency, since)], at, context, groups, progress)[person.id]
     item.policy = policy_digest.updates_for([person.id], {person.id: since}, at, {person.id: language}).get(
         person.id) or policy_digest.PolicyUpdates()
     if person.role in ("coordinator", "admin"):
-        item.figures = coordinator_figures(at, at - timedelta(days=7))
+        # On the cache's grid, so a page anyone may reload reads the running tallies, not a recount.
+        on_grid = dashboard_cache.clock(at)
+        item.figures = coordinator_figures(on_grid, on_grid - timedelta(days=7))
         local = _local(at, person.timezone)
         if policy_digest.note_due(_local(last, person.timezone) if last else None, local):
             item.policy_note = policy_digest.policy_note(at)

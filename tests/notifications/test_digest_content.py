@@ -123,7 +123,7 @@ def test_a_leads_digest_names_silent_members_and_meetings_awaiting_minutes(app):
     text = rows[lead.email].text_body
     silent = text[text.index("SILENT FOR A MONTH IN AI ETHICS"):]
     assert "Callada Persona" in silent and "Activa Persona" not in silent and "Recién Llegada" not in silent
-    assert "/groups/ethics?person_q=Callada%20Persona" in silent
+    assert f"{BASE}/deliverables?group=ethics&owner={quiet.id}" in silent
     assert "Sesión sin minuta" in text and f"{BASE}/meetings/{held.id}#minutes" in text
     assert "1 meeting awaiting minutes" in rows[lead.email].subject
     assert "SILENT FOR A MONTH" not in rows[member.email].text_body  # only leads hear of it

@@ -79,6 +79,18 @@ def test_a_group_the_person_is_not_in_cannot_be_muted(app, client):
     assert db.session.scalars(sa.select(DigestMute)).all() == []
 
 
+def test_someone_in_no_group_who_sends_a_mute_is_told_why_it_was_refused(app, client):
+    loner = factories.user()
+    db.session.commit()
+    log_in(client, loner)
+    response = client.post("/settings/digest?lang=en", data={
+        "csrf_token": csrf_token(client, "/settings/digest"), "digest_frequency": "weekly", "digest_weekday": "0",
+        "digest_hour": "8", "muted": [str(factories.group("ethics").id)]})
+    assert response.status_code == 422
+    assert 'id="muted-error"' in response.get_data(as_text=True)
+    assert db.session.scalars(sa.select(DigestMute)).all() == []
+
+
 def test_the_form_needs_its_csrf_token(app, client):
     reader = factories.user(groups={"ethics": "member"})
     db.session.commit()
