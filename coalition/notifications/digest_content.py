@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _, ngettext
 
+from coalition.database import coalition_timezone_name
 from coalition.deliverables.health import HealthClock, is_overdue, is_stale
 from coalition.deliverables.models import STATUSES
 from coalition.institutions.models import SECTORS
@@ -331,7 +332,7 @@ def compose(news: PersonNews, *, groups: dict, base: str, clock: HealthClock, un
                                 len(news.policy.lines) + news.policy.more))
     if news.meetings:
         sections.append(Section("meetings", _("Upcoming meetings"), link=f"{base}/meetings", items=[
-            Item(text=f"{m.title} · {in_timezone(m.starts_at, person.timezone or 'America/Mexico_City')}",
+            Item(text=f"{m.title} · {in_timezone(m.starts_at, person.timezone or coalition_timezone_name())}",
                  link=f"{base}/meetings/{m.id}") for m in news.meetings]))
         subject.append(ngettext("%(num)s upcoming meeting", "%(num)s upcoming meetings", len(news.meetings)))
 
