@@ -48,14 +48,24 @@ def current_consultation(group_id: int | None = None) -> Consultation | None:
                                             Consultation.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def agenda_section(group_id: int | None = None) -> AgendaSection:
-    """What the dashboard of the coalition (or of one group) shows of the consultation and the agenda."""
+def current(group_id: int | None = None) -> tuple[Consultation | None, int]:
+    """The section's consultation and the newest contribution's id (0 without a consultation): what,
+    with the context version, decides everything the section shows (two small queries)."""
     consultation = current_consultation(group_id)
+    # A new contribution bumps no version: its id stands for it.
+    newest = (db.session.scalar(sa.select(sa.func.max(Contribution.id))) or 0) if consultation is not None else 0
+    return consultation, newest
+
+
+def agenda_section(group_id: int | None = None,
+                   current_one: tuple[Consultation | None, int] | None = None) -> AgendaSection:
+    """What the dashboard of the coalition (or of one group) shows of the consultation and the agenda.
+    `current_one`: `current(group_id)`, when the caller already read it."""
+    consultation, newest = current_one if current_one is not None else current(group_id)
     section = AgendaSection(consultation=consultation)
     if consultation is not None:
         # Counting every contribution takes most of a dashboard at 100,000 of them: once per context
-        # version (a progress update leaves it) and newest contribution (a new one bumps no version).
-        newest = db.session.scalar(sa.select(sa.func.max(Contribution.id))) or 0
+        # version (a progress update leaves it) and newest contribution.
         section.figures = cache.cached(
             ("agenda", consultation.id, newest, DASHBOARD_BREAKDOWNS),
             lambda: consultation_figures(consultation, DASHBOARD_BREAKDOWNS), at_version=cache.context_version())

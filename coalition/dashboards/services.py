@@ -133,6 +133,9 @@ class Dashboard:
     activity: list[Activity]
     # What the figures depend on besides the data version: a rendering of them may be cached under it.
     cache_key: tuple = ()
+    # The context version they were read at (None without a version row): what reads no deliverable
+    # may be cached under it with `cache_key`.
+    context_version: int | None = None
 
     @property
     def behind(self) -> WorkingGroup | None:
@@ -172,7 +175,7 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
     figures = cache.cached(key, lambda: current_figures(group_id, filters, now, list_limit, groups=groups,
                                                         context_version=versions[1] if versions else None),
                            at_version=versions[0] if versions else None)
-    return replace(figures, group=group, groups=groups, cache_key=key,
+    return replace(figures, group=group, groups=groups, cache_key=key, context_version=versions[1] if versions else None,
                    progress=[(groups[g_id], progress, count) for g_id, progress, count in figures.progress])
 
 
@@ -196,12 +199,21 @@ def current_figures(group_id: int | None, filters: Filters, now: datetime, list_
         **_listings(group_id, _deliverable_scope(group_id, filters), clock, list_limit),
     }
     # What does not read deliverables is cached under the context version, which a progress
-    # update leaves alone.
+    # update leaves alone: meetings, attendance, balance, institutions, and the activity of members
+    # and meetings (merged here with the latest updates').
     start, end = _period(filters, now)
-    context = cache.cached(("context", group_id, filters.start, filters.end, list_limit, now.isoformat()),
-                           lambda: _context_figures(group_id, filters, start, end, now, list_limit, groups),
-                           at_version=context_version if context_version is not None else cache.context_version())
-    return _assemble(work, context, _activity(group_id, filters, start, end, list_limit), filters)
+
+    def context_figures() -> dict:
+        return {**_context_figures(group_id, filters, start, end, now, list_limit, groups),
+                "activity": _activity(group_id, filters, start, end, list_limit, kinds=("member", "meeting"))}
+
+    context = dict(cache.cached(
+        ("context-figures", group_id, filters.start, filters.end, list_limit, now.isoformat()), context_figures,
+        at_version=context_version if context_version is not None else cache.context_version()))
+    # Updates first, as `_activity` lists them: the same order among items of the same instant.
+    activity = _newest(_activity(group_id, filters, start, end, list_limit, kinds=("update",))
+                       + context.pop("activity"), list_limit)
+    return _assemble(work, context, activity, filters)
 
 
 def _groups() -> dict[int, WorkingGroup]:
@@ -403,8 +415,13 @@ def _context_figures(group_id: int | None, filters: Filters, start: datetime, en
             "institutions_by_state": institutions_by_state, "institutions_by_sector": institutions_by_sector}
 
 
-def _activity(group_id: int | None, filters: Filters, start: datetime, end: datetime, limit: int) -> list[Activity]:
-    """The latest updates, new members and held meetings, newest first (three small queries)."""
+ACTIVITY_KINDS = ("update", "member", "meeting")
+
+
+def _activity(group_id: int | None, filters: Filters, start: datetime, end: datetime, limit: int,
+              kinds: tuple[str, ...] = ACTIVITY_KINDS) -> list[Activity]:
+    """The latest updates, new members and held meetings (or only `kinds` of them), newest first
+    (a small query each)."""
     sector_people = (sa.select(User.id).join(Institution, Institution.id == User.institution_id)
                      .where(Institution.sector == filters.sector).correlate(None)) if filters.sector else None
     author = aliased(User)
@@ -426,10 +443,18 @@ def _activity(group_id: int | None, filters: Filters, start: datetime, end: date
     if sector_people is not None:
         updates = updates.where(DeliverableUpdate.author_id.in_(sector_people))
         members = members.where(GroupMembership.user_id.in_(sector_people))
-    items = [Activity("update", at, g, who or "", title, link) for at, g, who, title, link in db.session.execute(
-        updates.order_by(DeliverableUpdate.created_at.desc()).limit(limit)).all()]
-    items += [Activity("member", at, g, who, "", None) for at, g, who in db.session.execute(
-        members.order_by(GroupMembership.created_at.desc()).limit(limit)).all()]
-    items += [Activity("meeting", at, g, "", title, link) for at, g, title, link in db.session.execute(
-        held.order_by(Meeting.starts_at.desc()).limit(limit)).all()]
+    items = []
+    if "update" in kinds:
+        items += [Activity("update", at, g, who or "", title, link) for at, g, who, title, link in db.session.execute(
+            updates.order_by(DeliverableUpdate.created_at.desc()).limit(limit)).all()]
+    if "member" in kinds:
+        items += [Activity("member", at, g, who, "", None) for at, g, who in db.session.execute(
+            members.order_by(GroupMembership.created_at.desc()).limit(limit)).all()]
+    if "meeting" in kinds:
+        items += [Activity("meeting", at, g, "", title, link) for at, g, title, link in db.session.execute(
+            held.order_by(Meeting.starts_at.desc()).limit(limit)).all()]
+    return _newest(items, limit)
+
+
+def _newest(items: list[Activity], limit: int) -> list[Activity]:
     return sorted(items, key=lambda item: item.at, reverse=True)[:limit]

@@ -6,9 +6,9 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import format_decimal, get_locale, get_timezone, gettext as _
 from markupsafe import Markup
 
-from coalition.dashboards import cache, charts, permissions, services, tables
-from coalition.dashboards.agenda import agenda_section
-from coalition.dashboards.figures import agenda_charts, agenda_context, charts_for
+from coalition.dashboards import agenda, cache, charts, permissions, services, tables
+from coalition.dashboards.figures import agenda_charts, agenda_context, context_charts, work_charts
+from coalition.database import coalition_today
 from coalition.errors import ValidationError
 from coalition.groups import services as group_services
 from coalition.institutions.models import SECTORS
@@ -34,26 +34,52 @@ def _board(slug: str | None):
 def _page(slug: str | None):
     board, errors = _board(slug)
     can_choose_group = permissions.can_view_coalition_dashboard(current_actor())
-
-    def render() -> Markup:
-        return Markup(render_template(
-            "dashboards/_board.html", board=board, tables=tables.tables(board), charts=charts_for(board),
-            describe=tables.describe, filter_errors=errors, sectors=SECTORS, args=request.args,
-            can_choose_group=can_choose_group))
-
+    group_id = board.group.id if board.group is not None else None
+    current_one = agenda.current(group_id)
     if errors:
-        html = render()
+        parts = {**_context_parts(board, errors, can_choose_group, current_one), **_work_parts(board)}
     else:
-        # The board's HTML depends on its figures, the language, the timezone (times in tables)
-        # and whether the viewer may pick another group: nothing else, so it is cached with them.
-        html = cache.cached((*board.cache_key, "html", get_locale(), get_timezone(), can_choose_group), render)
-    agenda = agenda_section(board.group.id if board.group is not None else None)
+        # The deliverables' part changes with every write: once per data version. The rest reads no
+        # deliverable: once per context version, which a deliverable's write leaves alone. Each also
+        # depends on its figures' key, the language, the timezone (times in tables), and the context
+        # on whether the viewer may pick another group, on the agenda's consultation and newest
+        # contribution (see `agenda.current`) and on today (continuity): nothing else.
+        look = (get_locale(), get_timezone())
+        parts = cache.cached((*board.cache_key, "html-work", *look), lambda: _work_parts(board))
+        consultation, newest = current_one
+        context_key = (*board.cache_key, "page-context", *look, can_choose_group,
+                       consultation.id if consultation is not None else None, newest, coalition_today())
+        parts = {**parts, **cache.cached(context_key, lambda: _context_parts(board, errors, can_choose_group, current_one),
+                                         at_version=board.context_version)}
+    return render_template("dashboards/dashboard.html", board=board, parts=parts), 422 if errors else 200
+
+
+def _work_parts(board) -> dict[str, Markup]:
+    """The deliverables' figures and lists, and the latest activity, as HTML."""
+    shown = tables.tables(board, tables.WORK)
+    return {"work": Markup(render_template("dashboards/_board_work.html", board=board, tables=shown,
+                                           charts=work_charts(board))),
+            "activity": Markup(render_template("dashboards/_board_activity.html", board=board, tables=shown,
+                                               describe=tables.describe))}
+
+
+def _context_parts(board, errors: dict, can_choose_group: bool, current_one) -> dict[str, Markup]:
+    """What reads no deliverable, as HTML: the title and filters, meetings, balance, attendance,
+    institutions, the consultation and agenda, and (the coordinators' board) continuity."""
+    shown = tables.tables(board, tables.CONTEXT)
+    section = agenda.agenda_section(board.group.id if board.group is not None else None, current_one)
     # Continuity is the coalition's, not a group's: only the coordinators' dashboard shows it.
     rows = continuity() if board.group is None else None
-    return render_template("dashboards/dashboard.html", board=board, board_html=html, agenda=agenda,
-                           agenda_charts=agenda_charts(agenda), continuity=rows,
-                           continuity_chart=_continuity_chart(rows) if rows is not None else None,
-                           **agenda_context()), 422 if errors else 200
+    return {
+        "head": Markup(render_template("dashboards/_board_head.html", board=board, filter_errors=errors,
+                                       sectors=SECTORS, args=request.args, can_choose_group=can_choose_group)),
+        "context": Markup(render_template("dashboards/_board_context.html", board=board, tables=shown,
+                                          charts=context_charts(board))),
+        "agenda": Markup(render_template("dashboards/_agenda.html", board=board, agenda=section,
+                                         agenda_charts=agenda_charts(section), **agenda_context())),
+        "continuity": Markup(render_template("dashboards/_continuity.html", continuity=rows,
+                                             continuity_chart=_continuity_chart(rows))) if rows is not None else Markup(),
+    }
 
 
 def _continuity_chart(rows) -> Markup:
@@ -77,9 +103,9 @@ def _export(slug: str | None, name: str):
     board, errors = _board(slug)
     if errors:
         raise ValidationError(fields=errors)
-    table = tables.tables(board).get(name)
-    if table is None:
+    if name not in tables.WORK + tables.CONTEXT:
         abort(404)
+    table = tables.tables(board, (name,))[name]
     scope = board.group.slug if board.group is not None else "coalition"
     filename = f"{scope}-{name}.csv"
     # A byte-order mark so spreadsheet programs read the accents as UTF-8.
