@@ -18,6 +18,7 @@ the figures are recomputed.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 from collections import OrderedDict
@@ -246,6 +247,13 @@ def unseal(key: str, stored: bytes):
         return _decode(json.loads(payload))
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise Refused(f"{type(error).__name__}: {error}") from error
+
+
+def fingerprint(value) -> str:
+    """A digest of plain data (what `seal` accepts): equal for equal data, so a rendering of it may
+    be cached under it."""
+    payload = json.dumps(_encode(value), separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
 def cached(parts: tuple, compute: Callable[[], object], at_version: int | None = None):

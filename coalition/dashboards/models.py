@@ -65,7 +65,8 @@ class ProgressMoveStep(db.Model):
     """The same per clock step: a window that starts inside a day reads that day's steps."""
 
     __tablename__ = "dashboard_moves_by_step"
-    __table_args__ = (sa.Index("ix_dashboard_moves_by_step_at", "at"),)
+    # Covering: a window's first day is read from the index alone (one range per window).
+    __table_args__ = (sa.Index("ix_dashboard_moves_by_step_at_moved", "at", "group_id", "moved", "updates"),)
 
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="CASCADE"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)

@@ -196,12 +196,12 @@ def current_figures(group_id: int | None, filters: Filters, now: datetime, list_
                      if group_id is None or g.id == group_id],
         "change": _change(counted["moves"], progress_of),
         "by_status": counted["by_status"], "by_health": counted["by_health"],
-        **_listings(group_id, _deliverable_scope(group_id, filters), clock, list_limit),
     }
+    start, end = _period(filters, now)
+    work["overdue"], work["stale"], updates = _lists(group_id, clock, start, end, list_limit)
     # What does not read deliverables is cached under the context version, which a progress
     # update leaves alone: meetings, attendance, balance, institutions, and the activity of members
     # and meetings (merged here with the latest updates').
-    start, end = _period(filters, now)
 
     def context_figures() -> dict:
         return {**_context_figures(group_id, filters, start, end, now, list_limit, groups),
@@ -211,8 +211,7 @@ def current_figures(group_id: int | None, filters: Filters, now: datetime, list_
         ("context-figures", group_id, filters.start, filters.end, list_limit, now.isoformat()), context_figures,
         at_version=context_version if context_version is not None else cache.context_version()))
     # Updates first, as `_activity` lists them: the same order among items of the same instant.
-    activity = _newest(_activity(group_id, filters, start, end, list_limit, kinds=("update",))
-                       + context.pop("activity"), list_limit)
+    activity = _newest(updates + context.pop("activity"), list_limit)
     return _assemble(work, context, activity, filters)
 
 
@@ -269,6 +268,42 @@ def _listings(group_id: int | None, deliverable_scope: list, clock, list_limit: 
 
     return {"overdue": listing(_NOT_DONE, Deliverable.due_date < clock.today),
             "stale": listing(_STALE_KIND, Deliverable.last_update_at < clock.stale_before)}
+
+
+def _lists(group_id: int | None, clock, start: datetime, end: datetime,
+           list_limit: int) -> tuple[list[ListedDeliverable], list[ListedDeliverable], list[Activity]]:
+    """`_listings`' overdue and stale deliverables and `_activity`'s latest updates (no sector), in
+    one statement: each list its own ordered, limited subquery, told apart by its first column."""
+    owner = aliased(User)
+    columns = (Deliverable.id, Deliverable.title, Deliverable.group_id, Deliverable.status, Deliverable.progress,
+               Deliverable.owner_id, owner.name, Deliverable.due_date)
+    scope = [Deliverable.archived_at.is_(None), *([Deliverable.group_id == group_id] if group_id is not None else [])]
+
+    def listing(name: str, *condition):
+        return (sa.select(sa.literal(name).label("list"), *columns, Deliverable.last_update_at.label("at"))
+                .join(owner, owner.id == Deliverable.owner_id).where(*condition, *scope)
+                .order_by(Deliverable.due_date, Deliverable.id).limit(list_limit).subquery())
+
+    author = aliased(User)
+    blank = [sa.cast(sa.null(), kind).label(name)
+             for name, kind in (("status", sa.String), ("progress", sa.Integer), ("owner_id", sa.Integer))]
+    updates = (sa.select(sa.literal("update").label("list"), Deliverable.id, Deliverable.title, Deliverable.group_id,
+                         *blank, author.name, sa.cast(sa.null(), sa.Date).label("due_date"), DeliverableUpdate.created_at.label("at"))
+               .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
+               .outerjoin(author, author.id == DeliverableUpdate.author_id)
+               .where(DeliverableUpdate.created_at >= start, DeliverableUpdate.created_at < end, *scope)
+               .order_by(DeliverableUpdate.created_at.desc()).limit(list_limit).subquery())
+    lists: dict[str, list] = {"overdue": [], "stale": [], "update": []}
+    for name, *row in db.session.execute(sa.union_all(*(sa.select(sub) for sub in (
+            listing("overdue", _NOT_DONE, Deliverable.due_date < clock.today),
+            listing("stale", _STALE_KIND, Deliverable.last_update_at < clock.stale_before), updates)))):
+        lists[name].append(row)
+    # Each list in its subquery's order, whatever order the union returns them in.
+    listed = {name: [ListedDeliverable(*row) for row in sorted(lists[name], key=lambda row: (row[7], row[0]))]
+              for name in ("overdue", "stale")}
+    activity = [Activity("update", at, g, who or "", title, link)
+                for link, title, g, _s, _p, _o, who, _d, at in sorted(lists["update"], key=lambda row: row[8], reverse=True)]
+    return listed["overdue"], listed["stale"], activity
 
 
 def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15, *,

@@ -26,7 +26,8 @@ def percent(attended: int, total: int) -> int | None:
 
 # The tables of the deliverables' figures (rendered again after every write); the others read no
 # deliverable, and their part of the page is cached under the context version.
-WORK = ("progress", "status", "health", "overdue", "stale", "activity")
+WORK_FIGURES = ("progress", "status", "health", "overdue", "stale")
+WORK = (*WORK_FIGURES, "activity")
 CONTEXT = ("upcoming", "without-minutes", "attendance-month", "attendance-group", "attendance-sector",
            "attendance-institution", "balance", "states", "sectors")
 

@@ -268,52 +268,72 @@ def deliverable_figures(session: Session, group_id: int | None, now: datetime, c
         (sa.and_(t.due_date <= today + timedelta(days=NEAR[0]), t.band == 0), "at_risk"),
         else_="on_track").label("health")
     scope = [t.group_id == group_id] if group_id is not None else []
-    per_group: dict[int, list[int]] = {}
-    by_status = {key: 0 for key in STATUSES}
-    by_health = {key: 0 for key in HEALTHS}
-    for row_group, status, health_value, count, progress in session.execute(
-            sa.select(t.group_id, t.status, health, sa.func.sum(t.count), sa.func.sum(t.progress))
-            .where(*scope).group_by(t.group_id, t.status, health)):
-        count, progress = int(count or 0), int(progress or 0)
-        totals = per_group.setdefault(row_group, [0, 0])
-        totals[0] += count
-        totals[1] += progress
-        by_status[status] += count
-        by_health[health_value] += count
-    # Stale and, by every other rule, on track: at risk instead.
+    in_group = [Deliverable.group_id == group_id] if group_id is not None else []
+    kind = lambda name: sa.literal(name).label("kind")  # noqa: E731
+    # Typed blanks (PostgreSQL resolves a union's column types pair by pair), each labelled apart (a
+    # select folds one repeated expression into one column).
+    def blank(name: str, kind=sa.Numeric):
+        return sa.cast(sa.null(), kind).label(name)
+
+    nothing = blank("group_id", sa.Integer)
+    nothings = (blank("status", sa.String), blank("health", sa.String))
+    tallied = (sa.select(kind("tally"), t.group_id, t.status, health, sa.func.sum(t.count), sa.func.sum(t.progress),
+                         blank("third"))
+               .where(*scope).group_by(t.group_id, t.status, health))
+    # Stale and, by every other rule, on track: at risk instead (counted from a partial index).
     d = Deliverable
-    stale_on_track = session.execute(
-        sa.select(sa.func.count()).select_from(d_table)
+    stale_on_track = (
+        sa.select(kind("stale"), nothing, *nothings, sa.func.count(), blank("second"),
+                  blank("third")).select_from(d_table)
         .where(d.archived_at.is_(None), d.status.in_([sa.literal_column(f"'{s}'") for s in STALE_STATUSES]),
                d.last_update_at < clock.stale_before, d.due_date >= today,
                sa.or_(d.due_date > today + timedelta(days=CLOSE[0]), d.progress >= CLOSE[1]),
-               sa.or_(d.due_date > today + timedelta(days=NEAR[0]), d.progress >= NEAR[1]),
-               *([d.group_id == group_id] if group_id is not None else []))).scalar_one()
-    by_health["on_track"] -= stale_on_track
-    by_health["at_risk"] += stale_on_track
+               sa.or_(d.due_date > today + timedelta(days=NEAR[0]), d.progress >= NEAR[1]), *in_group))
 
     week_ago, month_ago = now - timedelta(days=7), now - timedelta(days=30)
     week_day, month_day = week_ago.astimezone(timezone.utc).date(), month_ago.astimezone(timezone.utc).date()
-    moves: dict[int, list[int]] = {}
-
     day, step = DAY.c, STEP_TABLE.c
     in_week_day = sa.and_(step.at > week_ago, step.at < _midnight(week_day + timedelta(days=1)))
     in_month_day = sa.and_(step.at > month_ago, step.at < _midnight(month_day + timedelta(days=1)))
     # Whole days after each window's first day, and that first day's steps after the window's start.
-    whole_days = (sa.select(day.group_id, sa.func.sum(sa.case((day.day > week_day, day.moved), else_=0)),
+    whole_days = (sa.select(kind("moves"), day.group_id, *nothings,
+                            sa.func.sum(sa.case((day.day > week_day, day.moved), else_=0)),
                             sa.func.sum(day.moved), sa.func.sum(day.updates))
                   .where(day.day > month_day, *([day.group_id == group_id] if group_id is not None else []))
                   .group_by(day.group_id))
-    first_days = (sa.select(step.group_id, sa.func.sum(sa.case((in_week_day, step.moved), else_=0)),
-                            sa.func.sum(sa.case((in_month_day, step.moved), else_=0)),
-                            sa.func.sum(sa.case((in_month_day, step.updates), else_=0)))
-                  .where(sa.or_(in_week_day, in_month_day),
-                         *([step.group_id == group_id] if group_id is not None else []))
-                  .group_by(step.group_id))
-    for row_group, week, month, month_updates in session.execute(sa.union_all(whole_days, first_days)):
-        entry = moves.setdefault(row_group, [0, 0, 0])
-        entry[0] += int(week or 0)
-        entry[1] += int(month or 0)
-        entry[2] += int(month_updates or 0)
+    # Each window's first day apart: one range of the covering index each (an OR of two ranges would
+    # visit the table).
+    first_days = [sa.select(kind("moves"), step.group_id, *nothings,
+                            sa.func.sum(step.moved) if window == "week" else sa.cast(sa.literal(0), sa.Numeric),
+                            sa.func.sum(step.moved) if window == "month" else sa.cast(sa.literal(0), sa.Numeric),
+                            sa.func.sum(step.updates) if window == "month" else sa.cast(sa.literal(0), sa.Numeric))
+                  .where(in_day, *([step.group_id == group_id] if group_id is not None else []))
+                  .group_by(step.group_id)
+                  for window, in_day in (("week", in_week_day), ("month", in_month_day))]
+
+    # One statement (one round trip, one snapshot of the tallies).
+    per_group: dict[int, list[int]] = {}
+    by_status = {key: 0 for key in STATUSES}
+    by_health = {key: 0 for key in HEALTHS}
+    moves: dict[int, list[int]] = {}
+    stale = 0
+    for row_kind, row_group, status, health_value, first, second, third in session.execute(
+            sa.union_all(tallied, stale_on_track, whole_days, *first_days)):
+        if row_kind == "tally":
+            count, progress = int(first or 0), int(second or 0)
+            totals = per_group.setdefault(row_group, [0, 0])
+            totals[0] += count
+            totals[1] += progress
+            by_status[status] += count
+            by_health[health_value] += count
+        elif row_kind == "stale":
+            stale = int(first or 0)
+        else:
+            entry = moves.setdefault(row_group, [0, 0, 0])
+            entry[0] += int(first or 0)
+            entry[1] += int(second or 0)
+            entry[2] += int(third or 0)
+    by_health["on_track"] -= stale
+    by_health["at_risk"] += stale
     return {"per_group": per_group, "by_status": by_status, "by_health": by_health,
             "moves": {g: (week, month) for g, (week, month, n) in moves.items() if n}}

@@ -37,30 +37,43 @@ def _page(slug: str | None):
     group_id = board.group.id if board.group is not None else None
     current_one = agenda.current(group_id)
     if errors:
-        parts = {**_context_parts(board, errors, can_choose_group, current_one), **_work_parts(board)}
+        parts = {**_context_parts(board, errors, can_choose_group, current_one),
+                 **{name: render(board) for name, (_data, render) in _work_parts(board).items()}}
     else:
-        # The deliverables' part changes with every write: once per data version. The rest reads no
-        # deliverable: once per context version, which a deliverable's write leaves alone. Each also
-        # depends on its figures' key, the language, the timezone (times in tables), and the context
-        # on whether the viewer may pick another group, on the agenda's consultation and newest
-        # contribution (see `agenda.current`) and on today (continuity): nothing else.
+        # What reads no deliverable is rendered once per context version, which a deliverable's write
+        # leaves alone; it also depends on its figures' key, the language, the timezone (times in
+        # tables), whether the viewer may pick another group, the agenda's consultation and newest
+        # contribution (see `agenda.current`) and today (continuity): nothing else. The deliverables'
+        # parts are rendered once per content: the figures they show (a write often leaves the counts
+        # and lists as they were), with the groups' names (context version), language and timezone.
         look = (get_locale(), get_timezone())
-        parts = cache.cached((*board.cache_key, "html-work", *look), lambda: _work_parts(board))
+        scope = board.cache_key[:-1]  # the group, the filters, the list's length; not the clock
+        parts = {name: cache.cached((*scope, f"html-{name}", *look, cache.fingerprint(data)),
+                                    lambda render=render: render(board), at_version=board.context_version)
+                 for name, (data, render) in _work_parts(board).items()}
         consultation, newest = current_one
         context_key = (*board.cache_key, "page-context", *look, can_choose_group,
                        consultation.id if consultation is not None else None, newest, coalition_today())
-        parts = {**parts, **cache.cached(context_key, lambda: _context_parts(board, errors, can_choose_group, current_one),
-                                         at_version=board.context_version)}
+        parts.update(cache.cached(context_key, lambda: _context_parts(board, errors, can_choose_group, current_one),
+                                  at_version=board.context_version))
     return render_template("dashboards/dashboard.html", board=board, parts=parts), 422 if errors else 200
 
 
-def _work_parts(board) -> dict[str, Markup]:
-    """The deliverables' figures and lists, and the latest activity, as HTML."""
-    shown = tables.tables(board, tables.WORK)
-    return {"work": Markup(render_template("dashboards/_board_work.html", board=board, tables=shown,
-                                           charts=work_charts(board))),
-            "activity": Markup(render_template("dashboards/_board_activity.html", board=board, tables=shown,
-                                               describe=tables.describe))}
+def _work_parts(board) -> dict[str, tuple]:
+    """The deliverables' figures and lists, and the latest activity: for each part, the data it shows
+    and how to render it as HTML."""
+    def work(board) -> Markup:
+        shown = tables.tables(board, tables.WORK_FIGURES)
+        return Markup(render_template("dashboards/_board_work.html", board=board, tables=shown,
+                                      charts=work_charts(board)))
+
+    def activity(board) -> Markup:
+        return Markup(render_template("dashboards/_board_activity.html", board=board,
+                                      tables=tables.tables(board, ("activity",)), describe=tables.describe))
+
+    figures = ([(g.id, progress, count) for g, progress, count in board.progress], board.change, board.by_status,
+               board.by_health, board.overdue, board.stale)
+    return {"work": (figures, work), "activity": (board.activity, activity)}
 
 
 def _context_parts(board, errors: dict, can_choose_group: bool, current_one) -> dict[str, Markup]:
