@@ -299,3 +299,47 @@ def _through_redis(client, key: str, compute: Callable[[], object]):
     except redis.RedisError as error:
         log.warning("dashboard cache unavailable (%s); computed", type(error).__name__)
     return value
+
+
+def cached_many(entries: dict[str, tuple[tuple, Callable[[], object]]], at_version: int | None = None) -> dict:
+    """`cached` for several entries at once ({name: (parts, compute)}), in one round trip to Redis
+    to read them and one to store those computed."""
+    if not current_app.config.get("DASHBOARD_CACHE", True):
+        return {name: compute() for name, (_parts, compute) in entries.items()}
+    current = at_version if at_version is not None else version()
+    if current is None:
+        return {name: compute() for name, (_parts, compute) in entries.items()}
+    keys = {name: "coalition:dashboard:" + ":".join(str(p) for p in (current, *parts))
+            for name, (parts, _compute) in entries.items()}
+    client = _redis()
+    if client is None:
+        return {name: cached(parts, compute, at_version=current) for name, (parts, compute) in entries.items()}
+    import redis
+
+    try:
+        hits = dict(zip(keys, client.mget(list(keys.values()))))
+    except redis.RedisError as error:
+        log.warning("dashboard cache unavailable (%s); computing", type(error).__name__)
+        return {name: compute() for name, (_parts, compute) in entries.items()}
+    values, fresh = {}, {}
+    for name, (_parts, compute) in entries.items():
+        if hits[name] is not None:
+            try:
+                values[name] = unseal(keys[name], hits[name])
+                continue
+            except Refused as error:
+                log.warning("dashboard cache: refused the entry under %s (%s); recomputing", keys[name], error)
+        values[name] = compute()
+        try:
+            fresh[keys[name]] = seal(keys[name], values[name])
+        except TypeError as error:
+            log.warning("dashboard cache: not cached (%s)", error)
+    if fresh:
+        try:
+            with client.pipeline(transaction=False) as pipe:
+                for key, sealed in fresh.items():
+                    pipe.set(key, sealed, ex=TTL_SECONDS)
+                pipe.execute()
+        except redis.RedisError as error:
+            log.warning("dashboard cache unavailable (%s); computed", type(error).__name__)
+    return values

@@ -48,32 +48,34 @@ def _page(slug: str | None):
         # and lists as they were), with the groups' names (context version), language and timezone.
         look = (get_locale(), get_timezone())
         scope = board.cache_key[:-1]  # the group, the filters, the list's length; not the clock
-        parts = {name: cache.cached((*scope, f"html-{name}", *look, cache.fingerprint(data)),
-                                    lambda render=render: render(board), at_version=board.context_version)
-                 for name, (data, render) in _work_parts(board).items()}
         consultation, newest = current_one
-        context_key = (*board.cache_key, "page-context", *look, can_choose_group,
-                       consultation.id if consultation is not None else None, newest, coalition_today())
-        parts.update(cache.cached(context_key, lambda: _context_parts(board, errors, can_choose_group, current_one),
-                                  at_version=board.context_version))
+        entries = {name: ((*scope, f"html-{name}", *look, cache.fingerprint(data)), lambda render=render: render(board))
+                   for name, (data, render) in _work_parts(board).items()}
+        entries["page-context"] = (
+            (*board.cache_key, "page-context", *look, can_choose_group,
+             consultation.id if consultation is not None else None, newest, coalition_today()),
+            lambda: _context_parts(board, errors, can_choose_group, current_one))
+        found = cache.cached_many(entries, at_version=board.context_version)
+        parts = {**found.pop("page-context"), **found}
     return render_template("dashboards/dashboard.html", board=board, parts=parts), 422 if errors else 200
 
 
 def _work_parts(board) -> dict[str, tuple]:
-    """The deliverables' figures and lists, and the latest activity: for each part, the data it shows
-    and how to render it as HTML."""
-    def work(board) -> Markup:
-        shown = tables.tables(board, tables.WORK_FIGURES)
-        return Markup(render_template("dashboards/_board_work.html", board=board, tables=shown,
-                                      charts=work_charts(board)))
+    """The deliverables' parts (counts, progress and health; the overdue and stale lists; the latest
+    activity): for each, the data it shows and how to render it as HTML."""
+    def part(template: str, names: tuple[str, ...], extra=lambda board: {}):
+        return lambda board: Markup(render_template(f"dashboards/{template}", board=board,
+                                                    tables=tables.tables(board, names), **extra(board)))
 
-    def activity(board) -> Markup:
-        return Markup(render_template("dashboards/_board_activity.html", board=board,
-                                      tables=tables.tables(board, ("activity",)), describe=tables.describe))
-
-    figures = ([(g.id, progress, count) for g, progress, count in board.progress], board.change, board.by_status,
-               board.by_health, board.overdue, board.stale)
-    return {"work": (figures, work), "activity": (board.activity, activity)}
+    counts = ([(g.id, progress, count) for g, progress, count in board.progress], board.change, board.by_status,
+              board.by_health)
+    return {
+        "figures": (counts, part("_board_figures.html", ("progress", "status", "health"),
+                                 extra=lambda board: {"charts": work_charts(board)})),
+        "lists": ((board.overdue, board.stale), part("_board_lists.html", ("overdue", "stale"))),
+        "activity": (board.activity, part("_board_activity.html", ("activity",),
+                                          extra=lambda board: {"describe": tables.describe})),
+    }
 
 
 def _context_parts(board, errors: dict, can_choose_group: bool, current_one) -> dict[str, Markup]:
