@@ -3,14 +3,46 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime, get_locale, get_timezone, gettext as _
 
 from coalition.dashboards.services import Dashboard
 from coalition.deliverables.models import HEALTHS, STATUSES
 from coalition.institutions.models import SECTORS, state_label
-from coalition.templating import group_name
+from coalition.templating import group_name, local_date, local_datetime
+
+# Dates and instants formatted in a language and timezone, kept by this process: Babel takes a tenth of
+# a millisecond each, and the dashboard re-renders its lists and activity after every write.
+FORMATTED_ENTRIES = 4096
+_formatted: OrderedDict[tuple, str] = OrderedDict()
+
+
+def _memo(kind: str, value, fmt: str, format_value) -> str:
+    # The text depends on the value, the format, the language and the timezone: nothing else.
+    key = (kind, value, fmt, str(get_locale()), str(get_timezone()))
+    text = _formatted.get(key)
+    if text is None:
+        text = _formatted[key] = format_value(value, fmt)
+        if len(_formatted) > FORMATTED_ENTRIES:
+            _formatted.popitem(last=False)
+    return text
+
+
+def day(value, fmt: str = "medium") -> str:
+    """`value|localdate`, remembered."""
+    return _memo("day", value, fmt, local_date)
+
+
+def moment(value, fmt: str = "medium") -> str:
+    """`value|localdt`, remembered."""
+    return _memo("moment", value, fmt, local_datetime)
+
+
+def stamp(value) -> str:
+    """A table's instant (yyyy-MM-dd HH:mm, the viewer's timezone), remembered."""
+    return _memo("stamp", value, "yyyy-MM-dd HH:mm", format_datetime)
 
 
 @dataclass
@@ -47,7 +79,7 @@ def tables(board: Dashboard, names: tuple[str, ...] | None = None) -> dict[str, 
     meeting_headers = [_("Id"), _("Meeting"), _("Group"), _("Starts")]
 
     def meetings(items) -> list[list]:
-        return [[m.id, m.title, name(m.group_id), format_datetime(m.starts_at, "yyyy-MM-dd HH:mm")] for m in items]
+        return [[m.id, m.title, name(m.group_id), stamp(m.starts_at)] for m in items]
 
     def sector_mix(counts: dict[str, int]) -> list:
         return [counts.get(key, 0) for key in SECTORS]
@@ -93,7 +125,7 @@ def tables(board: Dashboard, names: tuple[str, ...] | None = None) -> dict[str, 
         "sectors": lambda: Table(_("Institutions by sector"), [_("Sector"), _("Institutions")],
                          [[str(SECTORS[key]), n] for key, n in board.institutions_by_sector.items()]),
         "activity": lambda: Table(_("Recent activity"), [_("When"), _("Group"), _("What")],
-                          [[format_datetime(item.at, "yyyy-MM-dd HH:mm"), name(item.group_id), describe(item)]
+                          [[stamp(item.at), name(item.group_id), describe(item)]
                            for item in board.activity]),
     }
     return {key: build[key]() for key in (names or tuple(build))}

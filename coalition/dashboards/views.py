@@ -16,6 +16,8 @@ from coalition.policy.continuity import continuity
 from coalition.web import current_actor
 
 bp = Blueprint("dashboards", __name__)
+# The board's templates format dates and instants with these (remembered per language and timezone).
+FORMATS = {"day": tables.day, "moment": tables.moment}
 
 
 def _board(slug: str | None):
@@ -65,7 +67,7 @@ def _work_parts(board) -> dict[str, tuple]:
     activity): for each, the data it shows and how to render it as HTML."""
     def part(template: str, names: tuple[str, ...], extra=lambda board: {}):
         return lambda board: Markup(render_template(f"dashboards/{template}", board=board,
-                                                    tables=tables.tables(board, names), **extra(board)))
+                                                    tables=tables.tables(board, names), **FORMATS, **extra(board)))
 
     counts = ([(g.id, progress, count) for g, progress, count in board.progress], board.change, board.by_status,
               board.by_health)
@@ -89,7 +91,7 @@ def _context_parts(board, errors: dict, can_choose_group: bool, current_one) -> 
         "head": Markup(render_template("dashboards/_board_head.html", board=board, filter_errors=errors,
                                        sectors=SECTORS, args=request.args, can_choose_group=can_choose_group)),
         "context": Markup(render_template("dashboards/_board_context.html", board=board, tables=shown,
-                                          charts=context_charts(board))),
+                                          charts=context_charts(board), **FORMATS)),
         "agenda": Markup(render_template("dashboards/_agenda.html", board=board, agenda=section,
                                          agenda_charts=agenda_charts(section), **agenda_context())),
         "continuity": Markup(render_template("dashboards/_continuity.html", continuity=rows,
