@@ -5,6 +5,7 @@ same figures feed the HTML page, its CSV exports and the JSON API.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -270,39 +271,50 @@ def _listings(group_id: int | None, deliverable_scope: list, clock, list_limit: 
             "stale": listing(_STALE_KIND, Deliverable.last_update_at < clock.stale_before)}
 
 
-def _lists(group_id: int | None, clock, start: datetime, end: datetime,
-           list_limit: int) -> tuple[list[ListedDeliverable], list[ListedDeliverable], list[Activity]]:
-    """`_listings`' overdue and stale deliverables and `_activity`'s latest updates (no sector), in
-    one statement: each list its own ordered, limited subquery, told apart by its first column."""
+@functools.cache
+def _lists_statement(scoped: bool):
+    """The statement of `_lists`, built once (its values are bound at each run)."""
     owner = aliased(User)
     columns = (Deliverable.id, Deliverable.title, Deliverable.group_id, Deliverable.status, Deliverable.progress,
                Deliverable.owner_id, owner.name, Deliverable.due_date)
-    scope = [Deliverable.archived_at.is_(None), *([Deliverable.group_id == group_id] if group_id is not None else [])]
+    scope = [Deliverable.archived_at.is_(None), *([Deliverable.group_id == sa.bindparam("group_id")] if scoped else [])]
+    limit = sa.bindparam("limit", type_=sa.Integer)
 
     def listing(name: str, *condition):
         return (sa.select(sa.literal(name).label("list"), *columns, Deliverable.last_update_at.label("at"))
                 .join(owner, owner.id == Deliverable.owner_id).where(*condition, *scope)
-                .order_by(Deliverable.due_date, Deliverable.id).limit(list_limit).subquery())
+                .order_by(Deliverable.due_date, Deliverable.id).limit(limit).subquery())
 
     author = aliased(User)
-    blank = [sa.cast(sa.null(), kind).label(name)
-             for name, kind in (("status", sa.String), ("progress", sa.Integer), ("owner_id", sa.Integer))]
+    blank = [sa.cast(sa.null(), kind).label(name) for name, kind in (
+        ("status", sa.String), ("progress", sa.Integer), ("owner_id", sa.Integer))]
     updates = (sa.select(sa.literal("update").label("list"), Deliverable.id, Deliverable.title, Deliverable.group_id,
-                         *blank, author.name, sa.cast(sa.null(), sa.Date).label("due_date"), DeliverableUpdate.created_at.label("at"))
+                         *blank, author.name, sa.cast(sa.null(), sa.Date).label("due_date"),
+                         DeliverableUpdate.created_at.label("at"))
                .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
                .outerjoin(author, author.id == DeliverableUpdate.author_id)
-               .where(DeliverableUpdate.created_at >= start, DeliverableUpdate.created_at < end, *scope)
-               .order_by(DeliverableUpdate.created_at.desc()).limit(list_limit).subquery())
+               .where(DeliverableUpdate.created_at >= sa.bindparam("start"),
+                      DeliverableUpdate.created_at < sa.bindparam("end"), *scope)
+               .order_by(DeliverableUpdate.created_at.desc()).limit(limit).subquery())
+    return sa.union_all(*(sa.select(sub) for sub in (
+        listing("overdue", _NOT_DONE, Deliverable.due_date < sa.bindparam("today")),
+        listing("stale", _STALE_KIND, Deliverable.last_update_at < sa.bindparam("stale_before")), updates)))
+
+
+def _lists(group_id: int | None, clock, start: datetime, end: datetime,
+           list_limit: int) -> tuple[list[ListedDeliverable], list[ListedDeliverable], list[Activity]]:
+    """`_listings`' overdue and stale deliverables and `_activity`'s latest updates (no sector), in
+    one statement: each list its own ordered, limited subquery, told apart by its first column."""
+    values = {"today": clock.today, "stale_before": clock.stale_before, "start": start, "end": end,
+              "limit": list_limit, **({"group_id": group_id} if group_id is not None else {})}
     lists: dict[str, list] = {"overdue": [], "stale": [], "update": []}
-    for name, *row in db.session.execute(sa.union_all(*(sa.select(sub) for sub in (
-            listing("overdue", _NOT_DONE, Deliverable.due_date < clock.today),
-            listing("stale", _STALE_KIND, Deliverable.last_update_at < clock.stale_before), updates)))):
+    for name, *row in db.session.execute(_lists_statement(group_id is not None), values):
         lists[name].append(row)
     # Each list in its subquery's order, whatever order the union returns them in.
     listed = {name: [ListedDeliverable(*row) for row in sorted(lists[name], key=lambda row: (row[7], row[0]))]
               for name in ("overdue", "stale")}
-    activity = [Activity("update", at, g, who or "", title, link)
-                for link, title, g, _s, _p, _o, who, _d, at in sorted(lists["update"], key=lambda row: row[8], reverse=True)]
+    activity = [Activity("update", at, g, who or "", title, link) for link, title, g, _s, _p, _o, who, _d, at
+                in sorted(lists["update"], key=lambda row: row[8], reverse=True)]
     return listed["overdue"], listed["stale"], activity
 
 

@@ -22,6 +22,7 @@ ORM's unit of work (Core or bulk statements on `deliverables` or `deliverable_up
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -252,65 +253,81 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=timezone.utc)
 
 
+@functools.cache
+def _figures_statement(scoped: bool):
+    """The statement of `deliverable_figures`, built once (its values are bound at each run)."""
+    t, bound = TALLY.c, sa.bindparam
+    today = bound("today", type_=sa.Date)
+    health = sa.case(
+        (t.status == "done", "on_track"),
+        (t.due_date < today, "off_track"),
+        (sa.and_(t.status == "blocked", t.due_date <= bound("blocked_until", type_=sa.Date)), "off_track"),
+        (sa.and_(t.due_date <= bound("close_until", type_=sa.Date), t.band < 2), "off_track"),
+        (t.status == "blocked", "at_risk"),
+        (sa.and_(t.due_date <= bound("near_until", type_=sa.Date), t.band == 0), "at_risk"),
+        else_="on_track").label("health")
+
+    def in_group(column) -> list:
+        return [column == bound("group_id")] if scoped else []
+
+    def kind(name: str):
+        return sa.literal(name).label("kind")
+
+    # Typed blanks (PostgreSQL resolves a union's column types pair by pair), each labelled apart (a
+    # select folds one repeated expression into one column).
+    def blank(name: str, kind=sa.Numeric):
+        return sa.cast(sa.null(), kind).label(name)
+
+    nothings = (blank("status", sa.String), blank("health", sa.String))
+    tallied = (sa.select(kind("tally"), t.group_id, t.status, health, sa.func.sum(t.count), sa.func.sum(t.progress),
+                         blank("third"))
+               .where(*in_group(t.group_id)).group_by(t.group_id, t.status, health))
+    # Stale and, by every other rule, on track: at risk instead (counted from a partial index).
+    d = Deliverable
+    stale_on_track = (
+        sa.select(kind("stale"), blank("group_id", sa.Integer), *nothings, sa.func.count(), blank("second"),
+                  blank("third")).select_from(d_table)
+        .where(d.archived_at.is_(None), d.status.in_([sa.literal_column(f"'{s}'") for s in STALE_STATUSES]),
+               d.last_update_at < bound("stale_before"), d.due_date >= today,
+               sa.or_(d.due_date > bound("close_until", type_=sa.Date), d.progress >= CLOSE[1]),
+               sa.or_(d.due_date > bound("near_until", type_=sa.Date), d.progress >= NEAR[1]), *in_group(d.group_id)))
+
+    day, step = DAY.c, STEP_TABLE.c
+    in_week_day = sa.and_(step.at > bound("week_ago"), step.at < bound("week_day_end"))
+    in_month_day = sa.and_(step.at > bound("month_ago"), step.at < bound("month_day_end"))
+    # Whole days after each window's first day, and that first day's steps after the window's start.
+    whole_days = (sa.select(kind("moves"), day.group_id, *nothings,
+                            sa.func.sum(sa.case((day.day > bound("week_day", type_=sa.Date), day.moved), else_=0)),
+                            sa.func.sum(day.moved), sa.func.sum(day.updates))
+                  .where(day.day > bound("month_day", type_=sa.Date), *in_group(day.group_id))
+                  .group_by(day.group_id))
+    # Each window's first day apart: one range of the covering index each (an OR of two ranges would
+    # visit the table).
+    zero = sa.cast(sa.literal(0), sa.Numeric)
+    first_days = [sa.select(kind("moves"), step.group_id, *nothings,
+                            sa.func.sum(step.moved) if window == "week" else zero,
+                            sa.func.sum(step.moved) if window == "month" else zero,
+                            sa.func.sum(step.updates) if window == "month" else zero)
+                  .where(in_day, *in_group(step.group_id)).group_by(step.group_id)
+                  for window, in_day in (("week", in_week_day), ("month", in_month_day))]
+    return sa.union_all(tallied, stale_on_track, whole_days, *first_days)
+
+
 def deliverable_figures(session: Session, group_id: int | None, now: datetime, clock: HealthClock) -> dict:
     """Progress and count per group, counts by status and by health, and each group's summed moves
     over the last 7 and 30 days, as of `now` (on the step grid): the figures `compute_figures`
     reads from every deliverable, from the tallies and one count of a partial index."""
     if step_of(now) != now:
         raise ValueError("the tallies answer for instants on the clock's step grid only")
-    t, today = TALLY.c, clock.today
-    health = sa.case(
-        (t.status == "done", "on_track"),
-        (t.due_date < today, "off_track"),
-        (sa.and_(t.status == "blocked", t.due_date <= today + timedelta(days=BLOCKED_OFF_TRACK_DAYS)), "off_track"),
-        (sa.and_(t.due_date <= today + timedelta(days=CLOSE[0]), t.band < 2), "off_track"),
-        (t.status == "blocked", "at_risk"),
-        (sa.and_(t.due_date <= today + timedelta(days=NEAR[0]), t.band == 0), "at_risk"),
-        else_="on_track").label("health")
-    scope = [t.group_id == group_id] if group_id is not None else []
-    in_group = [Deliverable.group_id == group_id] if group_id is not None else []
-    kind = lambda name: sa.literal(name).label("kind")  # noqa: E731
-    # Typed blanks (PostgreSQL resolves a union's column types pair by pair), each labelled apart (a
-    # select folds one repeated expression into one column).
-    def blank(name: str, kind=sa.Numeric):
-        return sa.cast(sa.null(), kind).label(name)
-
-    nothing = blank("group_id", sa.Integer)
-    nothings = (blank("status", sa.String), blank("health", sa.String))
-    tallied = (sa.select(kind("tally"), t.group_id, t.status, health, sa.func.sum(t.count), sa.func.sum(t.progress),
-                         blank("third"))
-               .where(*scope).group_by(t.group_id, t.status, health))
-    # Stale and, by every other rule, on track: at risk instead (counted from a partial index).
-    d = Deliverable
-    stale_on_track = (
-        sa.select(kind("stale"), nothing, *nothings, sa.func.count(), blank("second"),
-                  blank("third")).select_from(d_table)
-        .where(d.archived_at.is_(None), d.status.in_([sa.literal_column(f"'{s}'") for s in STALE_STATUSES]),
-               d.last_update_at < clock.stale_before, d.due_date >= today,
-               sa.or_(d.due_date > today + timedelta(days=CLOSE[0]), d.progress >= CLOSE[1]),
-               sa.or_(d.due_date > today + timedelta(days=NEAR[0]), d.progress >= NEAR[1]), *in_group))
-
+    today = clock.today
     week_ago, month_ago = now - timedelta(days=7), now - timedelta(days=30)
     week_day, month_day = week_ago.astimezone(timezone.utc).date(), month_ago.astimezone(timezone.utc).date()
-    day, step = DAY.c, STEP_TABLE.c
-    in_week_day = sa.and_(step.at > week_ago, step.at < _midnight(week_day + timedelta(days=1)))
-    in_month_day = sa.and_(step.at > month_ago, step.at < _midnight(month_day + timedelta(days=1)))
-    # Whole days after each window's first day, and that first day's steps after the window's start.
-    whole_days = (sa.select(kind("moves"), day.group_id, *nothings,
-                            sa.func.sum(sa.case((day.day > week_day, day.moved), else_=0)),
-                            sa.func.sum(day.moved), sa.func.sum(day.updates))
-                  .where(day.day > month_day, *([day.group_id == group_id] if group_id is not None else []))
-                  .group_by(day.group_id))
-    # Each window's first day apart: one range of the covering index each (an OR of two ranges would
-    # visit the table).
-    first_days = [sa.select(kind("moves"), step.group_id, *nothings,
-                            sa.func.sum(step.moved) if window == "week" else sa.cast(sa.literal(0), sa.Numeric),
-                            sa.func.sum(step.moved) if window == "month" else sa.cast(sa.literal(0), sa.Numeric),
-                            sa.func.sum(step.updates) if window == "month" else sa.cast(sa.literal(0), sa.Numeric))
-                  .where(in_day, *([step.group_id == group_id] if group_id is not None else []))
-                  .group_by(step.group_id)
-                  for window, in_day in (("week", in_week_day), ("month", in_month_day))]
-
+    values = {"today": today, "blocked_until": today + timedelta(days=BLOCKED_OFF_TRACK_DAYS),
+              "close_until": today + timedelta(days=CLOSE[0]), "near_until": today + timedelta(days=NEAR[0]),
+              "stale_before": clock.stale_before, "week_day": week_day, "month_day": month_day,
+              "week_ago": week_ago, "month_ago": month_ago, "week_day_end": _midnight(week_day + timedelta(days=1)),
+              "month_day_end": _midnight(month_day + timedelta(days=1)),
+              **({"group_id": group_id} if group_id is not None else {})}
     # One statement (one round trip, one snapshot of the tallies).
     per_group: dict[int, list[int]] = {}
     by_status = {key: 0 for key in STATUSES}
@@ -318,7 +335,7 @@ def deliverable_figures(session: Session, group_id: int | None, now: datetime, c
     moves: dict[int, list[int]] = {}
     stale = 0
     for row_kind, row_group, status, health_value, first, second, third in session.execute(
-            sa.union_all(tallied, stale_on_track, whole_days, *first_days)):
+            _figures_statement(group_id is not None), values):
         if row_kind == "tally":
             count, progress = int(first or 0), int(second or 0)
             totals = per_group.setdefault(row_group, [0, 0])
