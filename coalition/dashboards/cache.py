@@ -111,6 +111,8 @@ def _bump_before_commit(session: Session) -> None:
     context = session.info.pop(_CONTEXT, False)
     if session.info.pop(_TOUCHED, False) and not session.info.get(_BUMPED):
         bump(session, context=context)
+    if session.info.pop(tallies.STALE_LOGGED, False):
+        tallies.log_version(session.connection())
 
 
 def bump(session: Session | None = None, context: bool = True) -> None:
@@ -343,3 +345,45 @@ def cached_many(entries: dict[str, tuple[tuple, Callable[[], object]]], at_versi
         except redis.RedisError as error:
             log.warning("dashboard cache unavailable (%s); computed", type(error).__name__)
     return values
+
+
+def fetch(parts: tuple):
+    """The value stored under `parts` by `store` (no version in its key: the value says what it is
+    exact for), or None: not stored, refused, the cache off or unavailable."""
+    if not current_app.config.get("DASHBOARD_CACHE", True):
+        return None
+    key = "coalition:dashboard:kept:" + ":".join(str(p) for p in parts)
+    client = _redis()
+    if client is None:
+        return _local.get(key)
+    import redis
+
+    try:
+        hit = client.get(key)
+    except redis.RedisError as error:
+        log.warning("dashboard cache unavailable (%s)", type(error).__name__)
+        return None
+    try:
+        return unseal(key, hit) if hit is not None else None
+    except Refused as error:
+        log.warning("dashboard cache: refused the entry under %s (%s)", key, error)
+        return None
+
+
+def store(parts: tuple, value) -> None:
+    """Keep `value` under `parts` for `fetch` (TTL_SECONDS at most)."""
+    if not current_app.config.get("DASHBOARD_CACHE", True):
+        return
+    key = "coalition:dashboard:kept:" + ":".join(str(p) for p in parts)
+    client = _redis()
+    if client is None:
+        _local[key] = value
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+        return
+    import redis
+
+    try:
+        client.set(key, seal(key, value), ex=TTL_SECONDS)
+    except redis.RedisError as error:
+        log.warning("dashboard cache unavailable (%s)", type(error).__name__)

@@ -7,11 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from coalition.dashboards import cache, services, tallies
 from coalition.dashboards.models import DeliverableTally, ProgressMoveDay, ProgressMoveStep
 from coalition.database import utcnow
 from coalition.deliverables import services as deliverables
+from coalition.deliverables.health import coalition_clock
 from coalition.deliverables.models import STATUSES, Deliverable, DeliverableUpdate
 from coalition.extensions import db
 from tests import factories
@@ -38,6 +40,13 @@ def assert_figures_exact(now: datetime, group_ids) -> None:
             at = cache.clock(at)
             expected = asdict(services.compute_figures(group_id, services.Filters(), at))
             assert asdict(services.current_figures(group_id, services.Filters(), at)) == expected, (group_id, at)
+            # And with the stale count kept per clock step, brought up to date from the log of changes.
+            current_app.config["DASHBOARD_CACHE"] = True
+            try:
+                kept = services.current_figures(group_id, services.Filters(), at, version=cache.version())
+            finally:
+                current_app.config["DASHBOARD_CACHE"] = False
+            assert asdict(kept) == expected, ("kept", group_id, at)
 
 
 def test_step_of_rounds_up_to_the_clock_grid():
@@ -156,3 +165,40 @@ def test_figures_from_the_tallies_equal_a_count_from_scratch_after_random_writes
 @pytest.mark.postgres
 def test_figures_from_the_tallies_equal_a_count_from_scratch_after_thousands_of_random_writes_on_postgresql(app):
     _random_writes(random.Random(1016), 2500, cache.clock(utcnow()), check_every=100)
+
+
+def test_the_kept_stale_count_follows_each_write_without_counting_again(app, monkeypatch):
+    app.config["DASHBOARD_CACHE"] = True
+    cache._local.clear()
+    lead = factories.user(role="coordinator")
+    now = cache.clock(utcnow())
+    items = [factories.deliverable("ethics", owner=lead, status="in_progress", progress=80,
+                                   due_date=factories.today() + timedelta(days=days),
+                                   last_update_at=now - timedelta(days=20)) for days in (3, 10, 40)]
+    db.session.commit()
+
+    def stale_on_track() -> int:
+        db.session.expire_all()
+        board = services.current_figures(None, services.Filters(), now, version=cache.version())
+        assert asdict(board) == asdict(services.compute_figures(None, services.Filters(), now))
+        return services._stale_on_track(None, coalition_clock(now), cache.version())
+
+    assert stale_on_track() == 3
+    counted = []
+    original = tallies.stale_count
+    monkeypatch.setattr(tallies, "stale_count", lambda *args: counted.append(args) or original(*args))
+    deliverables.post_update(lead, items[0].id, status="in_progress", progress=80)  # fresh again
+    db.session.commit()
+    assert stale_on_track() == 2
+    db.session.get(Deliverable, items[1].id).progress = 40  # under 50 % a month from its due date: at risk anyway
+    db.session.commit()
+    assert stale_on_track() == 1
+    db.session.get(Deliverable, items[0].id).last_update_at = now - timedelta(days=30)  # stale again
+    db.session.commit()
+    assert stale_on_track() == 2
+    assert counted == []  # each time, the kept count and the log of changes
+    tallies.rebuild(db.session.connection())  # a bulk load: counted again
+    cache.bump()
+    db.session.commit()
+    assert stale_on_track() == 2 and len(counted) == 1
+    cache._local.clear()
