@@ -22,11 +22,6 @@ def _count(value) -> str:
     return format_decimal(value)
 
 
-def charts_for(board: Dashboard) -> dict[str, Markup]:
-    """Every chart of the board."""
-    return {**work_charts(board), **context_charts(board)}
-
-
 def work_charts(board: Dashboard) -> dict[str, Markup]:
     """The charts of the deliverables' figures, drawn again after every write."""
     empty = _("No figures for these filters.")

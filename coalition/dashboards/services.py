@@ -178,7 +178,8 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
                                                         context_version=versions[1] if versions else None,
                                                         version=versions[0] if versions else None),
                            at_version=versions[0] if versions else None)
-    return replace(figures, group=group, groups=groups, cache_key=key, context_version=versions[1] if versions else None,
+    return replace(figures, group=group, groups=groups, cache_key=key,
+                   context_version=versions[1] if versions else None,
                    progress=[(groups[g_id], progress, count) for g_id, progress, count in figures.progress])
 
 

@@ -403,7 +403,8 @@ def counts_as_stale(group_id: int | None, row, clock: HealthClock) -> bool:
 def stale_count(session: Session, group_id: int | None, clock: HealthClock) -> tuple[int | None, int]:
     """The data version and the stale count as of it, counted in one statement (one snapshot)."""
     values = {"today": clock.today, "stale_before": clock.stale_before,
-              "close_until": clock.today + timedelta(days=CLOSE[0]), "near_until": clock.today + timedelta(days=NEAR[0]),
+              "close_until": clock.today + timedelta(days=CLOSE[0]),
+              "near_until": clock.today + timedelta(days=NEAR[0]),
               **({"group_id": group_id} if group_id is not None else {})}
     row = session.execute(_stale_statement(group_id is not None), values).one()
     return row[0], int(row[1] or 0)

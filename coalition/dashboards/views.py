@@ -94,8 +94,8 @@ def _context_parts(board, errors: dict, can_choose_group: bool, current_one) -> 
                                           charts=context_charts(board), **FORMATS)),
         "agenda": Markup(render_template("dashboards/_agenda.html", board=board, agenda=section,
                                          agenda_charts=agenda_charts(section), **agenda_context())),
-        "continuity": Markup(render_template("dashboards/_continuity.html", continuity=rows,
-                                             continuity_chart=_continuity_chart(rows))) if rows is not None else Markup(),
+        "continuity": Markup() if rows is None else Markup(render_template(
+            "dashboards/_continuity.html", continuity=rows, continuity_chart=_continuity_chart(rows))),
     }
 
 
