@@ -203,3 +203,29 @@ def test_the_kept_stale_count_follows_each_write_without_counting_again(app, mon
     db.session.commit()
     assert stale_on_track() == 2 and len(counted) == 1
     cache._local.clear()
+
+
+def test_the_kept_stale_count_applies_the_health_rules_edges_to_logged_changes(app, monkeypatch):
+    from coalition.deliverables.health import CLOSE, NEAR
+
+    app.config["DASHBOARD_CACHE"] = True
+    cache._local.clear()
+    lead = factories.user(role="coordinator")
+    now = cache.clock(utcnow())
+    clock = coalition_clock(now)
+    items = [factories.deliverable("ethics", owner=lead, status=status, progress=progress,
+                                   due_date=clock.today + timedelta(days=days), last_update_at=now - timedelta(days=1))
+             for days in (-1, 0, CLOSE[0], CLOSE[0] + 1, NEAR[0], NEAR[0] + 1)
+             for progress in (49, 50, 74, 75) for status in ("in_progress", "in_review")]
+    db.session.commit()
+    assert services._stale_on_track(None, clock, cache.version()) == 0  # none stale yet: counted, kept
+    counted = []
+    monkeypatch.setattr(tallies, "stale_count", lambda *args: counted.append(args))
+    for n, item in enumerate(items):  # just stale, or not yet (on the instant)
+        db.session.get(Deliverable, item.id).last_update_at = clock.stale_before - timedelta(microseconds=n % 3 % 2)
+    db.session.commit()
+    db.session.expire_all()
+    expected = services.compute_figures(None, services.Filters(), now).by_health
+    kept = services.current_figures(None, services.Filters(), now, version=cache.version()).by_health
+    assert kept == expected and counted == []
+    cache._local.clear()
