@@ -229,3 +229,21 @@ def test_the_kept_stale_count_applies_the_health_rules_edges_to_logged_changes(a
     kept = services.current_figures(None, services.Filters(), now, version=cache.version()).by_health
     assert kept == expected and counted == []
     cache._local.clear()
+
+
+def test_logged_stale_changes_get_their_commits_version_and_old_ones_are_pruned(app):
+    from coalition.dashboards.models import DataVersion, StaleChange
+
+    lead = factories.user(role="coordinator")
+    item = factories.deliverable("ethics", owner=lead, status="in_progress", progress=10)
+    db.session.commit()
+    db.session.execute(sa.insert(StaleChange.__table__).values(sign=1, version=0,
+                                                              created_at=utcnow() - timedelta(hours=4)))
+    db.session.execute(sa.update(DataVersion).values(value=63))
+    db.session.commit()
+    deliverables.post_update(lead, item.id, status="in_progress", progress=20)
+    db.session.commit()
+    logged = db.session.execute(sa.select(StaleChange.version, StaleChange.sign)).all()
+    # As created (version 1); as it was and as it is, under the version its update committed as (64:
+    # a multiple of 64, so the row older than STALE_LOG_HOURS went).
+    assert sorted(logged) == [(1, 1), (64, -1), (64, 1)], logged
