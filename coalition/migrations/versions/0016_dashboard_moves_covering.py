@@ -3,8 +3,8 @@
 stale-kind deliverables' changes by data version, so a cached stale count is brought up to date
 instead of counted again
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-09 10:00:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import coalition.database
 
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
