@@ -36,26 +36,40 @@ class AgendaSection:
         return sum(n for (a, h, _g), n in self.cells.items() if a == area and h == horizon)
 
 
-def current_consultation(group_id: int | None = None) -> Consultation | None:
-    """The open consultation closing first, else the one that closed last; of the group when given."""
+def _current_statement(group_id: int | None):
     now = utcnow()
     stmt = sa.select(Consultation).where(Consultation.phase != "draft")
     if group_id is not None:
         stmt = stmt.where(Consultation.id.in_(sa.select(consultation_groups.c.consultation_id)
                                               .where(consultation_groups.c.group_id == group_id)))
     is_open = sa.and_(Consultation.phase == "open", Consultation.opens_at <= now, Consultation.closes_at > now)
-    return db.session.execute(stmt.order_by(sa.case((is_open, 0), else_=1), Consultation.closes_at.desc(),
-                                            Consultation.id.desc()).limit(1)).scalar_one_or_none()
+    return stmt.order_by(sa.case((is_open, 0), else_=1), Consultation.closes_at.desc(),
+                         Consultation.id.desc()).limit(1)
 
 
-def agenda_section(group_id: int | None = None) -> AgendaSection:
-    """What the dashboard of the coalition (or of one group) shows of the consultation and the agenda."""
-    consultation = current_consultation(group_id)
+def current_consultation(group_id: int | None = None) -> Consultation | None:
+    """The open consultation closing first, else the one that closed last; of the group when given."""
+    return db.session.execute(_current_statement(group_id)).scalar_one_or_none()
+
+
+def current(group_id: int | None = None) -> tuple[Consultation | None, int]:
+    """The section's consultation and the newest contribution's id (0 without a consultation): what,
+    with the context version, decides everything the section shows (one small query)."""
+    # A new contribution bumps no version: its id stands for it.
+    newest = sa.select(sa.func.max(Contribution.id)).scalar_subquery()
+    row = db.session.execute(_current_statement(group_id).add_columns(newest)).first()
+    return (row[0], row[1] or 0) if row is not None else (None, 0)
+
+
+def agenda_section(group_id: int | None = None,
+                   current_one: tuple[Consultation | None, int] | None = None) -> AgendaSection:
+    """What the dashboard of the coalition (or of one group) shows of the consultation and the agenda.
+    `current_one`: `current(group_id)`, when the caller already read it."""
+    consultation, newest = current_one if current_one is not None else current(group_id)
     section = AgendaSection(consultation=consultation)
     if consultation is not None:
         # Counting every contribution takes most of a dashboard at 100,000 of them: once per context
-        # version (a progress update leaves it) and newest contribution (a new one bumps no version).
-        newest = db.session.scalar(sa.select(sa.func.max(Contribution.id))) or 0
+        # version (a progress update leaves it) and newest contribution.
         section.figures = cache.cached(
             ("agenda", consultation.id, newest, DASHBOARD_BREAKDOWNS),
             lambda: consultation_figures(consultation, DASHBOARD_BREAKDOWNS), at_version=cache.context_version())

@@ -18,6 +18,7 @@ the figures are recomputed.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 from collections import OrderedDict
@@ -110,6 +111,8 @@ def _bump_before_commit(session: Session) -> None:
     context = session.info.pop(_CONTEXT, False)
     if session.info.pop(_TOUCHED, False) and not session.info.get(_BUMPED):
         bump(session, context=context)
+    if session.info.pop(tallies.STALE_LOGGED, False):
+        tallies.log_version(session.connection())
 
 
 def bump(session: Session | None = None, context: bool = True) -> None:
@@ -248,6 +251,13 @@ def unseal(key: str, stored: bytes):
         raise Refused(f"{type(error).__name__}: {error}") from error
 
 
+def fingerprint(value) -> str:
+    """A digest of plain data (what `seal` accepts): equal for equal data, so a rendering of it may
+    be cached under it."""
+    payload = json.dumps(_encode(value), separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
 def cached(parts: tuple, compute: Callable[[], object], at_version: int | None = None):
     """The value for `parts` at the current data version, computed once per version and clock.
     `at_version`: the version this request already read (saves reading it again)."""
@@ -291,3 +301,89 @@ def _through_redis(client, key: str, compute: Callable[[], object]):
     except redis.RedisError as error:
         log.warning("dashboard cache unavailable (%s); computed", type(error).__name__)
     return value
+
+
+def cached_many(entries: dict[str, tuple[tuple, Callable[[], object]]], at_version: int | None = None) -> dict:
+    """`cached` for several entries at once ({name: (parts, compute)}), in one round trip to Redis
+    to read them and one to store those computed."""
+    if not current_app.config.get("DASHBOARD_CACHE", True):
+        return {name: compute() for name, (_parts, compute) in entries.items()}
+    current = at_version if at_version is not None else version()
+    if current is None:
+        return {name: compute() for name, (_parts, compute) in entries.items()}
+    keys = {name: "coalition:dashboard:" + ":".join(str(p) for p in (current, *parts))
+            for name, (parts, _compute) in entries.items()}
+    client = _redis()
+    if client is None:
+        return {name: cached(parts, compute, at_version=current) for name, (parts, compute) in entries.items()}
+    import redis
+
+    try:
+        hits = dict(zip(keys, client.mget(list(keys.values()))))
+    except redis.RedisError as error:
+        log.warning("dashboard cache unavailable (%s); computing", type(error).__name__)
+        return {name: compute() for name, (_parts, compute) in entries.items()}
+    values, fresh = {}, {}
+    for name, (_parts, compute) in entries.items():
+        if hits[name] is not None:
+            try:
+                values[name] = unseal(keys[name], hits[name])
+                continue
+            except Refused as error:
+                log.warning("dashboard cache: refused the entry under %s (%s); recomputing", keys[name], error)
+        values[name] = compute()
+        try:
+            fresh[keys[name]] = seal(keys[name], values[name])
+        except TypeError as error:
+            log.warning("dashboard cache: not cached (%s)", error)
+    if fresh:
+        try:
+            with client.pipeline(transaction=False) as pipe:
+                for key, sealed in fresh.items():
+                    pipe.set(key, sealed, ex=TTL_SECONDS)
+                pipe.execute()
+        except redis.RedisError as error:
+            log.warning("dashboard cache unavailable (%s); computed", type(error).__name__)
+    return values
+
+
+def fetch(parts: tuple):
+    """The value stored under `parts` by `store` (no version in its key: the value says what it is
+    exact for), or None: not stored, refused, the cache off or unavailable."""
+    if not current_app.config.get("DASHBOARD_CACHE", True):
+        return None
+    key = "coalition:dashboard:kept:" + ":".join(str(p) for p in parts)
+    client = _redis()
+    if client is None:
+        return _local.get(key)
+    import redis
+
+    try:
+        hit = client.get(key)
+    except redis.RedisError as error:
+        log.warning("dashboard cache unavailable (%s)", type(error).__name__)
+        return None
+    try:
+        return unseal(key, hit) if hit is not None else None
+    except Refused as error:
+        log.warning("dashboard cache: refused the entry under %s (%s)", key, error)
+        return None
+
+
+def store(parts: tuple, value) -> None:
+    """Keep `value` under `parts` for `fetch` (TTL_SECONDS at most)."""
+    if not current_app.config.get("DASHBOARD_CACHE", True):
+        return
+    key = "coalition:dashboard:kept:" + ":".join(str(p) for p in parts)
+    client = _redis()
+    if client is None:
+        _local[key] = value
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+        return
+    import redis
+
+    try:
+        client.set(key, seal(key, value), ex=TTL_SECONDS)
+    except redis.RedisError as error:
+        log.warning("dashboard cache unavailable (%s)", type(error).__name__)

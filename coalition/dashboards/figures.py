@@ -22,13 +22,9 @@ def _count(value) -> str:
     return format_decimal(value)
 
 
-def charts_for(board: Dashboard) -> dict[str, Markup]:
-    names = {g_id: group_name(g) for g_id, g in board.groups.items()}
-    segments = [(key, str(label)) for key, label in SECTORS.items()]
-    balance_rows = [(names[b.group_id], b.institutions) for b in board.balance]
-    attendance_rows = [(names[b.group_id], b.attendance) for b in board.balance if any(b.attendance.values())]
+def work_charts(board: Dashboard) -> dict[str, Markup]:
+    """The charts of the deliverables' figures, drawn again after every write."""
     empty = _("No figures for these filters.")
-    rated = lambda rows: [(label, percent(a, t)) for label, a, t in rows if t]  # noqa: E731
     return {
         "progress": charts.bar_chart(
             # No links inside the chart (an image to assistive technology); the table beside it has them.
@@ -45,6 +41,18 @@ def charts_for(board: Dashboard) -> dict[str, Markup]:
             [(str(STATUSES[key]), n) for key, n in board.by_status.items()],
             chart_id="chart-status", title=_("Deliverables by status"),
             description=_("How many deliverables are in each status."), value_format=_count, empty_text=empty),
+    }
+
+
+def context_charts(board: Dashboard) -> dict[str, Markup]:
+    """The charts that read no deliverable: cached with their part of the page under the context version."""
+    names = {g_id: group_name(g) for g_id, g in board.groups.items()}
+    segments = [(key, str(label)) for key, label in SECTORS.items()]
+    balance_rows = [(names[b.group_id], b.institutions) for b in board.balance]
+    attendance_rows = [(names[b.group_id], b.attendance) for b in board.balance if any(b.attendance.values())]
+    empty = _("No figures for these filters.")
+    rated = lambda rows: [(label, percent(a, t)) for label, a, t in rows if t]  # noqa: E731
+    return {
         "balance": charts.stacked_bar_chart(
             balance_rows, segments=segments, chart_id="chart-balance",
             title=_("Sectors of each group's member institutions"),

@@ -65,12 +65,38 @@ class ProgressMoveStep(db.Model):
     """The same per clock step: a window that starts inside a day reads that day's steps."""
 
     __tablename__ = "dashboard_moves_by_step"
-    __table_args__ = (sa.Index("ix_dashboard_moves_by_step_at", "at"),)
+    # Covering: a window's first day is read from the index alone (one range per window).
+    __table_args__ = (sa.Index("ix_dashboard_moves_by_step_at_moved", "at", "group_id", "moved", "updates"),)
 
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("working_groups.id", ondelete="CASCADE"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     moved: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     updates: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class StaleChange(db.Model):
+    """A not archived, stale-kind deliverable as it was before (-1) or after (+1) a write, by the data
+    version the write committed as: the stale count cached for a clock step is brought up to date
+    from these rows instead of counted again (`services._stale_on_track`). A row of sign 0 (a bulk
+    load: `tallies.rebuild`) says "count again". Rows older than STALE_LOG_HOURS are pruned."""
+
+    __tablename__ = "dashboard_stale_changes"
+    __table_args__ = (sa.Index("ix_dashboard_stale_changes_version", "version"),
+                      sa.Index("ix_dashboard_stale_changes_created_at", "created_at"))
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    # NULL until the writing transaction bumps the data version, just before it commits.
+    version: Mapped[int | None] = mapped_column(sa.BigInteger)
+    group_id: Mapped[int | None] = mapped_column(sa.Integer)
+    band: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    due_date: Mapped[date | None] = mapped_column(sa.Date)
+    last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sign: Mapped[int] = mapped_column(sa.SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Kept this long: far longer than a cached stale count lives (its clock step; its entry's TTL).
+STALE_LOG_HOURS = 3
 
 
 # Partial indexes on the deliverables, declared here because only the dashboards read them: the

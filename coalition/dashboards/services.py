@@ -5,10 +5,12 @@ same figures feed the HTML page, its CSV exports and the JSON API.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
@@ -133,6 +135,9 @@ class Dashboard:
     activity: list[Activity]
     # What the figures depend on besides the data version: a rendering of them may be cached under it.
     cache_key: tuple = ()
+    # The context version they were read at (None without a version row): what reads no deliverable
+    # may be cached under it with `cache_key`.
+    context_version: int | None = None
 
     @property
     def behind(self) -> WorkingGroup | None:
@@ -170,22 +175,26 @@ def dashboard(actor, group: WorkingGroup | None = None, filters: Filters | None 
     groups = _groups()
     versions = cache.versions()
     figures = cache.cached(key, lambda: current_figures(group_id, filters, now, list_limit, groups=groups,
-                                                        context_version=versions[1] if versions else None),
+                                                        context_version=versions[1] if versions else None,
+                                                        version=versions[0] if versions else None),
                            at_version=versions[0] if versions else None)
     return replace(figures, group=group, groups=groups, cache_key=key,
+                   context_version=versions[1] if versions else None,
                    progress=[(groups[g_id], progress, count) for g_id, progress, count in figures.progress])
 
 
 def current_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15, *,
-                    groups: dict[int, WorkingGroup] | None = None, context_version: int | None = None) -> Dashboard:
+                    groups: dict[int, WorkingGroup] | None = None, context_version: int | None = None,
+                    version: int | None = None) -> Dashboard:
     """The same figures as `compute_figures`, from the running tallies (a write away from a cached
     board costs a few small queries); narrowed to a sector, or off the clock's grid, from scratch.
-    `groups` and `context_version`: what the caller already read."""
+    `groups`, `context_version` and `version` (the data version): what the caller already read."""
     if filters.sector or cache.clock(now) != now:
         return compute_figures(group_id, filters, now, list_limit, groups=groups)
     clock = coalition_clock(now)
     groups = groups if groups is not None else _groups()
-    counted = tallies.deliverable_figures(db.session, group_id, now, clock)
+    counted = tallies.deliverable_figures(db.session, group_id, now, clock,
+                                          stale=_stale_on_track(group_id, clock, version))
     progress_of = {g: (round(progress / count) if count else 0, count)
                    for g, (count, progress) in counted["per_group"].items()}
     work = {
@@ -193,15 +202,46 @@ def current_figures(group_id: int | None, filters: Filters, now: datetime, list_
                      if group_id is None or g.id == group_id],
         "change": _change(counted["moves"], progress_of),
         "by_status": counted["by_status"], "by_health": counted["by_health"],
-        **_listings(group_id, _deliverable_scope(group_id, filters), clock, list_limit),
     }
-    # What does not read deliverables is cached under the context version, which a progress
-    # update leaves alone.
     start, end = _period(filters, now)
-    context = cache.cached(("context", group_id, filters.start, filters.end, list_limit, now.isoformat()),
-                           lambda: _context_figures(group_id, filters, start, end, now, list_limit, groups),
-                           at_version=context_version if context_version is not None else cache.context_version())
-    return _assemble(work, context, _activity(group_id, filters, start, end, list_limit), filters)
+    work["overdue"], work["stale"], updates = _lists(group_id, clock, start, end, list_limit)
+    # What does not read deliverables is cached under the context version, which a progress
+    # update leaves alone: meetings, attendance, balance, institutions, and the activity of members
+    # and meetings (merged here with the latest updates').
+
+    def context_figures() -> dict:
+        return {**_context_figures(group_id, filters, start, end, now, list_limit, groups),
+                "activity": _activity(group_id, filters, start, end, list_limit, kinds=("member", "meeting"))}
+
+    context = dict(cache.cached(
+        ("context-figures", group_id, filters.start, filters.end, list_limit, now.isoformat()), context_figures,
+        at_version=context_version if context_version is not None else cache.context_version()))
+    # Updates first, as `_activity` lists them: the same order among items of the same instant.
+    activity = _newest(updates + context.pop("activity"), list_limit)
+    return _assemble(work, context, activity, filters)
+
+
+def _stale_on_track(group_id: int | None, clock, version: int | None) -> int | None:
+    """The deliverables stale and otherwise on track as of `clock` (None: let the tallies' statement
+    count them). Counting them reads a partial index, 150,000 entries at a million deliverables: the
+    count is kept per clock step with the data version it is exact for, and brought up to the current
+    version from the log of stale-kind changes (`tallies.log_version`)."""
+    if version is None or not current_app.config.get("DASHBOARD_CACHE", True):
+        return None
+    parts = ("stale", group_id, clock.stale_before.isoformat(), clock.today.isoformat())
+    kept = cache.fetch(parts)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    if kept is not None and kept[0] < version:
+        changes = tallies.stale_changes(db.session, kept[0], version)
+        if changes is not None:
+            count = kept[1] + sum(row.sign for row in changes if tallies.counts_as_stale(group_id, row, clock))
+            cache.store(parts, (version, count))
+            return count
+    counted_at, count = tallies.stale_count(db.session, group_id, clock)
+    if counted_at is not None:
+        cache.store(parts, (counted_at, count))
+    return count
 
 
 def _groups() -> dict[int, WorkingGroup]:
@@ -257,6 +297,53 @@ def _listings(group_id: int | None, deliverable_scope: list, clock, list_limit: 
 
     return {"overdue": listing(_NOT_DONE, Deliverable.due_date < clock.today),
             "stale": listing(_STALE_KIND, Deliverable.last_update_at < clock.stale_before)}
+
+
+@functools.cache
+def _lists_statement(scoped: bool):
+    """The statement of `_lists`, built once (its values are bound at each run)."""
+    owner = aliased(User)
+    columns = (Deliverable.id, Deliverable.title, Deliverable.group_id, Deliverable.status, Deliverable.progress,
+               Deliverable.owner_id, owner.name, Deliverable.due_date)
+    scope = [Deliverable.archived_at.is_(None), *([Deliverable.group_id == sa.bindparam("group_id")] if scoped else [])]
+    limit = sa.bindparam("limit", type_=sa.Integer)
+
+    def listing(name: str, *condition):
+        return (sa.select(sa.literal(name).label("list"), *columns, Deliverable.last_update_at.label("at"))
+                .join(owner, owner.id == Deliverable.owner_id).where(*condition, *scope)
+                .order_by(Deliverable.due_date, Deliverable.id).limit(limit).subquery())
+
+    author = aliased(User)
+    blank = [sa.cast(sa.null(), kind).label(name) for name, kind in (
+        ("status", sa.String), ("progress", sa.Integer), ("owner_id", sa.Integer))]
+    updates = (sa.select(sa.literal("update").label("list"), Deliverable.id, Deliverable.title, Deliverable.group_id,
+                         *blank, author.name, sa.cast(sa.null(), sa.Date).label("due_date"),
+                         DeliverableUpdate.created_at.label("at"))
+               .join(Deliverable, Deliverable.id == DeliverableUpdate.deliverable_id)
+               .outerjoin(author, author.id == DeliverableUpdate.author_id)
+               .where(DeliverableUpdate.created_at >= sa.bindparam("start"),
+                      DeliverableUpdate.created_at < sa.bindparam("end"), *scope)
+               .order_by(DeliverableUpdate.created_at.desc()).limit(limit).subquery())
+    return sa.union_all(*(sa.select(sub) for sub in (
+        listing("overdue", _NOT_DONE, Deliverable.due_date < sa.bindparam("today")),
+        listing("stale", _STALE_KIND, Deliverable.last_update_at < sa.bindparam("stale_before")), updates)))
+
+
+def _lists(group_id: int | None, clock, start: datetime, end: datetime,
+           list_limit: int) -> tuple[list[ListedDeliverable], list[ListedDeliverable], list[Activity]]:
+    """`_listings`' overdue and stale deliverables and `_activity`'s latest updates (no sector), in
+    one statement: each list its own ordered, limited subquery, told apart by its first column."""
+    values = {"today": clock.today, "stale_before": clock.stale_before, "start": start, "end": end,
+              "limit": list_limit, **({"group_id": group_id} if group_id is not None else {})}
+    lists: dict[str, list] = {"overdue": [], "stale": [], "update": []}
+    for name, *row in db.session.execute(_lists_statement(group_id is not None), values):
+        lists[name].append(row)
+    # Each list in its subquery's order, whatever order the union returns them in.
+    listed = {name: [ListedDeliverable(*row) for row in sorted(lists[name], key=lambda row: (row[7], row[0]))]
+              for name in ("overdue", "stale")}
+    activity = [Activity("update", at, g, who or "", title, link) for link, title, g, _s, _p, _o, who, _d, at
+                in sorted(lists["update"], key=lambda row: row[8], reverse=True)]
+    return listed["overdue"], listed["stale"], activity
 
 
 def compute_figures(group_id: int | None, filters: Filters, now: datetime, list_limit: int = 15, *,
@@ -403,8 +490,13 @@ def _context_figures(group_id: int | None, filters: Filters, start: datetime, en
             "institutions_by_state": institutions_by_state, "institutions_by_sector": institutions_by_sector}
 
 
-def _activity(group_id: int | None, filters: Filters, start: datetime, end: datetime, limit: int) -> list[Activity]:
-    """The latest updates, new members and held meetings, newest first (three small queries)."""
+ACTIVITY_KINDS = ("update", "member", "meeting")
+
+
+def _activity(group_id: int | None, filters: Filters, start: datetime, end: datetime, limit: int,
+              kinds: tuple[str, ...] = ACTIVITY_KINDS) -> list[Activity]:
+    """The latest updates, new members and held meetings (or only `kinds` of them), newest first
+    (a small query each)."""
     sector_people = (sa.select(User.id).join(Institution, Institution.id == User.institution_id)
                      .where(Institution.sector == filters.sector).correlate(None)) if filters.sector else None
     author = aliased(User)
@@ -426,10 +518,18 @@ def _activity(group_id: int | None, filters: Filters, start: datetime, end: date
     if sector_people is not None:
         updates = updates.where(DeliverableUpdate.author_id.in_(sector_people))
         members = members.where(GroupMembership.user_id.in_(sector_people))
-    items = [Activity("update", at, g, who or "", title, link) for at, g, who, title, link in db.session.execute(
-        updates.order_by(DeliverableUpdate.created_at.desc()).limit(limit)).all()]
-    items += [Activity("member", at, g, who, "", None) for at, g, who in db.session.execute(
-        members.order_by(GroupMembership.created_at.desc()).limit(limit)).all()]
-    items += [Activity("meeting", at, g, "", title, link) for at, g, title, link in db.session.execute(
-        held.order_by(Meeting.starts_at.desc()).limit(limit)).all()]
+    items = []
+    if "update" in kinds:
+        items += [Activity("update", at, g, who or "", title, link) for at, g, who, title, link in db.session.execute(
+            updates.order_by(DeliverableUpdate.created_at.desc()).limit(limit)).all()]
+    if "member" in kinds:
+        items += [Activity("member", at, g, who, "", None) for at, g, who in db.session.execute(
+            members.order_by(GroupMembership.created_at.desc()).limit(limit)).all()]
+    if "meeting" in kinds:
+        items += [Activity("meeting", at, g, "", title, link) for at, g, title, link in db.session.execute(
+            held.order_by(Meeting.starts_at.desc()).limit(limit)).all()]
+    return _newest(items, limit)
+
+
+def _newest(items: list[Activity], limit: int) -> list[Activity]:
     return sorted(items, key=lambda item: item.at, reverse=True)[:limit]

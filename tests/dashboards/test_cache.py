@@ -81,8 +81,10 @@ def test_with_redis_the_cache_is_shared_and_redis_down_only_costs_time(cached_ap
     db.session.commit()
     assert figures(coordinator).total == 1
     keys = redis.Redis.from_url(os.environ["TEST_REDIS_URL"]).keys("coalition:dashboard:*")
-    # The board's figures, and the part of them that does not read deliverables (under the context version).
-    assert len(keys) == 2 and sum(b":context:" in key for key in keys) == 1, keys
+    # The board's figures, the part of them that does not read deliverables (under the context version),
+    # and the stale count kept for the clock step.
+    assert len(keys) == 3 and sum(b":context-figures:" in key for key in keys) == 1, keys
+    assert sum(b":kept:stale:" in key for key in keys) == 1, keys
     cached_app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
     cached_app.extensions.pop("redis_dashboard", None)
     assert figures(coordinator).total == 1
@@ -217,9 +219,12 @@ def test_a_pickle_planted_under_the_cache_key_is_refused_and_runs_nothing(redis_
     assert not marker.exists()
     assert "refused" in caplog.text
     # The refused entry was replaced by a good one, served from then on.
-    boards = [key for key in keys if b":context:" not in key]
+    boards = [key for key in keys if b":context-figures:" not in key and b":kept:" not in key]
     assert boards and all(cache.unseal(key.decode(), redis_cache.get(key)).total == 1 for key in boards)
-    assert all("upcoming" in cache.unseal(key.decode(), redis_cache.get(key)) for key in keys if key not in boards)
+    assert all("upcoming" in cache.unseal(key.decode(), redis_cache.get(key)) for key in keys
+               if b":context-figures:" in key)
+    assert all(cache.unseal(key.decode(), redis_cache.get(key)) == (cache.version(), 0) for key in keys
+               if b":kept:stale:" in key)
 
 
 def test_a_tampered_signed_entry_in_redis_is_refused_and_the_figures_recomputed(redis_cache, caplog):
@@ -228,7 +233,8 @@ def test_a_tampered_signed_entry_in_redis_is_refused_and_the_figures_recomputed(
     factories.deliverable("data")
     db.session.commit()
     assert figures(coordinator).total == 2
-    (key,) = [k for k in redis_cache.scan_iter("coalition:dashboard:*") if b":context:" not in k]
+    (key,) = [k for k in redis_cache.scan_iter("coalition:dashboard:*")
+              if b":context-figures:" not in k and b":kept:" not in k]
     stored = redis_cache.get(key)
     assert b'"total",2' not in stored and b'"total":2' in stored
     redis_cache.set(key, stored.replace(b'"total":2', b'"total":9'))

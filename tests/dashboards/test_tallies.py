@@ -7,11 +7,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from coalition.dashboards import cache, services, tallies
 from coalition.dashboards.models import DeliverableTally, ProgressMoveDay, ProgressMoveStep
 from coalition.database import utcnow
 from coalition.deliverables import services as deliverables
+from coalition.deliverables.health import coalition_clock
 from coalition.deliverables.models import STATUSES, Deliverable, DeliverableUpdate
 from coalition.extensions import db
 from tests import factories
@@ -38,6 +40,13 @@ def assert_figures_exact(now: datetime, group_ids) -> None:
             at = cache.clock(at)
             expected = asdict(services.compute_figures(group_id, services.Filters(), at))
             assert asdict(services.current_figures(group_id, services.Filters(), at)) == expected, (group_id, at)
+            # And with the stale count kept per clock step, brought up to date from the log of changes.
+            current_app.config["DASHBOARD_CACHE"] = True
+            try:
+                kept = services.current_figures(group_id, services.Filters(), at, version=cache.version())
+            finally:
+                current_app.config["DASHBOARD_CACHE"] = False
+            assert asdict(kept) == expected, ("kept", group_id, at)
 
 
 def test_step_of_rounds_up_to_the_clock_grid():
@@ -85,6 +94,7 @@ EDGES = (-1, 0, 1, 3, 4, 7, 8, 10, 11, 14, 15, 17, 18, 30, 31, 33, 34)
 
 
 def _random_writes(rng: random.Random, count: int, now: datetime, check_every: int) -> None:
+    cache._local.clear()  # kept counts of another test's database, under the same versions, would be read
     lead = factories.user(role="coordinator", institution_id=factories.institution().id)
     groups = [factories.group(slug) for slug in ("ethics", "research", "abroad")]
     base = factories.today()
@@ -156,3 +166,85 @@ def test_figures_from_the_tallies_equal_a_count_from_scratch_after_random_writes
 @pytest.mark.postgres
 def test_figures_from_the_tallies_equal_a_count_from_scratch_after_thousands_of_random_writes_on_postgresql(app):
     _random_writes(random.Random(1016), 2500, cache.clock(utcnow()), check_every=100)
+
+
+def test_the_kept_stale_count_follows_each_write_without_counting_again(app, monkeypatch):
+    app.config["DASHBOARD_CACHE"] = True
+    cache._local.clear()
+    lead = factories.user(role="coordinator")
+    now = cache.clock(utcnow())
+    items = [factories.deliverable("ethics", owner=lead, status="in_progress", progress=80,
+                                   due_date=factories.today() + timedelta(days=days),
+                                   last_update_at=now - timedelta(days=20)) for days in (3, 10, 40)]
+    db.session.commit()
+
+    def stale_on_track() -> int:
+        db.session.expire_all()
+        board = services.current_figures(None, services.Filters(), now, version=cache.version())
+        assert asdict(board) == asdict(services.compute_figures(None, services.Filters(), now))
+        return services._stale_on_track(None, coalition_clock(now), cache.version())
+
+    assert stale_on_track() == 3
+    counted = []
+    original = tallies.stale_count
+    monkeypatch.setattr(tallies, "stale_count", lambda *args: counted.append(args) or original(*args))
+    deliverables.post_update(lead, items[0].id, status="in_progress", progress=80)  # fresh again
+    db.session.commit()
+    assert stale_on_track() == 2
+    db.session.get(Deliverable, items[1].id).progress = 40  # under 50 % a month from its due date: at risk anyway
+    db.session.commit()
+    assert stale_on_track() == 1
+    db.session.get(Deliverable, items[0].id).last_update_at = now - timedelta(days=30)  # stale again
+    db.session.commit()
+    assert stale_on_track() == 2
+    assert counted == []  # each time, the kept count and the log of changes
+    tallies.rebuild(db.session.connection())  # a bulk load: counted again
+    cache.bump()
+    db.session.commit()
+    assert stale_on_track() == 2 and len(counted) == 1
+    cache._local.clear()
+
+
+def test_the_kept_stale_count_applies_the_health_rules_edges_to_logged_changes(app, monkeypatch):
+    from coalition.deliverables.health import CLOSE, NEAR
+
+    app.config["DASHBOARD_CACHE"] = True
+    cache._local.clear()
+    lead = factories.user(role="coordinator")
+    now = cache.clock(utcnow())
+    clock = coalition_clock(now)
+    items = [factories.deliverable("ethics", owner=lead, status=status, progress=progress,
+                                   due_date=clock.today + timedelta(days=days), last_update_at=now - timedelta(days=1))
+             for days in (-1, 0, CLOSE[0], CLOSE[0] + 1, NEAR[0], NEAR[0] + 1)
+             for progress in (49, 50, 74, 75) for status in ("in_progress", "in_review")]
+    db.session.commit()
+    assert services._stale_on_track(None, clock, cache.version()) == 0  # none stale yet: counted, kept
+    counted = []
+    monkeypatch.setattr(tallies, "stale_count", lambda *args: counted.append(args))
+    for n, item in enumerate(items):  # just stale, or not yet (on the instant)
+        db.session.get(Deliverable, item.id).last_update_at = clock.stale_before - timedelta(microseconds=n % 3 % 2)
+    db.session.commit()
+    db.session.expire_all()
+    expected = services.compute_figures(None, services.Filters(), now).by_health
+    kept = services.current_figures(None, services.Filters(), now, version=cache.version()).by_health
+    assert kept == expected and counted == []
+    cache._local.clear()
+
+
+def test_logged_stale_changes_get_their_commits_version_and_old_ones_are_pruned(app):
+    from coalition.dashboards.models import DataVersion, StaleChange
+
+    lead = factories.user(role="coordinator")
+    item = factories.deliverable("ethics", owner=lead, status="in_progress", progress=10)
+    db.session.commit()
+    created = cache.version()
+    db.session.execute(sa.insert(StaleChange.__table__).values(sign=1, version=0,
+                                                              created_at=utcnow() - timedelta(hours=4)))
+    db.session.execute(sa.update(DataVersion).values(value=63))
+    db.session.commit()
+    deliverables.post_update(lead, item.id, status="in_progress", progress=20)
+    db.session.commit()
+    logged = db.session.execute(sa.select(StaleChange.version, StaleChange.sign)).all()
+    # As created; as it was and as it is, under the version its update committed as (64: a multiple
+    # of 64, so the row older than STALE_LOG_HOURS went).
+    assert sorted(logged) == sorted([(created, 1), (64, -1), (64, 1)]), logged
