@@ -16,7 +16,9 @@ PAGES = ["/", "/groups", "/groups/ethics", "/groups/ethics/dashboard", "/institu
          # Issue 15: the map, a chapter, instruments and engagements, and their forms.
          "/states", "/states?measure=members_per_million", "/states/jal", "/states/abroad", "/instruments",
          "/instruments/1", "/instruments/new", "/engagements", "/engagements/1", "/engagements/new",
-         "/instruments/import"]
+         "/instruments/import",
+         # Issue 16 and 18: the coordinators' home (the admin's "/" above), the digest's preview and settings.
+         "/settings/digest"]
 
 
 def violations(page) -> list[str]:
