@@ -14,4 +14,6 @@ BEAT_SCHEDULE: dict = {
     # Stored answers to API retries and consumed form tokens are kept 24 hours; a daily sweep drops them.
     "prune-idempotency-keys": {"task": "workers.tasks.prune_idempotency_keys",
                                "schedule": crontab(minute=20, hour=3)},
+    # The dashboards' progress moves per five-minute step are read for a month; older ones go once a day.
+    "prune-dashboard-steps": {"task": "workers.tasks.prune_dashboard_steps", "schedule": crontab(minute=40, hour=3)},
 }

@@ -84,3 +84,15 @@ def prune_idempotency_keys() -> int:
     removed = idempotency.prune()
     db.session.commit()
     return removed
+
+
+@shared_task(name="workers.tasks.prune_dashboard_steps")
+def prune_dashboard_steps() -> int:
+    """Drop the dashboards' per-step progress moves that no window reads any more."""
+    from coalition.dashboards import tallies
+    from coalition.database import utcnow
+    from coalition.extensions import db
+
+    removed = tallies.prune_steps(db.session, utcnow())
+    db.session.commit()
+    return removed

@@ -61,6 +61,11 @@ class ProgressMoveDay(db.Model):
     updates: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
+# A window reads the steps of its first day only, and the windows reach 30 days back: older steps are never
+# read. They are kept twice that long (a clock a month back still reads them), then pruned daily.
+MOVE_STEPS_KEPT_DAYS = 62
+
+
 class ProgressMoveStep(db.Model):
     """The same per clock step: a window that starts inside a day reads that day's steps."""
 

@@ -30,8 +30,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session
 
-from coalition.dashboards.models import (BANDS, STALE_LOG_HOURS, DataVersion, DeliverableTally, ProgressMoveDay,
-                                         ProgressMoveStep, StaleChange)
+from coalition.dashboards.models import (BANDS, MOVE_STEPS_KEPT_DAYS, STALE_LOG_HOURS, DataVersion, DeliverableTally,
+                                         ProgressMoveDay, ProgressMoveStep, StaleChange)
 from coalition.database import utcnow
 from coalition.deliverables.health import BLOCKED_OFF_TRACK_DAYS, CLOSE, NEAR, STALE_STATUSES, HealthClock
 from coalition.deliverables.models import HEALTHS, STATUSES, Deliverable, DeliverableUpdate
@@ -55,6 +55,13 @@ def band(progress: int) -> int:
 
 def band_sql(progress):
     return sa.case((progress < BANDS[0], 0), (progress < BANDS[1], 1), else_=2)
+
+
+def prune_steps(session: Session, now: datetime) -> int:
+    """Drop the per-step moves no window reads any more (MOVE_STEPS_KEPT_DAYS); the per-day rows stay.
+    Idempotent; returns how many rows went."""
+    cutoff = now - timedelta(days=MOVE_STEPS_KEPT_DAYS)
+    return session.execute(STEP_TABLE.delete().where(STEP_TABLE.c.at < cutoff)).rowcount
 
 
 def step_of(moment: datetime) -> datetime:

@@ -89,6 +89,28 @@ def test_a_rolled_back_write_leaves_the_tallies_as_they_were(app):
     assert tally_rows() == counted
 
 
+def test_pruning_drops_only_the_steps_no_window_reads_and_the_figures_stay_exact(app):
+    from coalition.dashboards.models import MOVE_STEPS_KEPT_DAYS
+    from workers.tasks import prune_dashboard_steps
+
+    member = factories.user(groups={"ethics": "member"}, institution_id=factories.institution().id)
+    item = factories.deliverable("ethics", owner=member)
+    now = cache.clock(utcnow())
+    for days_ago in (MOVE_STEPS_KEPT_DAYS + 30, MOVE_STEPS_KEPT_DAYS + 1, MOVE_STEPS_KEPT_DAYS - 1, 29, 6, 0.1):
+        db.session.add(DeliverableUpdate(deliverable_id=item.id, author_id=member.id, status_before="in_progress",
+                                         status_after="in_progress", progress_before=10, progress_after=20,
+                                         created_at=now - timedelta(days=days_ago)))
+    db.session.commit()
+    steps = lambda: sorted(db.session.scalars(sa.select(ProgressMoveStep.at)))  # noqa: E731
+    assert len(steps()) == 6
+    days = tally_rows()[ProgressMoveDay.__tablename__]
+    assert prune_dashboard_steps() == 2
+    assert [now - at < timedelta(days=MOVE_STEPS_KEPT_DAYS) for at in steps()] == [True] * 4
+    assert tally_rows()[ProgressMoveDay.__tablename__] == days  # the days stay
+    assert prune_dashboard_steps() == 0
+    assert_figures_exact(now, [factories.group("ethics").id])
+
+
 # Days from today where a health rule changes its answer (the checks also run 3 days later).
 EDGES = (-1, 0, 1, 3, 4, 7, 8, 10, 11, 14, 15, 17, 18, 30, 31, 33, 34)
 
