@@ -91,7 +91,16 @@ def test_a_rolled_back_write_leaves_the_tallies_as_they_were(app):
 
 def test_pruning_drops_only_the_steps_no_window_reads_and_the_figures_stay_exact(app):
     from coalition.dashboards.models import MOVE_STEPS_KEPT_DAYS
-    from workers.tasks import prune_dashboard_steps
+    from workers import tasks
+    from workers.schedule import BEAT_SCHEDULE
+
+    # Beat runs it daily (the task only wraps tallies.prune_steps and commits).
+    assert BEAT_SCHEDULE["prune-dashboard-steps"]["task"] == tasks.prune_dashboard_steps.name
+
+    def prune_dashboard_steps() -> int:
+        removed = tallies.prune_steps(db.session, utcnow())
+        db.session.commit()
+        return removed
 
     member = factories.user(groups={"ethics": "member"}, institution_id=factories.institution().id)
     item = factories.deliverable("ethics", owner=member)
