@@ -145,7 +145,10 @@ def _form_claim() -> Claim | Response | None:
         # Anyone without an account shares one scope, and a public page (the consultation form) may sit
         # in a shared browser's history: only the very same form, sent again, is the same request. A
         # double click still gets the first answer; someone else's answers in a cached form are new.
-        sent = json.dumps(sorted(request.form.items(multi=True)), separators=(",", ":"))
+        # The CSRF token is left out: it is re-signed with the time, so a double click a second apart
+        # would otherwise look like new answers.
+        sent = json.dumps(sorted((name, value) for name, value in request.form.items(multi=True)
+                                 if name != "csrf_token"), separators=(",", ":"))
         token = hashlib.sha256(f"{token}\0{sent}".encode()).hexdigest()
     # A double click's second request waits for the first, then answers as it did.
     _lock(scope, token, wait=True)
