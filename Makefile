@@ -49,14 +49,18 @@ vnu:
 	    vnu-jar@$(VNU_VERSION) || echo "vnu-jar could not be installed: the HTML validity test will skip"; \
 	else echo "npm not found: the HTML validity test will skip"; fi
 
-# SQLite first; then, when TEST_POSTGRES_URL is given (CI gives it), the whole suite on PostgreSQL
-# (but the browser tests, which run on their own server and database either way).
+# The whole suite in one run, spread over TEST_JOBS processes (pytest-xdist; default: the cores, at most
+# 4): every database test on SQLite and, when TEST_POSTGRES_URL is given (CI gives it), the database layer on
+# PostgreSQL too, each worker with its own PostgreSQL and Redis database (tests/conftest.py says which tests
+# run where). The tests' SQLite files live in memory-backed /dev/shm when there is one (TEST_TMPDIR moves
+# them), and are removed after a run that passed. TEST_JOBS=0 runs in one process.
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+TEST_TMPDIR ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
+
 test: translations vnu
-	$(BIN)/pytest -q
-	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
-	  echo "== the suite again, on PostgreSQL"; \
-	  TEST_DATABASE=postgres $(BIN)/pytest -q --ignore=tests/e2e; \
-	fi
+	@tmp=$$(mktemp -d "$(TEST_TMPDIR)/coalition-tests.XXXXXX"); \
+	$(BIN)/pytest -q -n $(TEST_JOBS) --dist loadgroup --basetemp="$$tmp" && rm -rf "$$tmp" || \
+	{ status=$$?; echo "(the failed run's files: $$tmp)"; exit $$status; }
 
 # Build the image and start the compose stack for real (scripts/image-check; root and Debian's docker.io).
 image-check:

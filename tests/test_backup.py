@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, POSTGRES_URL
+from tests.conftest import IN_CI, POSTGRES_URL, WORKER
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "pg-backup"
@@ -38,7 +38,7 @@ def scratch_database():
         pytest.fail("TEST_POSTGRES_URL is not set but CI=true") if IN_CI else pytest.skip("TEST_POSTGRES_URL is not set")
     if not shutil.which("pg_dump"):
         pytest.fail("pg_dump is missing") if IN_CI else pytest.skip("pg_dump is missing")
-    name = "coalition_backup_test"
+    name = f"coalition_backup_test_{WORKER or 'main'}"  # each test worker its own
     psql("postgres", f"DROP DATABASE IF EXISTS {name}")
     psql("postgres", f"CREATE DATABASE {name}")
     yield name, POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"

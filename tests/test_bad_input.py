@@ -3,30 +3,35 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import csrf_token, login
-from tests.test_permissions_matrix import RULES, build_world
+from tests.conftest import csrf_token, is_first_database, login
+from tests.test_permissions_matrix import RULES, fresh_world
 
 BAD_VALUES = ["", " ", "-1", "0", "9" * 40, "1e309", "nan", "x" * 30000, "\x00", "\ud800".encode(
     "utf-8", "surrogatepass").decode("utf-8", "replace"), "<script>alert(1)</script>", "'; DROP TABLE users; --",
     "ñandú 🦙", "2026-02-30", "../../etc/passwd", "%00", "true"]
 
+# What a database may treat differently (tests/conftest.py: is_first_database): sent on every database.
+FOR_EVERY_DATABASE = ["-1", "0", "9" * 40, "1e309", "nan", "x" * 30000, "\x00", BAD_VALUES[9], "ñandú 🦙", "2026-02-30"]
+
 POST_RULES = [(endpoint, rules["POST"]) for endpoint, rules in sorted(RULES.items()) if "POST" in rules]
 
 
 @pytest.mark.parametrize("endpoint,rule", POST_RULES, ids=[e for e, _ in POST_RULES])
-def test_malformed_form_values_never_cause_a_server_error(app, client, endpoint, rule):
-    world = build_world()
+def test_malformed_form_values_never_cause_a_server_error(app, database, snapshot, client, endpoint, rule):
+    world = fresh_world(snapshot)
     login(client, world["people"]["admin"])
     token = csrf_token(client, "/settings")
     path_for, data_for, _expected = rule
     good = data_for(world) if data_for else {}
     fields = list(good) or ["anything"]
+    values = BAD_VALUES if is_first_database(database) else FOR_EVERY_DATABASE
     for field in fields:
-        for value in BAD_VALUES:
+        for value in values:
             response = client.post(path_for(world), data={**good, field: value, "csrf_token": token})
             assert response.status_code < 500, (endpoint, field, value[:20], response.status_code)
-            logged_out = client.get("/settings").status_code == 302
-            if logged_out:
+            # Only a redirect or a refused token can follow a logout (a form with errors is a 200 or 422):
+            # then ask whether we are still logged in.
+            if response.status_code in (302, 303, 400) and client.get("/settings").status_code == 302:
                 # A password change or deactivation logged us out: log in again and go on.
                 login(client, world["people"]["admin"])
                 token = csrf_token(client, "/settings")
@@ -39,8 +44,8 @@ def test_malformed_form_values_never_cause_a_server_error(app, client, endpoint,
     "/groups/nope/dashboard", "/admin/users/99999999999999999999", "/invitations/short",
     "/deliverables/99999/edit", "/meetings/99999/edit",
 ])
-def test_unknown_ids_are_404(app, client, path):
-    login(client, build_world()["people"]["admin"])
+def test_unknown_ids_are_404(app, snapshot, client, path):
+    login(client, fresh_world(snapshot)["people"]["admin"])
     assert client.get(path).status_code == 404
 
 
@@ -50,6 +55,6 @@ def test_unknown_ids_are_404(app, client, path):
     "from=2026-13-45", "to=yesterday", "when=sometime", "lang=xx", "owner=me&overdue=true&stale=true",
 ])
 @pytest.mark.parametrize("page", ["/institutions", "/deliverables", "/meetings", "/admin/users", "/groups/ethics"])
-def test_odd_query_strings_never_cause_a_server_error(app, client, page, query):
-    login(client, build_world()["people"]["admin"])
+def test_odd_query_strings_never_cause_a_server_error(app, snapshot, client, page, query):
+    login(client, fresh_world(snapshot)["people"]["admin"])
     assert client.get(f"{page}?{query}").status_code in (200, 400, 422)

@@ -27,6 +27,8 @@ bp = Blueprint("meetings", __name__)
 WHEN_CHOICES = ("upcoming", "past", "all")
 # Rendered tables of the meetings list and of a meeting's invitees, by their content (see coalition/meetings/rendered.py).
 _tables: ContentCache[Markup] = ContentCache(128)
+# The list's whole content (filters, table, pagination) by everything it is rendered from.
+_list_bodies: ContentCache[Markup] = ContentCache(128)
 
 
 # --- time in the viewer's zone ---------------------------------------------------------------
@@ -97,12 +99,23 @@ def index():
         q, when = "", "upcoming"
         result = services.listed_meetings(actor, filters, page, per_page, all_groups)
     manageable = [g for g in all_groups if permissions.can_manage(actor, g.id)]
-    return render_template(
-        "meetings/index.html", page=result, table=_meeting_table(result.items, all_groups),
-        groups=all_groups, manageable=manageable,
-        group=group, status=status, q=q, when=when, when_chosen=args.get("when") in WHEN_CHOICES,
-        day_from=day_from, day_to=day_to, bad_dates=bad_dates,
-        filtered=bool(group or status or q or day_from or day_to or when != "upcoming"))
+    context = dict(page=result, groups=all_groups, manageable=manageable, group=group, status=status, q=q, when=when,
+                   when_chosen=args.get("when") in WHEN_CHOICES, day_from=day_from, day_to=day_to,
+                   bad_dates=bad_dates, filtered=bool(group or status or q or day_from or day_to or when != "upcoming"))
+    # Everything the content is rendered from: the rows, their count, the groups and which ones the viewer
+    # may schedule for, the filters, the query its links keep (url_with), the language, timezone and mount.
+    language = str(get_locale())
+    parts = ("meetings_body", language, str(get_timezone()), request.script_root, request.path,
+             tuple(sorted(args.to_dict().items())),
+             tuple((g.id, g.slug, g.name_in(language)) for g in all_groups), tuple(g.id for g in manageable),
+             tuple(context[name] for name in ("group", "status", "q", "when", "when_chosen", "day_from", "day_to",
+                                              "bad_dates", "filtered")),
+             result.page, result.per_page, result.total,
+             tuple((m.id, m.title, m.starts_at, m.location, m.status, m.group.id if m.group else None)
+                   for m in result.items))
+    body = _list_bodies.get(parts, lambda: Markup(render_template(
+        "meetings/_index_body.html", table=_meeting_table(result.items, all_groups), **context)))
+    return render_template("meetings/index.html", body=body)
 
 
 def _meeting_table(items: list, all_groups: list) -> Markup:

@@ -20,6 +20,7 @@ from coalition.groups.models import GroupMembership
 from coalition.meetings.models import ActionItem
 from tests import factories
 from tests.api.test_tokens import auth, new_token
+from tests.conftest import is_first_database
 
 METHODS = ("get", "post", "put", "patch", "delete")
 BODY_METHODS = ("post", "put", "patch")
@@ -75,6 +76,9 @@ NASTY = [
     "../../etc/passwd", "%00", "%", "_", "\\", "   ", "", "null", "true", "-1", "9" * 40, "1e309", "NaN",
     "2026-02-30", "0x7fffffff", "\ufeff", "\U0010ffff",
 ]
+# What a database may treat differently (tests/conftest.py: is_first_database): sent on every database.
+FOR_EVERY_DATABASE = ["ñandú 🦙🚀", "a\u0000b", "\u0000", "\x01\x1f", "x" * 10000, "%", "_", "\\", "-1", "9" * 40,
+                      "1e309", "NaN", "2026-02-30", "0x7fffffff", "\ufeff", "\U0010ffff"]
 # Only a JSON body can carry these (as \ud800 escapes); no database can store them.
 LONE_SURROGATES = ["\ud800", "x\udfffy"]
 RAW_QUERY_VALUES = ["%FF", "%ED%A0%80", "%C0%AF", "%25%30%30", "%E2%80%AE"]
@@ -352,11 +356,12 @@ def test_unknown_fields_are_422_naming_them_everywhere(world):
 
 
 @pytest.mark.parametrize("op", [op for op in BODY_OPERATIONS if _body_string_fields(*op)], ids=_op_id)
-def test_odd_strings_in_every_body_field_never_cause_a_500(world, op):
+def test_odd_strings_in_every_body_field_never_cause_a_500(world, database, op):
     path, method = op
     problems = Problems()
+    values = NASTY if is_first_database(database) else FOR_EVERY_DATABASE
     for field in _body_string_fields(path, method):
-        for value in NASTY:
+        for value in values:
             response = world.send(method, world.url(path), json={**world.valid_body(path, method), field: value})
             problems.add(f"{field}={_short(value)}", sanity_problem(response))
     problems.check()
@@ -387,12 +392,13 @@ def test_odd_types_in_every_body_field_never_cause_a_500(world, op):
 # --- query strings ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("op", QUERY_OPERATIONS, ids=_op_id)
-def test_odd_values_in_every_query_filter_never_cause_a_500(world, op):
+def test_odd_values_in_every_query_filter_never_cause_a_500(world, database, op):
     path, method = op
     url = world.url(path)
     problems = Problems()
+    values = NASTY if is_first_database(database) else FOR_EVERY_DATABASE
     for name in (p["name"] for p in _parameters(path, method, "query")):
-        for value in NASTY:
+        for value in values:
             response = world.send(method, url, query_string={name: value})
             problem = sanity_problem(response)
             if problem is None and response.status_code == 200:

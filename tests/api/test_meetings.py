@@ -120,6 +120,8 @@ def call(client, method, path, body=None, headers=None):
     return client.open(path, method=method, **kwargs)
 
 
+# Who may do what is decided in the service layer the same way on either database: checked once.
+@pytest.mark.one_database
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(ENDPOINTS))
 def test_role_matrix(client, world, name, role):

@@ -24,6 +24,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
@@ -276,6 +277,9 @@ parameters = {{ "body.instrument_id" = {{ dictionary = "instruments", probabilit
 """ + consultation_config(data)
 
 
+# Thousands of generated requests against what the API documents, which no database changes: once. (What a
+# database may treat differently is sent on both by tests/api/test_malformed.py.)
+@pytest.mark.one_database
 def test_api_answers_generated_requests_as_documented_with_no_schemathesis_warning(app, tmp_path):
     seed_demo(scale=1, password=PASSWORD)
     db.session.commit()

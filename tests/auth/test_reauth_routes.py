@@ -138,6 +138,8 @@ def _reaches_privilege(function, seen: set[str], depth: int = 0) -> str | None:
     return None
 
 
+# A reading of the routes' code: no database changes it.
+@pytest.mark.one_database
 def test_every_route_that_reaches_a_privileged_service_is_a_marked_privilege_path(app):
     reaching = {(endpoint, method): service for endpoint, method, function in _view_functions(app)
                 if (service := _reaches_privilege(function, set()))}

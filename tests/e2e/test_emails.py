@@ -15,6 +15,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "emails"
 PHONE = {"width": 360, "height": 740}
 NARROWEST = 320
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def emails(live_database):

@@ -438,6 +438,34 @@ def test_the_list_shows_a_change_at_once_in_each_viewers_language_and_timezone(c
     assert "Programada" in html
 
 
+def test_the_list_is_rendered_once_per_content_and_never_shows_one_viewers_controls_to_another(client, monkeypatch):
+    from coalition.meetings import views
+
+    lead = _lead_client(client, language="en")
+    factories.meeting("ethics", invitees=[lead], starts_at=LATER, title="Primera sesión")
+    member = factories.user(groups={"ethics": "member"}, language="en")
+    db.session.commit()
+    views._list_bodies.clear()
+    bodies = []
+    render = views.render_template
+
+    def counting(name, **context):
+        bodies.extend([name] if name == "meetings/_index_body.html" else [])
+        return render(name, **context)
+
+    monkeypatch.setattr(views, "render_template", counting)
+    path = "/meetings?group=ethics&when=all"
+    assert "Schedule a meeting" in _page(client.get(path))
+    again = _page(client.get(path))
+    assert "Schedule a meeting" in again and "Primera sesión" in again and len(bodies) == 1
+
+    other = client.application.test_client()
+    login(other, member)
+    html = _page(other.get(path))
+    assert "Primera sesión" in html and "Schedule a meeting" not in html and len(bodies) == 2
+    assert "Primera sesión" in _page(other.get(path + "&page=1")) and len(bodies) == 3  # its links keep the query
+
+
 def test_the_attendance_table_shows_recorded_attendance_and_renamed_people_at_once(client):
     lead = _lead_client(client, language="en")
     guest = factories.user(name="Beto Invitado", institution_id=factories.institution().id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from coalition.auth.models import User
@@ -207,6 +208,8 @@ def digest_run(monkeypatch, batch: int) -> tuple[dict, list[str], int]:
     return outcome, list(statements), peak
 
 
+# A measure of batches and memory at scale: once, on the production database when given.
+@pytest.mark.strictest_database
 def test_a_digest_run_for_5000_people_costs_the_same_statements_per_batch_and_flat_memory(app, monkeypatch):
     add_members_with_news(1000, start=0)
     small, small_statements, small_peak = digest_run(monkeypatch, batch=500)

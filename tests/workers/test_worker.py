@@ -32,7 +32,10 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 2
 
-pytestmark = pytest.mark.skipif(not REDIS_URL and not IN_CI, reason="TEST_REDIS_URL is not set")
+# A real worker, beat and Redis: what they do with the database is the outbox's, tested on both databases in
+# tests/notifications; here once, on the production database when given.
+pytestmark = [pytest.mark.skipif(not REDIS_URL and not IN_CI, reason="TEST_REDIS_URL is not set"),
+              pytest.mark.strictest_database]
 
 
 class SlowRecorder(Recorder):
