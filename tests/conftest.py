@@ -3,8 +3,9 @@
 Every test that uses `app` runs once per database: on SQLite, then on PostgreSQL when TEST_POSTGRES_URL
 is set (TEST_DATABASE=sqlite or =postgres keeps one). Tests marked `postgres` run on PostgreSQL only,
 `one_database` ones (who may do what: no query differs by database) once, on the first of those databases,
-`strictest_database` ones (generated input by the thousand) once, on PostgreSQL when given, and the
-browser tests on their own SQLite server. Under pytest-xdist (`make test` runs `-n`), each worker
+`strictest_database` ones and the API's (tests/api/: the services beneath run on both in their own tests)
+once, on PostgreSQL when given, `every_database` ones on both whatever else applies, and the browser
+tests on their own SQLite server. Under pytest-xdist (`make test` runs `-n`), each worker
 has its own PostgreSQL database and Redis database, so workers never see each other's rows or keys.
 """
 from __future__ import annotations
@@ -86,11 +87,16 @@ def pytest_generate_tests(metafunc):
         return
     marked = metafunc.definition.get_closest_marker
     kinds = database_kinds()
+    in_api = metafunc.definition.path.parent.name == "api"
     if marked("postgres"):
         kinds = ["postgres"]
+    elif marked("every_database"):
+        pass
     elif marked("e2e") or marked("one_database"):
         kinds = kinds[:1]
-    elif marked("strictest_database"):
+    elif marked("strictest_database") or in_api:
+        # The API's own layer (schemas, status codes, headers) stands on the services, whose queries run on
+        # both databases in their own tests: its tests run once, on the production database when given.
         kinds = kinds[-1:]
     metafunc.parametrize("database", kinds)
 

@@ -11,7 +11,7 @@ BAD_VALUES = ["", " ", "-1", "0", "9" * 40, "1e309", "nan", "x" * 30000, "\x00",
     "ñandú 🦙", "2026-02-30", "../../etc/passwd", "%00", "true"]
 
 # What a database may treat differently (tests/conftest.py: is_first_database): sent on every database.
-FOR_EVERY_DATABASE = ["-1", "0", "9" * 40, "1e309", "nan", "x" * 30000, "\x00", BAD_VALUES[9], "ñandú 🦙", "2026-02-30"]
+FOR_EVERY_DATABASE = ["9" * 40, "1e309", "x" * 30000, "\x00", "2026-02-30"]
 
 POST_RULES = [(endpoint, rules["POST"]) for endpoint, rules in sorted(RULES.items()) if "POST" in rules]
 

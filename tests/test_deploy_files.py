@@ -1,6 +1,6 @@
 """The deployment files, checked statically: the Dockerfile with hadolint, the compose file's shape (and the
 test machines' override), and .env.example against every setting the code reads. The image is built and the
-stack started for real by scripts/image-check, which .ci/run runs before the suite."""
+stack started for real by scripts/image-check, which .ci/run runs beside the suite."""
 from __future__ import annotations
 
 import json

@@ -22,6 +22,9 @@ from tests import factories
 from tests.api.test_tokens import auth, new_token
 from tests.conftest import is_first_database
 
+# Odd input is where databases differ (NUL bytes, overflow, length): on each one, unlike the rest of tests/api/.
+pytestmark = pytest.mark.every_database
+
 METHODS = ("get", "post", "put", "patch", "delete")
 BODY_METHODS = ("post", "put", "patch")
 
@@ -77,8 +80,7 @@ NASTY = [
     "2026-02-30", "0x7fffffff", "\ufeff", "\U0010ffff",
 ]
 # What a database may treat differently (tests/conftest.py: is_first_database): sent on every database.
-FOR_EVERY_DATABASE = ["ñandú 🦙🚀", "a\u0000b", "\u0000", "\x01\x1f", "x" * 10000, "%", "_", "\\", "-1", "9" * 40,
-                      "1e309", "NaN", "2026-02-30", "0x7fffffff", "\ufeff", "\U0010ffff"]
+FOR_EVERY_DATABASE = ["a\u0000b", "\u0000", "\x01\x1f", "x" * 10000, "%", "_", "\\", "9" * 40, "1e309", "2026-02-30"]
 # Only a JSON body can carry these (as \ud800 escapes); no database can store them.
 LONE_SURROGATES = ["\ud800", "x\udfffy"]
 RAW_QUERY_VALUES = ["%FF", "%ED%A0%80", "%C0%AF", "%25%30%30", "%E2%80%AE"]

@@ -196,7 +196,7 @@ def test_figures_from_the_tallies_equal_a_count_from_scratch_after_random_writes
 
 @pytest.mark.postgres
 def test_figures_from_the_tallies_equal_a_count_from_scratch_after_thousands_of_random_writes_on_postgresql(app):
-    _random_writes(random.Random(1016), 2500, cache.clock(utcnow()), check_every=250)
+    _random_writes(random.Random(1016), 2000, cache.clock(utcnow()), check_every=250)
 
 
 def test_the_kept_stale_count_follows_each_write_without_counting_again(app, monkeypatch):
