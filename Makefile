@@ -49,12 +49,12 @@ vnu:
 	    vnu-jar@$(VNU_VERSION) || echo "vnu-jar could not be installed: the HTML validity test will skip"; \
 	else echo "npm not found: the HTML validity test will skip"; fi
 
-# The whole suite in one run, spread over TEST_JOBS processes (pytest-xdist; default: one more than the
-# cores, as tests also wait on PostgreSQL, Redis, Chromium and subprocesses; at most 5): every database test
+# The whole suite in one run, spread over TEST_JOBS processes (pytest-xdist; default: the cores, at most 4;
+# one more than the cores was no faster on 2 cores, docs/PERFORMANCE.md): every database test
 # on SQLite and, when TEST_POSTGRES_URL is given (CI gives it), on PostgreSQL too, each worker with its own
 # PostgreSQL and Redis database (tests/conftest.py says which tests run where). The tests' SQLite files live in memory-backed /dev/shm when there is one (TEST_TMPDIR moves
 # them), and are removed after a run that passed. TEST_JOBS=0 runs in one process.
-TEST_JOBS ?= $(shell n=$$(( $$(nproc 2>/dev/null || echo 2) + 1 )); [ $$n -gt 5 ] && n=5; echo $$n)
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 TEST_TMPDIR ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
 test: translations vnu
