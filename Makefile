@@ -52,8 +52,9 @@ vnu:
 # The whole suite in one run, spread over TEST_JOBS processes (pytest-xdist; default: the cores, at most 4;
 # one more than the cores was no faster on 2 cores, docs/PERFORMANCE.md): every database test
 # on SQLite and, when TEST_POSTGRES_URL is given (CI gives it), on PostgreSQL too, each worker with its own
-# PostgreSQL and Redis database (tests/conftest.py says which tests run where). The tests' SQLite files live in memory-backed /dev/shm when there is one (TEST_TMPDIR moves
-# them), and are removed after a run that passed. TEST_JOBS=0 runs in one process.
+# PostgreSQL and Redis database (tests/conftest.py says which tests run where). The tests' SQLite files
+# live in memory-backed /dev/shm when there is one (TEST_TMPDIR moves them), and are removed after a run
+# that passed. TEST_JOBS=0 runs in one process.
 TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 TEST_TMPDIR ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 
