@@ -13,8 +13,12 @@ from coalition.transaction import TransactionalFlask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
-    """Build the Flask application for `config_name` (default: COALITION_ENV)."""
+def create_app(config_name: str | None = None, overrides: dict | None = None, *,
+               migrations: bool = True) -> Flask:
+    """Build the Flask application for `config_name` (default: COALITION_ENV).
+
+    `migrations=False` leaves out the `db` commands and Alembic: the web server's app (coalition.wsgi).
+    """
     config = get_config(config_name)
     app = TransactionalFlask(
         __name__,
@@ -29,6 +33,10 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.setdefault("CELERY", _celery_settings(app))
 
     _init_extensions(app)
+    if migrations:
+        from coalition.extensions import migrations_init_app
+
+        migrations_init_app(app)
     _register_blueprints(app)
 
     from coalition.errors import register_error_handlers
@@ -88,11 +96,9 @@ def _celery_settings(app: Flask) -> dict:
 
 
 def _init_extensions(app: Flask) -> None:
-    from coalition.extensions import babel, celery_init_app, csrf, db, login_manager, migrate
+    from coalition.extensions import babel, celery_init_app, csrf, db, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     from coalition.auth import throttle
 

@@ -5,7 +5,6 @@ from celery import Celery, Task
 from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
@@ -14,7 +13,6 @@ from sqlalchemy.engine import Engine
 from coalition.database import Base
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -32,6 +30,20 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         # In WAL mode NORMAL never corrupts the file; a power cut may undo the last commits only.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def migrations_init_app(app: Flask) -> None:
+    """Give the app the `db` commands and what flask_migrate.upgrade() needs.
+
+    Only processes that may migrate call this: Alembic and Mako weigh 11 MiB in every process that
+    imports them, and a web worker never runs a migration (docs/perf/peer.md).
+    """
+    from pathlib import Path
+
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True,
+            compare_type=True)
 
 
 def celery_init_app(app: Flask) -> Celery:

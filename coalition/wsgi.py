@@ -13,7 +13,8 @@ log = logging.getLogger(__name__)
 
 def serve(config_name: str | None = None, overrides: dict | None = None):
     """The application for a web worker, its start-up objects moved out of the garbage collector's way."""
-    application = create_app(config_name, overrides)
+    # A web worker never migrates: without Alembic every process of the web tier is 11 MiB smaller.
+    application = create_app(config_name, overrides, migrations=False)
     prepare(application)
     # Everything built so far (the app, its routes, templates' code, catalogues, mappers) lives as long
     # as the process: frozen, the collector stops re-scanning it on every full collection, which at

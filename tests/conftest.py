@@ -98,7 +98,7 @@ def pytest_generate_tests(metafunc):
         # The API's own layer (schemas, status codes, headers) stands on the services, whose queries run on
         # both databases in their own tests: its tests run once, on the production database when given.
         kinds = kinds[-1:]
-    metafunc.parametrize("database", kinds)
+    metafunc.parametrize("database", kinds, indirect=True)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups

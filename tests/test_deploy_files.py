@@ -9,6 +9,7 @@ import re
 import runpy
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -165,6 +166,25 @@ def test_preparing_the_app_leaves_no_database_connection_to_inherit(tmp_path):
     with app.app_context():
         assert db.engine.dialect.server_version_info is not None  # the dialect met the database
         assert db.engine.pool.checkedin() == 0 and db.engine.pool.checkedout() == 0
+
+
+def test_the_web_servers_app_leaves_alembic_out_and_the_cli_keeps_the_db_commands(tmp_path):
+    # In a fresh interpreter: this one has imported Alembic for the test database already.
+    env = {**os.environ, "COALITION_ENV": "development", "SECRET_KEY": "deploy-test",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/web.db", "COALITION_INSTANCE": str(tmp_path / "instance")}
+    env.pop("REDIS_URL", None)
+    probe = ("import sys; from coalition.wsgi import app; "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'flask_migrate', 'mako'}), "
+             "'migrate' in app.extensions, 'db' in app.cli.commands)")
+    web = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert web.returncode == 0, web.stderr
+    assert web.stdout.split() == ["[]", "False", "False"]
+    upgrade = subprocess.run([str(Path(sys.executable).with_name("coalition")), "db", "upgrade"], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert upgrade.returncode == 0, upgrade.stderr
+    with sqlite3.connect(tmp_path / "web.db") as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchone()
 
 
 def _open_files(pid: int) -> set[str]:
