@@ -73,11 +73,13 @@ def _body_string_fields(path: str, method: str) -> list[str]:
     return sorted(name for name, prop in _body_properties(path, method).items() if prop.get("type") == "string")
 
 
+# One value per kind the code could treat differently (a second SQL quote or a second right-to-left script
+# would take the same path as the first): scripts and emoji, control characters, length, SQL and template
+# syntax, LIKE's wildcards, blanks, and strings that look like JSON literals, numbers or dates.
 NASTY = [
-    "ñandú 🦙🚀", "مرحبا بالعالم", "שלום", "\u202egnp.exe", "a\u0000b", "\u0000", "\x01\x1f", "x" * 10000,
-    "' OR 1=1 --", "'; DROP TABLE users; --", '" OR ""="', "<script>alert(1)</script>", "{{7*7}}", "${7*7}",
-    "../../etc/passwd", "%00", "%", "_", "\\", "   ", "", "null", "true", "-1", "9" * 40, "1e309", "NaN",
-    "2026-02-30", "0x7fffffff", "\ufeff", "\U0010ffff",
+    "ñandú 🦙🚀", "مرحبا بالعالم", "\u202egnp.exe", "a\u0000b", "\u0000", "\x01\x1f", "x" * 10000,
+    "'; DROP TABLE users; --", "<script>alert(1)</script>", "{{7*7}}", "%00", "%", "_", "\\", "   ", "",
+    "null", "-1", "9" * 40, "1e309", "NaN", "2026-02-30", "\ufeff", "\U0010ffff",
 ]
 # What a database may treat differently (tests/conftest.py: is_first_database): sent on every database.
 FOR_EVERY_DATABASE = ["a\u0000b", "\u0000", "\x01\x1f", "x" * 10000, "%", "_", "\\", "9" * 40, "1e309", "2026-02-30"]

@@ -2,7 +2,7 @@
 
 The app is served over real HTTP (a werkzeug server in a thread, on the test's SQLite database with the
 demo coalition) and the `schemathesis` command line runs its examples, fuzzing and stateful phases
-(the stateful one follows links between operations) with 50 examples per operation, as a coordinator
+(the stateful one follows links between operations) with 30 examples per operation, as a coordinator
 whose token `schemathesis_hooks.py` fetches again whenever the run revokes it. Every response must not
 be a server error and must conform to the status codes, content type and schema the document
 declares; and any schemathesis warning fails the test too (`warnings.fail-on`), so an operation whose
@@ -38,7 +38,7 @@ from tests.consultations.helpers import schemathesis_config as consultation_conf
 from tests.consultations.helpers import schemathesis_data as consultation_test_data
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES_PER_OPERATION = 50
+EXAMPLES_PER_OPERATION = 30
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 PASSWORD = "coalition-demo"
 
