@@ -1,12 +1,14 @@
 """Meeting pages: the list, one meeting with its minutes and attendance, scheduling and editing."""
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, flash, get_template_attribute, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import get_locale, get_timezone, gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from coalition.auth.permissions import require, require_actor
@@ -29,6 +31,10 @@ WHEN_CHOICES = ("upcoming", "past", "all")
 _tables: ContentCache[Markup] = ContentCache(128)
 # The list's whole content (filters, table, pagination) by everything it is rendered from.
 _list_bodies: ContentCache[Markup] = ContentCache(128)
+# A meeting's whole content by everything it is rendered from, with _TOKEN_SLOT where its forms' CSRF token goes:
+# random per process, so that no meeting's text can contain it.
+_detail_bodies: ContentCache[str] = ContentCache(32)
+_TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
 
 
 # --- time in the viewer's zone ---------------------------------------------------------------
@@ -134,27 +140,37 @@ def _meeting_table(items: list, all_groups: list) -> Markup:
 
 # --- one meeting -----------------------------------------------------------------------------
 
-def _action_item_form(meeting, formdata=None) -> ActionItemForm:
+def _action_item_form(meeting, formdata=None, candidates=None) -> ActionItemForm:
     form = ActionItemForm(formdata=formdata)
-    form.assignee_id.choices = [(0, "—")] + [(u.id, u.name) for u in services.assignee_candidates(meeting)]
+    candidates = services.assignee_candidates(meeting) if candidates is None else candidates
+    form.assignee_id.choices = [(0, "—")] + [(u.id, u.name) for u in candidates]
     return form
 
 
-def _invite_form(meeting, formdata=None) -> InviteForm:
+def _invite_form(meeting, formdata=None, candidates=None) -> InviteForm:
     form = InviteForm(formdata=formdata)
+    candidates = services.invite_candidates(meeting) if candidates is None else candidates
     form.user_id.choices = [(row.id, row.name + (f" ({row.short_name})" if row.short_name else ""))
-                            for row in services.invite_candidates(meeting)]
+                            for row in candidates]
     return form
 
 
 def _render_detail(meeting, status: int = 200, errors=(), **forms):
-    """Render a meeting's page; a failed sub-form passes itself in to show its errors."""
+    """Render a meeting's page; a failed sub-form passes itself in to show its errors.
+
+    Without errors the page's content is rendered once per input (everything it shows, whether the viewer
+    manages the meeting, their language and timezone) and kept, with the viewer's CSRF token put in afresh
+    on each request; a page with a failed form is rendered as it is.
+    """
     actor = current_actor()
     manage = services.can_manage(actor, meeting)
     rows = services.attendance_rows(meeting)
     labels = {status: str(label) for status, label in ATTENDANCE_STATUSES.items()}
     revisions = services.minutes_revisions(meeting)
     decisions, action_items = services.decisions_of(meeting), services.action_items_of(meeting)
+    invitable = services.invite_candidates(meeting) if manage else []
+    assignable = services.assignee_candidates(meeting) if manage else []
+    now = utcnow()
     context = {
         "meeting": meeting,
         "manage": manage,
@@ -172,19 +188,43 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
         "attendance_labels": labels,
         "attendance_table": _attendance_table(rows, manage and meeting.status != "cancelled", labels),
         "errors": [str(e) for e in errors],
-        "now": utcnow(),
+        "now": now,
     }
-    if manage:
-        minutes_form = forms.get("minutes_form") or MinutesForm(formdata=None)
-        if "minutes_form" not in forms and context["minutes"] is not None:
-            minutes_form.body.data = context["minutes"].body
-        context.update(
-            minutes_form=minutes_form,
-            decision_form=forms.get("decision_form") or DecisionForm(formdata=None),
-            item_form=forms.get("item_form") or _action_item_form(meeting),
-            invite_form=forms.get("invite_form") or _invite_form(meeting),
-        )
-    return render_template("meetings/detail.html", **context), status
+
+    def render() -> str:
+        if manage:
+            minutes_form = forms.get("minutes_form") or MinutesForm(formdata=None)
+            if "minutes_form" not in forms and context["minutes"] is not None:
+                minutes_form.body.data = context["minutes"].body
+            context.update(
+                minutes_form=minutes_form,
+                decision_form=forms.get("decision_form") or DecisionForm(formdata=None),
+                item_form=forms.get("item_form") or _action_item_form(meeting, candidates=assignable),
+                invite_form=forms.get("invite_form") or _invite_form(meeting, candidates=invitable),
+            )
+        return render_template("meetings/_detail_body.html", **context)
+
+    if errors or forms:
+        body = Markup(render())
+    else:
+        language = str(get_locale())
+        organiser, group = meeting.organiser, meeting.group
+        parts = ("meeting_body", language, str(get_timezone()), getattr(actor, "timezone", None),
+                 request.script_root, manage, context["deletable"], meeting.starts_at <= now,
+                 (meeting.id, meeting.title, meeting.status, meeting.starts_at, meeting.duration_minutes,
+                  meeting.location, meeting.agenda, meeting.minutes_published_at,
+                  organiser.name if organiser else None, group.slug, group.name_in(language)),
+                 tuple((r.id, r.created_at, r.author.name if r.author else None, r.body) for r in revisions),
+                 tuple((d.id, d.text) for d in decisions),
+                 tuple((i.id, i.text, i.done, i.assignee.name if i.assignee else None, i.due_date)
+                       for i in action_items),
+                 tuple(rows), tuple(labels.items()),
+                 tuple(tuple(row) for row in invitable), tuple(tuple(row) for row in assignable))
+        # Only a manager's page has forms; its token is the viewer's own, so it is never kept.
+        token = generate_csrf() if manage else None
+        kept = _detail_bodies.get(parts, lambda: render().replace(token, _TOKEN_SLOT) if token else render())
+        body = Markup(kept.replace(_TOKEN_SLOT, token) if token else kept)
+    return render_template("meetings/detail.html", meeting=meeting, body=body), status
 
 
 def _attendance_table(rows: list, editable: bool, labels: dict) -> Markup:

@@ -466,6 +466,48 @@ def test_the_list_is_rendered_once_per_content_and_never_shows_one_viewers_contr
     assert "Primera sesión" in _page(other.get(path + "&page=1")) and len(bodies) == 3  # its links keep the query
 
 
+def test_a_meetings_content_is_rendered_once_per_input_and_carries_each_viewers_own_token(client, monkeypatch):
+    from coalition.meetings import views
+
+    lead = _lead_client(client, language="en")
+    meeting = factories.meeting("ethics", invitees=[lead], starts_at=LATER, title="Sesión de ética")
+    db.session.commit()
+    views._detail_bodies.clear()
+    bodies = []
+    render = views.render_template
+
+    def counting(name, **context):
+        bodies.extend([name] if name == "meetings/_detail_body.html" else [])
+        return render(name, **context)
+
+    monkeypatch.setattr(views, "render_template", counting)
+    page = f"/meetings/{meeting.id}"
+    first = _page(client.get(page))
+    assert "Record decision" in first and len(bodies) == 1
+    # The same person in a second session: the content is kept, the token is that session's own and works.
+    second = client.application.test_client()
+    login(second, lead)
+    html = _page(second.get(page))
+    assert len(bodies) == 1 and views._TOKEN_SLOT not in html
+    tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', html))
+    assert len(tokens) == 1 and tokens.isdisjoint(re.findall(r'name="csrf_token" value="([^"]+)"', first))
+    response = second.post(f"{page}/decisions", data={"text": "Aprobar la guía", "csrf_token": tokens.pop()})
+    assert response.status_code == 302
+    # What changed shows at once, to everyone: a new input is a new rendering.
+    assert "Aprobar la guía" in _page(client.get(page)) and len(bodies) == 2
+    meeting.title = "Sesión renombrada"
+    db.session.commit()
+    assert "Sesión renombrada" in _page(second.get(page)) and len(bodies) == 3
+    # A member who does not run the group gets a content of their own: no forms, no token slot.
+    member = factories.user(groups={"ethics": "member"}, language="en")
+    db.session.commit()
+    other = client.application.test_client()
+    login(other, member)
+    html = _page(other.get(page))
+    assert "Aprobar la guía" in html and f"{page}/decisions" not in html and len(bodies) == 4
+    assert views._TOKEN_SLOT not in html
+
+
 def test_the_attendance_table_shows_recorded_attendance_and_renamed_people_at_once(client):
     lead = _lead_client(client, language="en")
     guest = factories.user(name="Beto Invitado", institution_id=factories.institution().id)
