@@ -87,6 +87,9 @@ FOR_EVERY_DATABASE = ["a\u0000b", "\u0000", "\x01\x1f", "x" * 10000, "%", "_", "
 LONE_SURROGATES = ["\ud800", "x\udfffy"]
 RAW_QUERY_VALUES = ["%FF", "%ED%A0%80", "%C0%AF", "%25%30%30", "%E2%80%AE"]
 ODD_TYPES = [None, True, -1, 2**63, 10**30, 1.5, 1e300, [], [1, "a"], {}, {"$gt": ""}, "🦙"]
+# The schemas refuse a wrong type before any query; what they let through to a column is numbers too big for
+# it, which each database refuses its own way: those on every database.
+ODD_TYPES_FOR_EVERY_DATABASE = [2**63, 10**30, 1e300]
 
 TODAY = factories.today()
 
@@ -383,11 +386,12 @@ def test_lone_surrogates_in_a_json_body_are_a_4xx_not_a_500(world):
 
 
 @pytest.mark.parametrize("op", BODY_OPERATIONS, ids=_op_id)
-def test_odd_types_in_every_body_field_never_cause_a_500(world, op):
+def test_odd_types_in_every_body_field_never_cause_a_500(world, database, op):
     path, method = op
     problems = Problems()
+    values = ODD_TYPES if is_first_database(database) else ODD_TYPES_FOR_EVERY_DATABASE
     for field in list(_body_properties(path, method)) or ["anything"]:
-        for value in ODD_TYPES:
+        for value in values:
             response = world.send(method, world.url(path), json={**world.valid_body(path, method), field: value})
             problems.add(f"{field}={_short(value)}", sanity_problem(response))
     problems.check()
