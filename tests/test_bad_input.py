@@ -49,12 +49,18 @@ def test_unknown_ids_are_404(app, snapshot, client, path):
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("query", [
+ODD_QUERIES = [
     "page=-1", "page=abc", "page=99999999999999999999", "per_page=0", "per_page=100000", "q=%00",
     "q=" + "a" * 5000, "sector=%27", "state=<x>", "group=%F0%9F%A6%99", "status=done%00", "health=x",
     "from=2026-13-45", "to=yesterday", "when=sometime", "lang=xx", "owner=me&overdue=true&stale=true",
-])
+]
+# What reaches a query as a value a database may take differently: an offset past any integer, NUL, length.
+ODD_QUERIES_FOR_EVERY_DATABASE = ["page=99999999999999999999", "q=%00", "q=" + "a" * 5000, "status=done%00"]
+
+
 @pytest.mark.parametrize("page", ["/institutions", "/deliverables", "/meetings", "/admin/users", "/groups/ethics"])
-def test_odd_query_strings_never_cause_a_server_error(app, snapshot, client, page, query):
+def test_odd_query_strings_never_cause_a_server_error(app, database, snapshot, client, page):
     login(client, fresh_world(snapshot)["people"]["admin"])
-    assert client.get(f"{page}?{query}").status_code in (200, 400, 422)
+    queries = ODD_QUERIES if is_first_database(database) else ODD_QUERIES_FOR_EVERY_DATABASE
+    answers = {query: client.get(f"{page}?{query}").status_code for query in queries}
+    assert {query: code for query, code in answers.items() if code not in (200, 400, 422)} == {}
