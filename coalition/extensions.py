@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in create_app."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from celery import Celery, Task
 from flask import Flask
 from flask_babel import Babel
@@ -38,8 +40,6 @@ def migrations_init_app(app: Flask) -> None:
     Only processes that may migrate call this: Alembic and Mako weigh 11 MiB in every process that
     imports them, and a web worker never runs a migration (docs/perf/peer.md).
     """
-    from pathlib import Path
-
     from flask_migrate import Migrate
 
     Migrate(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True,

@@ -209,8 +209,9 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
     else:
         language = str(get_locale())
         organiser, group = meeting.organiser, meeting.group
+        # Everything the content shows; what is derived from these (the labels, whether it may be deleted) is not.
         parts = ("meeting_body", language, str(get_timezone()), getattr(actor, "timezone", None),
-                 request.script_root, manage, context["deletable"], meeting.starts_at <= now,
+                 request.script_root, manage, meeting.starts_at <= now,
                  (meeting.id, meeting.title, meeting.status, meeting.starts_at, meeting.duration_minutes,
                   meeting.location, meeting.agenda, meeting.minutes_published_at,
                   organiser.name if organiser else None, group.slug, group.name_in(language)),
@@ -218,8 +219,7 @@ def _render_detail(meeting, status: int = 200, errors=(), **forms):
                  tuple((d.id, d.text) for d in decisions),
                  tuple((i.id, i.text, i.done, i.assignee.name if i.assignee else None, i.due_date)
                        for i in action_items),
-                 tuple(rows), tuple(labels.items()),
-                 tuple(tuple(row) for row in invitable), tuple(tuple(row) for row in assignable))
+                 tuple(rows), tuple(tuple(row) for row in invitable), tuple(tuple(row) for row in assignable))
         # Only a manager's page has forms; its token is the viewer's own, so it is never kept.
         token = generate_csrf() if manage else None
         kept = _detail_bodies.get(parts, lambda: render().replace(token, _TOKEN_SLOT) if token else render())
