@@ -16,6 +16,8 @@ from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from coalition.web import is_warm_up_request
+
 REQUESTS = Counter("coalition_http_requests", "HTTP requests answered", ["method", "endpoint", "status"])
 LATENCY = Histogram("coalition_http_request_duration_seconds", "Time to answer an HTTP request", ["endpoint"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
@@ -111,7 +113,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def record(response):
         started = getattr(g, "metrics_started", None)
-        if started is not None and request.endpoint != "metrics":
+        # The master's own warm-up requests (coalition.wsgi.warm_up) are nobody's traffic.
+        if started is not None and request.endpoint != "metrics" and not is_warm_up_request():
             endpoint = request.endpoint or "unmatched"
             REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)

@@ -3,12 +3,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import request
 from flask_login import current_user
 from wtforms import Form
 
 from coalition.errors import ValidationError
 from coalition.transaction import safe_rollback
 from coalition.validation import is_id
+
+# The WSGI environ key of a request the web master serves to itself while starting (coalition.wsgi.warm_up).
+WARM_UP_ENVIRON = "coalition.warm_up"
+
+
+def is_warm_up_request() -> bool:
+    """Whether this request is the master's own warm-up: nobody's traffic (GETs only: no limit applies)."""
+    return bool(request.environ.get(WARM_UP_ENVIRON))
 
 
 def current_actor():

@@ -102,6 +102,10 @@ class BaseConfig:
     PORTAL_MAX_AGE = int(os.environ.get("PORTAL_MAX_AGE") or 0)
     OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE") or "CC-BY-4.0"
 
+    # The web server's master serves its busiest pages to itself before forking the workers, so that
+    # they share what a first request builds (coalition.wsgi.warm_up; docs/perf/peer.md).
+    WARM_UP = True
+
 
 class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
@@ -122,6 +126,8 @@ class TestingConfig(BaseConfig):
     DASHBOARD_CACHE = False
     # Thousands of logins from one address: tests of throttling turn it on for themselves.
     THROTTLE = False
+    # An app built by a test serves only that test's requests.
+    WARM_UP = False
 
 
 class ProductionConfig(BaseConfig):
