@@ -88,24 +88,29 @@ def serve_the_comparison(app, ids: dict, rounds: int) -> None:
             assert status == 200, (path, status)
 
 
-def kind(obj) -> str:
-    name = type(obj).__name__
-    if name in ("function", "code", "cell", "method", "builtin_function_or_method"):
-        module = getattr(obj, "__module__", None) or getattr(getattr(obj, "__globals__", {}), "get",
-                                                               lambda _: None)("__name__")
-        if name == "code":
-            module = obj.co_filename
-            for marker in ("site-packages/", "/coalition/", "templates/"):
-                if marker in module:
-                    module = module.split(marker, 1)[1]
-                    break
-        top = str(module or "?").split("/")[0].split(".")[0]
-        return f"{name} ({top})"
-    return name
-
-
 def package(name: str | None) -> str:
     return (name or "?").split(".")[0]
+
+
+def code_origin(filename: str) -> str:
+    """Where a code object's source lives: a site-packages package, our code, a template, or the rest."""
+    if "site-packages/" in filename:
+        return package(filename.split("site-packages/", 1)[1].split("/")[0])
+    if f"{ROOT}/coalition/" in filename or f"{ROOT}/workers/" in filename:
+        return "coalition"
+    if filename.endswith(".html") or filename == "<template>":
+        return "templates"
+    return "stdlib and generated"
+
+
+def kind(obj) -> str:
+    """The object's type; for code and functions, with the package they come from."""
+    name = type(obj).__name__
+    if name == "code":
+        return f"code ({code_origin(obj.co_filename)})"
+    if name == "function":
+        return f"function ({package(obj.__module__)})"
+    return name
 
 
 def owners(objects: list) -> dict[int, str]:

@@ -143,11 +143,13 @@ def _serve_unseen(application, path: str, person_id: int | None) -> int:
 
 def _release_connections(application) -> None:
     from coalition.extensions import db
+    from coalition.observability import forget_request_id
 
     with application.app_context():
         for engine in db.engines.values():
             engine.dispose()
     _forget_redis_clients(application)
+    forget_request_id()  # the master's own log lines after this are no request's
 
 
 def after_fork() -> None:
